@@ -1,0 +1,73 @@
+"""Write filtered events to files: GeoJSON and spreadsheet-safe CSV here, other formats by name.
+
+Each writer takes a GeoDataFrame of events and a path and writes atomically.
+``WRITERS`` maps a format name to its writer so the CLI and the app offer the
+same set.  This module holds no filtering and no map drawing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo.atomic import write_atomic
+from geo.events import to_records
+from geo.importers.events_csv import FORMULA_STARTS
+from geo.schema import FIELDS, LIST_FIELDS
+
+
+def geojson_text(events: gpd.GeoDataFrame) -> str:
+    """The events as a GeoJSON FeatureCollection; unmapped events have ``"geometry": null``."""
+    features = []
+    for record in to_records(events):
+        lat, lon = record.pop("lat"), record.pop("lon")
+        geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None else None
+        features.append({"type": "Feature", "id": record["id"], "geometry": geometry, "properties": record})
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1) + "\n"
+
+
+def defuse(cell: str) -> str:
+    """Prefix an apostrophe to a text cell a spreadsheet would run as a formula."""
+    return "'" + cell if cell[:1] in FORMULA_STARTS and cell[:1] else cell
+
+
+def csv_text(events: gpd.GeoDataFrame) -> str:
+    """The events as CSV in the project's schema, safe to open in a spreadsheet.
+
+    List fields are JSON; text cells starting with ``= + - @`` (or tab/CR) get a
+    leading apostrophe; numbers are written as numbers.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for record in to_records(events):
+        writer.writerow([_cell(name, record[name]) for name in FIELDS])
+    return out.getvalue()
+
+
+def _cell(name: str, value) -> str:
+    if name in LIST_FIELDS:
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return defuse(value)
+
+
+def write_geojson(events: gpd.GeoDataFrame, path: Path, **_options) -> Path:
+    return write_atomic(path, geojson_text(events))
+
+
+def write_csv(events: gpd.GeoDataFrame, path: Path, **_options) -> Path:
+    return write_atomic(path, csv_text(events))
+
+
+WRITERS = {"geojson": write_geojson, "csv": write_csv}
+"""Format name -> writer(events, path, **options)."""

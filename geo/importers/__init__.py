@@ -1,0 +1,68 @@
+"""Readers that turn event files into raw schema records.
+
+Each reader yields ``(row, record)`` pairs, the row being what a validation
+message cites; ``read_records`` picks the reader by format or file extension.
+Readers never validate fields and never write to the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from geo.schema import Problem, ValidationError
+
+FORMATS = ("geojson", "csv", "acled")
+
+
+def file_error(path: Path | str, message: str, row: int = 0, field: str = "-") -> ValidationError:
+    """A ValidationError for a problem with the file as a whole."""
+    return ValidationError([Problem(str(path), row, field, message)])
+
+
+def detect_format(path: Path) -> str:
+    """The format implied by a file's extension."""
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
+        return "geojson"
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    raise file_error(path, f"cannot tell the format from the extension {suffix!r}; name it with --format ({', '.join(FORMATS)})")
+
+
+def read_text(path: Path, max_bytes: int = 2_000_000_000) -> str:
+    """A file's text as UTF-8 (a BOM is dropped), with clear errors for binary or missing files."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise file_error(path, "no such file") from None
+    except IsADirectoryError:
+        raise file_error(path, "is a directory, not a file") from None
+    except OSError as error:
+        raise file_error(path, f"cannot be read: {error.strerror}") from None
+    if not data.strip():
+        raise file_error(path, "the file is empty")
+    if len(data) > max_bytes:
+        raise file_error(path, f"the file is larger than {max_bytes} bytes")
+    if b"\x00" in data[:65536]:
+        raise file_error(path, "looks like a binary file (it contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise file_error(path, f"is not UTF-8 text (bad byte 0x{data[error.start]:02x}); save it as UTF-8", row=line) from None
+
+
+def read_records(path: Path | str, fmt: str | None = None) -> Iterator[tuple[int, dict]]:
+    """Raw records from an event file in the project's GeoJSON or CSV form, or ACLED's CSV."""
+    path = Path(path)
+    fmt = fmt or detect_format(path)
+    if fmt == "geojson":
+        from geo.importers.events_geojson import read
+    elif fmt == "csv":
+        from geo.importers.events_csv import read
+    elif fmt == "acled":
+        from geo.importers.acled import read
+    else:
+        raise file_error(path, f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return read(path)

@@ -1,0 +1,71 @@
+"""Read events from a CSV file in the project's schema.
+
+Columns are the schema's field names; ``actors``, ``sources`` and ``tags``
+hold JSON lists; ``context`` is true/false.  A leading apostrophe that a CSV
+export put before ``= + - @`` to defuse a formula is taken off again.  Rows
+are the file's line numbers, so they match what a spreadsheet shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from geo.importers import file_error, read_text
+from geo.schema import FIELDS, LIST_FIELDS, Problem, ValidationError
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def undefuse(cell: str) -> str:
+    """Undo the apostrophe a safe CSV export puts before a formula-like cell."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS and cell[1:2] else cell
+
+
+def read(path: Path) -> Iterator[tuple[int, dict]]:
+    """Yield ``(line_number, record)`` for each data row."""
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as error:
+        raise file_error(path, f"not readable as CSV: {error}", row=1) from None
+    missing = [name for name in ("id", "title") if name not in header]
+    if missing:
+        raise file_error(path, f"missing column(s) {', '.join(missing)}; the header must name the schema fields", row=1)
+    unknown = [name for name in header if name not in FIELDS]
+    if unknown:
+        raise ValidationError([Problem(str(path), 1, name, "unknown column") for name in unknown])
+    line = reader.line_num
+    try:
+        for raw in reader:
+            row, line = line + 1, reader.line_num
+            yield row, _record(path, row, raw)
+    except csv.Error as error:
+        raise file_error(path, f"not readable as CSV: {error}", row=line + 1) from None
+
+
+def _record(path: Path, row: int, raw: dict) -> dict:
+    """One row as a raw record; a cell that does not parse is kept as text for validation to report."""
+    if None in raw:
+        raise file_error(path, "more cells than header columns", row=row)
+    record: dict = {}
+    for name, cell in raw.items():
+        cell = undefuse(cell or "")
+        if name in LIST_FIELDS:
+            try:
+                record[name] = json.loads(cell) if cell.strip() else []
+            except json.JSONDecodeError:
+                record[name] = cell
+        elif name == "context":
+            lowered = cell.strip().lower()
+            record[name] = lowered in _TRUE if lowered in _TRUE + _FALSE else cell
+        else:
+            record[name] = cell
+    return record

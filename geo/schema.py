@@ -1,0 +1,388 @@
+"""The event schema: its fields, their vocabularies, and record validation.
+
+One event is a flat mapping of the fields in ``FIELDS``; ``actors``, ``sources``
+and ``tags`` are lists.  Every other module imports the field names and the
+vocabularies from here.  Validation turns raw records (from any importer) into
+clean records, or raises ``ValidationError`` listing every problem as
+``FILE:ROW:FIELD: message``.
+
+This module never imports anything else of the project: checks that need data
+(such as "do these coordinates lie in the named country?") are passed in.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+DATE_PRECISIONS = ("day", "month", "year", "approximate", "unknown")
+"""How precisely the date is known, finest first.
+
+``approximate`` means the event lies somewhere in ``date_start``..``date_end``
+(or around ``date_start`` when there is no end); ``unknown`` means no date.
+"""
+
+LOCATION_PRECISIONS = ("exact", "town", "region", "unknown")
+"""How precisely the place is known, finest first; ``unknown`` is unmapped."""
+
+VERIFICATION_STATUSES = ("reported", "corroborated", "disputed", "unverified")
+
+EVENT_TYPES = (
+    "rally",
+    "conference",
+    "meeting",
+    "attack",
+    "funeral",
+    "protest",
+    "riot",
+    "battle",
+    "explosion",
+    "violence against civilians",
+    "military operation",
+    "strategic development",
+    "political development",
+    "other",
+)
+"""Known event types, in legend order.  Other lowercase labels are accepted."""
+
+FATALITY_QUALIFIERS = ("", "exactly", "around", "at least", "at most")
+
+ACTOR_FIELDS = ("name", "role")
+SOURCE_FIELDS = ("id", "publisher", "author", "title", "url", "date", "excerpt", "cited_by", "kind")
+
+FIELDS = (
+    "id",
+    "title",
+    "event_type",
+    "context",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "date_note",
+    "place_reported",
+    "place_name",
+    "admin1",
+    "country",
+    "lat",
+    "lon",
+    "location_precision",
+    "location_note",
+    "actors",
+    "description",
+    "fatalities",
+    "fatalities_qualifier",
+    "tags",
+    "sources",
+    "claim",
+    "verification",
+)
+"""Every field of an event, in export order."""
+
+REQUIRED = ("id", "title", "event_type", "date_precision", "location_precision", "sources", "claim", "verification")
+LIST_FIELDS = ("actors", "sources", "tags")
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_DATE_FORMS = {
+    "day": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+    "month": re.compile(r"^\d{4}-\d{2}$"),
+    "year": re.compile(r"^\d{4}$"),
+}
+MAX_TEXT = 20_000
+"""Longest accepted text field, in characters."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem, located by file, row and field."""
+
+    file: str
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row}:{self.field}: {self.message}"
+
+
+class ValidationError(ValueError):
+    """Raised with every problem found; ``str()`` gives one line per problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+CountryCheck = Callable[[float, float], set[str]]
+"""Returns the ISO codes of the countries at or near a point."""
+
+
+def period_bounds(value: str) -> tuple[date, date]:
+    """First and last day of a ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` value.
+
+    Raises ``ValueError`` for anything else, including impossible dates.
+    """
+    parts = value.split("-")
+    if not all(p.isdigit() for p in parts) or len(parts[0]) != 4 or len(parts) > 3:
+        raise ValueError(f"not a date: {value!r}")
+    year = int(parts[0])
+    if len(parts) == 1:
+        return date(year, 1, 1), date(year, 12, 31)
+    month = int(parts[1])
+    if len(parts) == 2:
+        if not 1 <= month <= 12:
+            raise ValueError(f"no month {month} in {value!r}")
+        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    day = date(year, month, int(parts[2]))
+    return day, day
+
+
+def event_interval(record: Mapping) -> tuple[date, date] | None:
+    """The days an event may have happened on, or None when its date is unknown.
+
+    The interval runs from the first day of ``date_start``'s period to the last
+    day of ``date_end``'s (or ``date_start``'s) period: "2026-01" at month
+    precision spans 1 to 31 January 2026.
+    """
+    start = record.get("date_start") or ""
+    if not start or record.get("date_precision") == "unknown":
+        return None
+    first, last = period_bounds(start)
+    if record.get("date_end"):
+        last = period_bounds(record["date_end"])[1]
+    return first, last
+
+
+def validate_records(
+    rows: Iterable[tuple[int, Mapping]],
+    file: str,
+    country_check: CountryCheck | None = None,
+) -> list[dict]:
+    """Check raw records and return them cleaned, in order.
+
+    ``rows`` yields ``(row_number, record)``; the row number is what problems
+    cite.  Raises ``ValidationError`` with every problem when any is found.
+    """
+    problems: list[Problem] = []
+    clean: list[dict] = []
+    first_row_of: dict[str, int] = {}
+    for row, raw in rows:
+        record, found = _validate_record(raw, file, row, country_check)
+        problems.extend(found)
+        event_id = record.get("id")
+        if event_id:
+            if event_id in first_row_of:
+                problems.append(Problem(file, row, "id", f"duplicate id {event_id!r} (first at row {first_row_of[event_id]})"))
+            else:
+                first_row_of[event_id] = row
+        clean.append(record)
+    if problems:
+        raise ValidationError(problems)
+    return clean
+
+
+def _validate_record(
+    raw: Mapping, file: str, row: int, country_check: CountryCheck | None
+) -> tuple[dict, list[Problem]]:
+    problems: list[Problem] = []
+
+    def problem(field: str, message: str) -> None:
+        problems.append(Problem(file, row, field, message))
+
+    if not isinstance(raw, Mapping):
+        problem("-", "a record must be an object of fields")
+        return {}, problems
+    for name in raw:
+        if name not in FIELDS:
+            problem(str(name), "unknown field")
+    record: dict = {}
+    for name in FIELDS:
+        value = raw.get(name)
+        if name in LIST_FIELDS:
+            record[name] = value if value is not None else []
+        elif name in ("lat", "lon", "fatalities"):
+            record[name] = value
+        elif name == "context":
+            record[name] = value if value is not None else False
+        else:
+            record[name] = _text(value, name, problem)
+    for name in REQUIRED:
+        if record[name] in ("", [], None):
+            problem(name, "missing")
+
+    _check_vocabularies(record, problem)
+    _check_dates(record, problem)
+    _check_place(record, problem, country_check)
+    _check_fatalities(record, problem)
+    record["actors"] = _check_items(record["actors"], "actors", ACTOR_FIELDS, ("name",), problem)
+    record["sources"] = _check_items(record["sources"], "sources", SOURCE_FIELDS, ("excerpt",), problem)
+    _check_sources(record["sources"], problem)
+    record["tags"] = _check_tags(record["tags"], problem)
+    if not isinstance(record["context"], bool):
+        problem("context", "must be true or false")
+    return record, problems
+
+
+def _text(value, name: str, problem) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        problem(name, f"must be text, not {type(value).__name__}")
+        return ""
+    if len(value) > MAX_TEXT:
+        problem(name, f"longer than {MAX_TEXT} characters")
+    if "\x00" in value:
+        problem(name, "contains a NUL character")
+    return value.strip()
+
+
+def _check_vocabularies(record: dict, problem) -> None:
+    if record["id"] and not _ID.match(record["id"]):
+        problem("id", "must be 1-128 letters, digits or . _ : - and start with a letter or digit")
+    event_type = record["event_type"]
+    if event_type and event_type != event_type.lower():
+        problem("event_type", f"must be lowercase: {event_type!r}")
+    for name, allowed in (
+        ("date_precision", DATE_PRECISIONS),
+        ("location_precision", LOCATION_PRECISIONS),
+        ("verification", VERIFICATION_STATUSES),
+        ("fatalities_qualifier", FATALITY_QUALIFIERS),
+    ):
+        if record[name] and record[name] not in allowed:
+            problem(name, f"{record[name]!r} is not one of {', '.join(a for a in allowed if a)}")
+
+
+def _check_dates(record: dict, problem) -> None:
+    precision, start, end = record["date_precision"], record["date_start"], record["date_end"]
+    if precision == "unknown" or not precision:
+        if start or end:
+            problem("date_start", "a date is given but date_precision is 'unknown'")
+        return
+    if not start:
+        problem("date_start", f"missing (date_precision is {precision!r}; use 'unknown' when there is no date)")
+        return
+    form = _DATE_FORMS.get(precision)
+    if form and not form.match(start):
+        shape = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}[precision]
+        problem("date_start", f"{start!r} does not match precision {precision!r} ({shape})")
+        return
+    bounds = {}
+    for name, value in (("date_start", start), ("date_end", end)):
+        if value:
+            try:
+                bounds[name] = period_bounds(value)
+            except ValueError:
+                problem(name, f"not a valid date: {value!r} (use YYYY-MM-DD, YYYY-MM or YYYY)")
+    if "date_start" in bounds and "date_end" in bounds and bounds["date_end"][1] < bounds["date_start"][0]:
+        problem("date_end", f"{end} is before date_start {start}")
+
+
+def _check_place(record: dict, problem, country_check: CountryCheck | None) -> None:
+    lat, lon = record["lat"], record["lon"]
+    precision = record["location_precision"]
+    country = record["country"]
+    if country:
+        record["country"] = country = country.upper()
+        if not _COUNTRY.match(country):
+            problem("country", f"{country!r} is not an ISO 3166-1 alpha-2 code")
+            country = ""
+    if lat in ("", None) and lon in ("", None):
+        record["lat"] = record["lon"] = None
+        if precision and precision != "unknown":
+            problem("location_precision", f"{precision!r} but there are no coordinates (use 'unknown' for unmapped events)")
+        return
+    coords = {}
+    for name, value, limit in (("lat", lat, 90), ("lon", lon, 180)):
+        number = _number(value)
+        if number is None:
+            problem(name, f"not a number: {value!r}" if value not in ("", None) else "missing (the other coordinate is given)")
+        elif not -limit <= number <= limit:
+            problem(name, f"{number} is out of range (-{limit} to {limit})")
+        else:
+            coords[name] = number
+        record[name] = number
+    if precision == "unknown":
+        problem("location_precision", "'unknown' but coordinates are given")
+    if len(coords) == 2 and country and country_check is not None:
+        near = country_check(coords["lat"], coords["lon"])
+        if country not in near:
+            where = ", ".join(sorted(near)) or "no country"
+            problem("country", f"coordinates {coords['lat']}, {coords['lon']} lie in {where}, not {country}")
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _check_fatalities(record: dict, problem) -> None:
+    value = record["fatalities"]
+    if value in ("", None):
+        record["fatalities"] = None
+        if record["fatalities_qualifier"]:
+            problem("fatalities_qualifier", "given without a fatalities figure")
+        return
+    number = _number(value)
+    if number is None or number < 0 or number != int(number):
+        problem("fatalities", f"must be a whole number of 0 or more, not {value!r}")
+        record["fatalities"] = None
+    else:
+        record["fatalities"] = int(number)
+
+
+def _check_items(items, field: str, allowed: tuple, required: tuple, problem) -> list[dict]:
+    if not isinstance(items, list):
+        problem(field, "must be a list (in CSV, a JSON list)")
+        return []
+    clean = []
+    for index, item in enumerate(items, 1):
+        if not isinstance(item, Mapping):
+            problem(f"{field}[{index}]", "must be an object")
+            continue
+        entry = {}
+        for key in item:
+            if key not in allowed:
+                problem(f"{field}[{index}].{key}", "unknown field")
+        for key in allowed:
+            entry[key] = _text(item.get(key), f"{field}[{index}].{key}", problem)
+        for key in required:
+            if not entry[key]:
+                problem(f"{field}[{index}].{key}", "missing")
+        clean.append(entry)
+    return clean
+
+
+def _check_sources(sources: list[dict], problem) -> None:
+    ids = [s["id"] for s in sources if s["id"]]
+    for index, source in enumerate(sources, 1):
+        where = f"sources[{index}]"
+        if not (source["publisher"] or source["author"] or source["title"] or source["kind"]):
+            problem(f"{where}.publisher", "a source needs a publisher, author, title or kind")
+        url = source["url"]
+        if url and not re.match(r"^https?://[^\s]+$", url, re.IGNORECASE):
+            problem(f"{where}.url", f"only http(s) URLs are allowed: {url[:80]!r}")
+        if source["date"]:
+            try:
+                period_bounds(source["date"])
+            except ValueError:
+                problem(f"{where}.date", f"not a valid date: {source['date']!r}")
+        if source["cited_by"] and source["cited_by"] not in ids:
+            problem(f"{where}.cited_by", f"no source with id {source['cited_by']!r} in this event")
+    if len(ids) != len(set(ids)):
+        problem("sources", "source ids must be unique within an event")
+
+
+def _check_tags(tags, problem) -> list[str]:
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        problem("tags", "must be a list of text labels")
+        return []
+    return [t.strip() for t in tags if t.strip()]
