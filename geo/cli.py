@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -116,9 +117,15 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(sorted(exporters.WRITERS)))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
 @click.option("--input", "source", type=click.Path(path_type=Path), help="Event file to read instead of the shipped events.")
+@click.option("--title", default="Reported incidents", show_default=True, help="Title shown on maps and images.")
+@click.option("--tiles", default="offline", show_default=True, help="html: basemap, 'offline' (shipped) or an online tile layer.")
+@click.option("--color-by", type=click.Choice(["type", "actor"]), default="type", show_default=True, help="html: colour markers by.")
+@click.option("--size", default="slide", show_default=True, help="png/pdf/svg: a4, slide (1920x1080) or WIDTHxHEIGHT in pixels.")
+@click.option("--dpi", default=150, show_default=True, type=click.IntRange(50, 600), help="png/pdf/svg: resolution.")
+@click.option("--made", type=click.DateTime(["%Y-%m-%d"]), help="Date printed as 'made on' (default: today), for reproducible files.")
 @filter_options
 @_fail_on_problems
-def export(fmt: str, out: Path, source: Path | None, flt: filters.Filter) -> None:
+def export(fmt: str, out: Path, source: Path | None, flt: filters.Filter, made, **options) -> None:
     """Write the events that match the filter to OUT as FORMAT.
 
     FORMAT is geojson (every field; unmapped events have null geometry) or
@@ -127,6 +134,7 @@ def export(fmt: str, out: Path, source: Path | None, flt: filters.Filter) -> Non
     """
     events = event_data.load_file(source or event_data.SEED_FILE)
     result = filters.apply(events, flt)
-    exporters.WRITERS[fmt](result.events, out, flt=flt)
+    made_on = made.date() if made else date.today()
+    exporters.WRITERS[fmt](result.events, out, flt=flt, made_on=made_on, undated_excluded=result.undated_excluded, **options)
     note = f"; {result.undated_excluded} undated event(s) left out by the date filter" if result.undated_excluded else ""
     click.echo(f"Wrote {len(result.events)} of {len(events)} events to {out}{note}.")
