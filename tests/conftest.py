@@ -51,6 +51,13 @@ def make_record(**changes) -> dict:
     return record
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_store(tmp_path_factory):
+    """Keep every test, and every process a test starts, away from the user's own event store."""
+    os.environ["INCIDENT_MAP_STORE"] = str(tmp_path_factory.mktemp("store") / "events.gpkg")
+    os.environ.setdefault("INCIDENT_MAP_CACHE_DIR", str(ROOT / ".cache"))
+
+
 @pytest.fixture(scope="session")
 def seed_events():
     """The shipped seed events, loaded and validated once."""
