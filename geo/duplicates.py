@@ -1,0 +1,47 @@
+"""Spot likely duplicates of an event before it is saved.
+
+An existing event is a likely duplicate of a new one when all three hold:
+their dates may fall within a day of each other, their map points lie within
+5 km, and they share an actor (names compared without regard to case).
+Undated or unmapped events are never flagged: there is nothing to compare.
+This module only points duplicates out; it never merges or drops events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.events import is_mapped
+from geo.schema import event_interval
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def likely_duplicates(record: Mapping, events: gpd.GeoDataFrame, *, days: int = 1, km: float = 5.0) -> gpd.GeoDataFrame:
+    """The events (other than ``record`` itself, by id) that are likely the same as ``record``."""
+    interval = event_interval(record)
+    names = {a["name"].casefold() for a in record.get("actors", []) if a.get("name")}
+    lat, lon = record.get("lat"), record.get("lon")
+    if interval is None or not names or lat is None or lon is None:
+        return events.iloc[:0]
+    first, last = (pd.Timestamp(day) for day in (interval[0] - timedelta(days=days), interval[1] + timedelta(days=days)))
+    keep = (events["id"] != record.get("id")).to_numpy() & is_mapped(events).to_numpy()
+    keep &= ((events["day_min"] <= last) & (events["day_max"] >= first)).to_numpy()
+    candidates = events[keep]
+    near = distance_km(lat, lon, candidates.geometry.y.to_numpy(), candidates.geometry.x.to_numpy()) <= km
+    candidates = candidates[near]
+    shared = [any(n.casefold() in names for n in actor_names) for actor_names in candidates["actor_names"]]
+    return candidates[np.asarray(shared, dtype=bool)]
+
+
+def distance_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """Great-circle distances in km from one point to many (haversine)."""
+    phi1, phi2 = np.radians(lat), np.radians(lats)
+    dphi, dlmb = phi2 - phi1, np.radians(lons - lon)
+    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))

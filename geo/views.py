@@ -1,0 +1,237 @@
+"""What the app shows, as plain data: counts, choice lists, table rows, timeline data, source cards.
+
+Pure functions over the events GeoDataFrame and the ``Filter``, so the app
+stays a thin layer of widgets and everything here is tested without
+Streamlit.  Text meant for ``st.markdown`` is escaped here (``md``) and links
+are only ever made from http(s) URLs.  This module never imports Streamlit,
+reads files or writes anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import replace
+from itertools import chain
+from urllib.parse import quote
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import filters
+from geo.events import is_mapped, to_records
+from geo.gazetteer import country_name
+from geo.schema import DATE_PRECISIONS
+from geo.style import actor_label, date_label, fatalities_label, place_label, source_label
+
+TABLE_LIMIT = 2_000
+"""Most rows the table shows; downloads always hold every matching event."""
+
+TIMELINE_LIMIT = 2_000
+"""Above this many dated events the timeline shows monthly counts instead of single events."""
+
+VIEW_KEYS = ("mode",)
+"""URL keys of the app that are not filter keys."""
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'])")
+
+
+def md(text: object) -> str:
+    """``text`` escaped for ``st.markdown``: every markdown, HTML, maths and emoji-code character is literal."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", str(text))
+    return "  \n".join(escaped.splitlines()) if "\n" in escaped else escaped
+
+
+def safe_url(url: str) -> str | None:
+    """The URL fit for a markdown link target, or None unless it is http(s)."""
+    if not re.match(r"^https?://[^\s]+$", url or "", re.IGNORECASE):
+        return None
+    return quote(url, safe=":/?#[]@!$&*+,;=%~.-_")
+
+
+def parse_view(params: Mapping[str, str | list[str]]) -> tuple[filters.Filter, list[str], dict[str, str]]:
+    """The filter, the problems found, and the non-filter view keys of a URL's query parameters.
+
+    A bad value never stops the app: the key it names is dropped, its message
+    kept, and the rest of the filter still applies.
+    """
+    values = {k: ([v] if isinstance(v, str) else list(v)) for k, v in params.items()}
+    view = {k: values.pop(k)[-1] for k in VIEW_KEYS if k in values}
+    problems: list[str] = []
+    while True:
+        try:
+            return filters.from_query(values), problems, view
+        except filters.FilterError as error:
+            problems.append(str(error))
+            key = str(error).split(":", 1)[0]
+            if key not in values:
+                return filters.Filter(), problems, view
+            values.pop(key)
+
+
+def counts_text(total: int, shown: gpd.GeoDataFrame, undated_excluded: int) -> str:
+    """ "12 of 240 events; 2 unmapped, 1 undated left out" (the parts after ";" only when not zero)."""
+    unmapped = int((~is_mapped(shown)).sum())
+    context = int(shown["context"].sum())
+    parts = [f"{unmapped} unmapped" if unmapped else "", f"{context} context" if context else "",
+             f"{undated_excluded} undated left out" if undated_excluded else ""]
+    detail = ", ".join(p for p in parts if p)
+    return f"{len(shown):,} of {total:,} events" + (f"; {detail}" if detail else "")
+
+
+def date_note(shown: gpd.GeoDataFrame, flt: filters.Filter, undated_excluded: int) -> str:
+    """A note on events whose date is not known to the day, for the date filter."""
+    counts = shown["date_precision"].value_counts()
+    words = {"month": "only to the month", "year": "only to the year", "approximate": "approximately"}
+    coarse = [f"{int(counts[p]):,} {words[p]}" for p in DATE_PRECISIONS if p in words and counts.get(p, 0)]
+    notes = []
+    if coarse:
+        notes.append(f"Dated {', '.join(coarse)}: a date range keeps these when their period overlaps it.")
+    if flt.has_dates and undated_excluded:
+        notes.append(f"{undated_excluded:,} event(s) with no known date are left out by the date range.")
+    elif not flt.has_dates and counts.get("unknown", 0):
+        notes.append(f"{int(counts['unknown']):,} event(s) have no known date; setting a date range leaves them out.")
+    return " ".join(notes)
+
+
+def actor_counts(events: gpd.GeoDataFrame) -> list[tuple[str, int]]:
+    """Every actor name with its number of events, most frequent first."""
+    counts = Counter(chain.from_iterable(events["actor_names"]))
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+
+
+def value_counts(events: gpd.GeoDataFrame, column: str) -> list[tuple[str, int]]:
+    """Every non-empty value of ``column`` with its number of events, most frequent first."""
+    counts = events[column][events[column] != ""].value_counts()
+    return sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda item: (-item[1], item[0]))
+
+
+def country_label(code: str) -> str:
+    """ "Pakistan (PK)", or the bare code when the gazetteer does not know it."""
+    try:
+        return f"{country_name(code)} ({code})"
+    except ValueError:
+        return code
+
+
+def empty_choice_notes(events: gpd.GeoDataFrame, flt: filters.Filter) -> list[str]:
+    """For each chosen actor, type or country: a note when it has no events under the rest of the filter."""
+    notes = []
+    for field, label in (("actors", "actor"), ("types", "type"), ("countries", "country")):
+        for value in getattr(flt, field):
+            if filters.apply(events, replace(flt, **{field: (value,)})).events.empty:
+                notes.append(f"No events for {label} “{value}” with the other filters.")
+    return notes
+
+
+def ordered(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The events earliest first (by the first day they may have happened), undated last."""
+    undated = events["day_min"].isna().to_numpy()
+    first = events["day_min"].fillna(pd.Timestamp.max).to_numpy()
+    last = events["day_max"].fillna(pd.Timestamp.max).to_numpy()
+    order = np.lexsort((last, first, undated))
+    return events.iloc[order]
+
+
+def table_rows(events: gpd.GeoDataFrame, limit: int = TABLE_LIMIT) -> pd.DataFrame:
+    """One plain-text row per event (the first ``limit``): date with precision, place, title, type, actors, sources."""
+    rows = []
+    for record in to_records(events.iloc[:limit]):
+        rows.append({
+            "Date": date_label(record),
+            "Place": place_label(record),
+            "Title": record["title"] + (" (context)" if record["context"] else ""),
+            "Type": record["event_type"],
+            "Actors": "; ".join(actor_label(a) for a in record["actors"]),
+            "Sources": "; ".join(source_label(s) for s in record["sources"]),
+            "Verification": record["verification"],
+        })
+    return pd.DataFrame(rows, columns=["Date", "Place", "Title", "Type", "Actors", "Sources", "Verification"])
+
+
+def timeline_data(events: gpd.GeoDataFrame, limit: int = TIMELINE_LIMIT) -> tuple[pd.DataFrame, bool]:
+    """Data for the timeline, and whether it is aggregated.
+
+    Up to ``limit`` dated events: one row each with ``start``, ``end`` (the day
+    after its last possible day, so a month-precision event spans its month),
+    ``type``, ``title``, ``date``, ``precision`` and ``span`` (True when not
+    known to the day).  Above that: event counts per month and type
+    (``month``, ``type``, ``count``), each event counted in the month it may
+    first have happened.
+    """
+    dated = events[events["day_min"].notna()]
+    if len(dated) > limit:
+        months = dated["day_min"].dt.to_period("M").dt.to_timestamp()
+        counts = pd.DataFrame({"month": months, "type": dated["event_type"]}).value_counts().rename("count").reset_index()
+        return counts.sort_values(["month", "type"], ignore_index=True), True
+    records = to_records(dated)
+    frame = pd.DataFrame({
+        "start": dated["day_min"].to_numpy(),
+        "end": (dated["day_max"] + pd.Timedelta(days=1)).to_numpy(),
+        "type": dated["event_type"].to_numpy(),
+        "title": dated["title"].to_numpy(),
+        "date": [date_label(r) for r in records],
+        "precision": dated["date_precision"].to_numpy(),
+        "span": (dated["date_precision"] != "day").to_numpy(),
+    })
+    return frame, False
+
+
+def unmapped_rows(events: gpd.GeoDataFrame, limit: int = TABLE_LIMIT) -> pd.DataFrame:
+    """The events with no map point (the first ``limit``): title, date, the place as reported and why it has no point."""
+    unmapped = events[~is_mapped(events)].iloc[:limit]
+    rows = [{
+        "Title": r["title"] + (" (context)" if r["context"] else ""),
+        "Date": date_label(r),
+        "Place as reported": r["place_reported"] or "—",
+        "Note": r["location_note"],
+    } for r in to_records(unmapped)]
+    return pd.DataFrame(rows, columns=["Title", "Date", "Place as reported", "Note"])
+
+
+def source_card(record: Mapping) -> str:
+    """The event's full provenance as escaped markdown: what, when, where, who, the claim and every source with its excerpt."""
+    lines = [f"#### {md(record['title'])}"]
+    if record.get("context"):
+        lines.append("*Context event (background, not a reported incident of this map)*")
+    lines.append(f"**Type:** {md(record['event_type'])}  \n**Date:** {md(date_label(record))}"
+                 + (f" — {md(record['date_note'])}" if record.get("date_note") else ""))
+    place = place_label(record)
+    if record.get("place_reported"):
+        place += f"; reported as “{record['place_reported']}”"
+    lines.append(f"**Place:** {md(place)}" + (f" — {md(record['location_note'])}" if record.get("location_note") else ""))
+    if record.get("actors"):
+        lines.append("**Actors:**\n" + "\n".join(f"- {md(actor_label(a))}" for a in record["actors"]))
+    if record.get("description"):
+        lines.append(f"**Description:** {md(record['description'])}")
+    if fatalities_label(record):
+        lines.append(f"**Fatalities:** {md(fatalities_label(record))}")
+    lines.append(f"**Claim:** {md(record['claim'])}  \n**Verification:** {md(record['verification'])}")
+    lines.append(f"**Sources ({len(record['sources'])}):**")
+    for source in record["sources"]:
+        lines.append(_source_markdown(source))
+    return "\n\n".join(lines)
+
+
+def _source_markdown(source: Mapping) -> str:
+    head = md(source_label(source))
+    if source.get("date"):
+        head += f" ({md(source['date'])})"
+    if source.get("cited_by"):
+        head += f", cited by source {md(source['cited_by'])}"
+    url = safe_url(source.get("url") or "")
+    if url:
+        head += f" — [link]({url})"
+    quoted = "\n".join(f"> {line}" for line in md(f"“{source['excerpt']}”").split("  \n"))
+    return f"- {head}\n\n{quoted}"
+
+
+def url_params(flt: filters.Filter, view: Mapping[str, str]) -> dict[str, list[str]]:
+    """The URL query parameters for a filter and the app's view keys (repeatable keys as lists)."""
+    params: dict[str, list[str]] = {}
+    for key, value in filters.to_params(flt):
+        params.setdefault(key, []).append(value)
+    params.update({k: [v] for k, v in view.items() if k in VIEW_KEYS and v})
+    return params

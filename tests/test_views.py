@@ -1,0 +1,155 @@
+"""The app's pure helpers: counts, choices, rows, timeline, source cards, URL state, form records, duplicates."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from geo import duplicates, entry, events, filters, views
+from tests.helpers import make_record
+
+DADYAL = "mahjar-barducci-dadyal-jem-rally"
+
+
+def _record(seed_events, event_id):
+    return next(r for r in events.to_records(seed_events) if r["id"] == event_id)
+
+
+def test_counts_text_names_unmapped_context_and_undated(seed_events):
+    result = filters.apply(seed_events, filters.from_query("from=2025-11-01&to=2025-12-31"))
+    assert views.counts_text(len(seed_events), result.events, result.undated_excluded) == "1 of 15 events; 5 undated left out"
+    assert views.counts_text(15, seed_events, 0) == "15 of 15 events; 7 unmapped, 7 context"
+
+
+def test_date_note_explains_coarse_and_undated_dates(seed_events):
+    note = views.date_note(seed_events, filters.Filter(), 0)
+    assert "2 only to the month" in note and "2 only to the year" in note
+    assert "5 event(s) have no known date" in note
+    flt = filters.from_query("from=2025-01-01")
+    result = filters.apply(seed_events, flt)
+    assert "5 event(s) with no known date are left out" in views.date_note(result.events, flt, result.undated_excluded)
+
+
+def test_actor_counts_most_frequent_first(seed_events):
+    counts = dict(views.actor_counts(seed_events))
+    assert counts["Naji Zaheer"] == 3 and counts["Hafiz Abdul Rauf"] == 3
+    assert views.actor_counts(seed_events)[0][1] == 3
+    assert dict(views.value_counts(seed_events, "country")) == {"PK": 5, "IN": 2, "IR": 1, "QA": 1}
+
+
+def test_empty_choice_notes_name_the_choice_without_results(seed_events):
+    flt = filters.Filter(actors=("Naji Zaheer",), types=("attack", "meeting"))
+    assert views.empty_choice_notes(seed_events, flt) == ["No events for type “attack” with the other filters."]
+
+
+def test_ordered_puts_undated_last_and_table_shows_precision(seed_events):
+    ordered = views.ordered(seed_events)
+    assert list(ordered["date_start"][:2]) == ["2008", "2010"]
+    assert ordered["day_min"].iloc[-5:].isna().all()
+    rows = views.table_rows(ordered, limit=3)
+    assert list(rows["Date"]) == ["2008 (year)", "2010 (year)", "August 2024 (month)"]
+    assert rows["Title"][0].endswith("(context)")
+
+
+def test_timeline_draws_coarse_dates_as_spans_and_aggregates_when_large(seed_events):
+    frame, aggregated = views.timeline_data(seed_events)
+    assert not aggregated and len(frame) == 10
+    doha = frame[frame["title"].str.startswith("Meeting in Doha")].iloc[0]
+    assert doha["span"] and doha["start"] == pd.Timestamp("2024-08-01") and doha["end"] == pd.Timestamp("2024-09-01")
+    counts, aggregated = views.timeline_data(seed_events, limit=5)
+    assert aggregated and counts["count"].sum() == 10
+
+
+def test_unmapped_rows_list_every_unmapped_event(seed_events):
+    rows = views.unmapped_rows(seed_events)
+    assert len(rows) == 7 and "October 7 attack (context)" in set(rows["Title"])
+
+
+def test_source_card_has_everything_and_escapes_markdown(seed_events):
+    card = views.source_card(_record(seed_events, DADYAL))
+    for text in ("Dadyal", "29 November 2025", "town", "Masood Ilyas Kashmiri", "Verification", "“On November 29, 2025"):
+        assert text in card
+    hostile = make_record(title="<script>alert(1)</script> **bold** :red[x] $x$",
+                          sources=[{"id": "s1", "publisher": "[click](javascript:alert(1))", "author": "", "title": "", "url": "",
+                                    "date": "", "excerpt": "<img src=x onerror=alert(1)>", "cited_by": "", "kind": ""}])
+    card = views.source_card(hostile)
+    assert not re.search(r"(?<!\\)<", card) and "](javascript" not in card
+    assert r"\*\*bold\*\*" in card and r"\:red\[x\]" in card and r"\$x\$" in card
+
+
+def test_links_only_for_http_urls():
+    assert views.safe_url("javascript:alert(1)") is None
+    assert views.safe_url("https://example.org/a (b)") is None
+    assert views.safe_url("https://example.org/a(b)") == "https://example.org/a%28b%29"
+    source = {"id": "s1", "publisher": "P", "url": "https://example.org/x", "excerpt": "E"}
+    assert "[link](https://example.org/x)" in views.source_card(make_record(sources=[source]))
+
+
+def test_parse_view_keeps_good_keys_and_reports_bad_ones():
+    flt, problems, view = views.parse_view({"from": "notadate", "to": "2025-12-31", "actor": ["A", "B"], "mode": "screenshot"})
+    assert problems == ["from: 'notadate' is not a date (use YYYY-MM-DD)"]
+    assert flt == filters.Filter(date_to=pd.Timestamp("2025-12-31").date(), actors=("A", "B"))
+    assert view == {"mode": "screenshot"}
+    flt, problems, _ = views.parse_view({"colour": "red"})
+    assert flt == filters.Filter() and problems[0].startswith("colour:")
+
+
+def test_url_params_round_trip():
+    flt = filters.Filter(actors=("A", "B"), text="rally", include_context=False)
+    params = views.url_params(flt, {"mode": "screenshot"})
+    assert params == {"actor": ["A", "B"], "q": ["rally"], "context": ["0"], "mode": ["screenshot"]}
+    assert views.parse_view(params)[0] == flt
+
+
+def test_form_values_round_trip_every_seed_event(seed_events):
+    for record in events.to_records(seed_events):
+        clean, problems = entry.check(entry.build_record(entry.form_values(record), record))
+        assert problems == [] and clean == record
+
+
+def test_build_record_from_a_new_form():
+    values = {"title": "Rally in Dadyal", "event_type": "rally", "date_precision": "month", "date_start": "2026-01",
+              "actors_text": "Group A | organiser\nGroup B", "tags_text": "a, b", "claim": "Reported by X",
+              "verification": "reported", "location_precision": "town",
+              "candidate": {"name": "Dayal", "admin1": "AJK", "country": "PK", "lat": 33.31222, "lon": 73.70346},
+              "sources": [{"publisher": "X", "excerpt": "A rally."}]}
+    clean, problems = entry.check(entry.build_record(values))
+    assert problems == []
+    assert clean["id"].startswith("app-rally-in-dadyal-")
+    assert clean["actors"] == [{"name": "Group A", "role": "organiser"}, {"name": "Group B", "role": ""}]
+    assert clean["sources"][0]["id"] == "s1" and clean["tags"] == ["a", "b"]
+
+
+def test_check_requires_a_source_excerpt():
+    values = {"title": "T", "event_type": "rally", "date_precision": "unknown", "claim": "c", "verification": "reported",
+              "sources": [{"publisher": "X", "excerpt": ""}]}
+    _, problems = entry.check(entry.build_record(values))
+    assert "sources[1].excerpt: missing" in problems
+    _, problems = entry.check(entry.build_record({**values, "sources": []}))
+    assert "sources: missing" in problems
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, True),
+        ({"date_start": "2025-11-30"}, True),
+        ({"date_start": "2025-12-01"}, False),
+        ({"lat": 33.31222 + 0.04}, True),  # about 4.4 km north
+        ({"lat": 33.31222 + 0.05}, False),  # about 5.6 km north
+        ({"actors": [{"name": "jaish-e-muhammad (jem)", "role": ""}]}, True),
+        ({"actors": [{"name": "Someone else", "role": ""}]}, False),
+        ({"date_precision": "unknown", "date_start": ""}, False),
+        ({"lat": None, "lon": None}, False),
+    ],
+)
+def test_likely_duplicates(seed_events, changes, expected):
+    record = make_record(id="new", actors=[{"name": "Jaish-e-Muhammad (JeM)", "role": ""}], lat=33.31222, lon=73.70346)
+    found = duplicates.likely_duplicates({**record, **changes}, seed_events)
+    assert (DADYAL in set(found["id"])) is expected
+
+
+def test_an_event_is_not_its_own_duplicate(seed_events):
+    assert duplicates.likely_duplicates(_record(seed_events, DADYAL), seed_events).empty
