@@ -1,0 +1,154 @@
+"""The command line, run as a subprocess the way users run it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from geo.events import SEED_FILE
+from geo.export import csv_text
+from tests.helpers import run_cli
+
+
+@pytest.fixture(scope="module")
+def seed_doc() -> dict:
+    return json.loads(SEED_FILE.read_text(encoding="utf-8"))
+
+
+def write_geojson(path, doc) -> str:
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return str(path)
+
+
+def test_help_lists_the_commands():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("validate", "geocode", "export"):
+        assert command in result.stdout
+
+
+def test_validate_passes_on_the_shipped_data():
+    result = run_cli("validate")
+    assert result.returncode == 0, result.stderr
+    assert "15 events valid (8 mapped, 7 unmapped)" in result.stdout
+
+
+def test_validate_names_file_row_and_field_in_a_broken_copy(tmp_path, seed_doc):
+    broken = json.loads(json.dumps(seed_doc))
+    features = broken["features"]
+    features[0]["properties"]["date_start"] = "2026-13"
+    features[1]["properties"]["date_end"] = "2024-07"
+    features[2]["geometry"]["coordinates"] = [75.3, 95.0]
+    features[3]["properties"]["sources"] = []
+    features[4]["properties"]["id"] = features[5]["properties"]["id"]
+    features[6]["properties"]["mood"] = "grim"
+    del features[7]["properties"]["claim"]
+    features[8]["properties"]["country"] = "IN"
+    features[8]["geometry"] = {"type": "Point", "coordinates": [51.53, 25.29]}
+    features[8]["properties"]["location_precision"] = "town"
+    path = write_geojson(tmp_path / "broken.geojson", broken)
+    result = run_cli("validate", path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    for expected in (
+        f"{path}:1:date_start: not a valid date: '2026-13' (use YYYY-MM-DD, YYYY-MM or YYYY)",
+        f"{path}:2:date_end: 2024-07 is before date_start 2024-08",
+        f"{path}:3:lat: 95.0 is out of range (-90 to 90)",
+        f"{path}:4:sources: missing",
+        f"{path}:6:id: duplicate id 'mahjar-barducci-rawalakot-conference' (first at row 5)",
+        f"{path}:7:mood: unknown field",
+        f"{path}:8:claim: missing",
+        f"{path}:9:country: coordinates 25.29, 51.53 lie in QA, not IN",
+    ):
+        assert expected in lines, (expected, lines)
+    assert lines[-1] == "8 problem(s) found."
+
+
+def test_validate_reports_unreadable_files_without_a_traceback(tmp_path):
+    (tmp_path / "junk.geojson").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "bad.geojson").write_text('{"type": "FeatureCollection", "features": [')
+    for name, message in (
+        ("junk.geojson", ":0:-: looks like a binary file"),
+        ("empty.csv", ":0:-: the file is empty"),
+        ("bad.geojson", ":1:-: not valid JSON"),
+        ("missing.geojson", ":0:-: no such file"),
+    ):
+        result = run_cli("validate", str(tmp_path / name))
+        assert result.returncode == 1
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_validate_checks_a_csv_by_line(tmp_path, seed_events):
+    text = csv_text(seed_events).splitlines()
+    rows = list(csv.reader(io.StringIO("\n".join(text))))
+    header = rows[0]
+    rows[3][header.index("verification")] = "rumour"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path = tmp_path / "events.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    result = run_cli("validate", str(path))
+    assert result.returncode == 1
+    assert f"{path}:4:verification: 'rumour' is not one of reported, corroborated, disputed, unverified" in result.stderr
+
+
+def test_geocode_prints_ranked_candidates_as_json():
+    result = run_cli("geocode", "Mirpur", "--near", "Azad Kashmir")
+    assert result.returncode == 0, result.stderr
+    candidates = json.loads(result.stdout)
+    best = candidates[0]
+    assert {"name", "lat", "lon", "country", "admin1", "population", "match"} <= set(best)
+    assert best["country"] == "PK" and abs(best["lat"] - 33.15) < 0.05 and abs(best["lon"] - 73.75) < 0.05
+    assert len({(c["country"], c["admin1"]) for c in candidates}) >= 2
+    sindh = json.loads(run_cli("geocode", "Mirpur", "--near", "Sindh").stdout)[0]
+    assert sindh["admin1"] == "Sindh"
+    misspelt = json.loads(run_cli("geocode", "Gujranwalla", "--country", "PK").stdout)[0]
+    assert abs(misspelt["lat"] - 32.16) < 0.05
+    assert json.loads(run_cli("geocode", "Xqzzyville").stdout) == []
+
+
+def test_export_geojson_keeps_unmapped_events_with_null_geometry(tmp_path):
+    out = tmp_path / "all.geojson"
+    result = run_cli("export", "geojson", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert len(doc["features"]) == 15
+    funeral = next(f for f in doc["features"] if f["id"] == "mahjar-barducci-rauf-funeral-prayers")
+    assert funeral["geometry"] is None
+    assert funeral["properties"]["sources"][0]["excerpt"].startswith("Shortly after India’s Operation Sindoor")
+    assert "lat" not in funeral["properties"]
+    revalidated = run_cli("validate", str(out))
+    assert revalidated.returncode == 0, revalidated.stderr
+
+
+def test_export_applies_the_filter_and_counts_undated(tmp_path):
+    out = tmp_path / "dadyal.geojson"
+    result = run_cli("export", "geojson", "--out", str(out), "--from", "2025-11-01", "--to", "2025-12-31")
+    assert result.returncode == 0, result.stderr
+    assert [f["id"] for f in json.loads(out.read_text())["features"]] == ["mahjar-barducci-dadyal-jem-rally"]
+    assert "5 undated event(s) left out by the date filter" in result.stdout
+    by_actor = tmp_path / "zaheer.geojson"
+    run_cli("export", "geojson", "--out", str(by_actor), "--actor", "Naji Zaheer", "--type", "meeting", "--q", "doha")
+    assert [f["id"] for f in json.loads(by_actor.read_text())["features"]] == ["mahjar-barducci-doha-meeting"]
+
+
+def test_export_csv_round_trips_and_is_spreadsheet_safe(tmp_path):
+    out = tmp_path / "all.csv"
+    assert run_cli("export", "csv", "--out", str(out)).returncode == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 15
+    assert all(not row[name].startswith(("=", "+", "-", "@")) for row in rows for name in row if name not in ("lat", "lon"))
+    assert run_cli("validate", str(out)).returncode == 0
+
+
+def test_a_bad_filter_is_a_usage_error_and_writes_nothing(tmp_path):
+    out = tmp_path / "never.geojson"
+    result = run_cli("export", "geojson", "--out", str(out), "--from", "notadate")
+    assert result.returncode == 2
+    assert "from: 'notadate' is not a date (use YYYY-MM-DD)" in result.stderr
+    assert not out.exists()
