@@ -45,8 +45,8 @@ def test_csv_defuses_text_but_keeps_numbers(hostile_events):
     assert rows[0]["lon"] == "-73.70346"
     for row, text in zip(rows, HOSTILE, strict=True):
         for name in ("title", "description", "claim"):
-            assert row[name] == defuse(text)
-        assert json.loads(row["actors"])[0]["name"] == text
+            assert row[name] == defuse(text.strip())
+        assert json.loads(row["actors"])[0]["name"] == text.strip()
 
 
 def test_csv_export_reads_back_unchanged(tmp_path, hostile_events):
