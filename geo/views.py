@@ -126,13 +126,12 @@ def empty_choice_notes(events: gpd.GeoDataFrame, flt: filters.Filter) -> list[st
     return notes
 
 
-def ordered(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The events earliest first (by the first day they may have happened), undated last."""
-    undated = events["day_min"].isna().to_numpy()
-    first = events["day_min"].fillna(pd.Timestamp.max).to_numpy()
-    last = events["day_max"].fillna(pd.Timestamp.max).to_numpy()
-    order = np.lexsort((last, first, undated))
-    return events.iloc[order]
+def ordered(events: gpd.GeoDataFrame, limit: int | None = None) -> gpd.GeoDataFrame:
+    """The events earliest first (by the first day they may have happened), undated last; the first ``limit`` only if given."""
+    first = events["day_min"].to_numpy().view("i8")
+    last = events["day_max"].to_numpy().view("i8")
+    order = np.lexsort((last, first, events["day_min"].isna().to_numpy()))
+    return events.iloc[order[:limit]]
 
 
 def table_rows(events: gpd.GeoDataFrame, limit: int = TABLE_LIMIT) -> pd.DataFrame:
@@ -161,11 +160,13 @@ def timeline_data(events: gpd.GeoDataFrame, limit: int = TIMELINE_LIMIT) -> tupl
     (``month``, ``type``, ``count``), each event counted in the month it may
     first have happened.
     """
-    dated = events[events["day_min"].notna()]
-    if len(dated) > limit:
-        months = dated["day_min"].dt.to_period("M").dt.to_timestamp()
-        counts = pd.DataFrame({"month": months, "type": dated["event_type"]}).value_counts().rename("count").reset_index()
-        return counts.sort_values(["month", "type"], ignore_index=True), True
+    has_date = events["day_min"].notna().to_numpy()
+    if int(has_date.sum()) > limit:
+        months = events["day_min"].to_numpy()[has_date].astype("datetime64[M]").astype("datetime64[ns]")
+        types = events["event_type"].to_numpy()[has_date]
+        counts = pd.DataFrame({"month": months, "type": types}).groupby(["month", "type"]).size()
+        return counts.rename("count").reset_index(), True
+    dated = events[has_date]
     records = to_records(dated)
     frame = pd.DataFrame({
         "start": dated["day_min"].to_numpy(),
@@ -180,8 +181,8 @@ def timeline_data(events: gpd.GeoDataFrame, limit: int = TIMELINE_LIMIT) -> tupl
 
 
 def unmapped_rows(events: gpd.GeoDataFrame, limit: int = TABLE_LIMIT) -> pd.DataFrame:
-    """The events with no map point (the first ``limit``): title, date, the place as reported and why it has no point."""
-    unmapped = events[~is_mapped(events)].iloc[:limit]
+    """The events with no map point (the earliest ``limit``): title, date, the place as reported and why it has no point."""
+    unmapped = ordered(events[~is_mapped(events)], limit)
     rows = [{
         "Title": r["title"] + (" (context)" if r["context"] else ""),
         "Date": date_label(r),
