@@ -7,6 +7,7 @@ Readers never validate fields and never write to the store.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def detect_format(path: Path) -> str:
 
 
 def read_text(path: Path, max_bytes: int = 2_000_000_000) -> str:
-    """A file's text as UTF-8 (a BOM is dropped), with clear errors for binary or missing files."""
+    """A file's text: UTF-8 (a BOM is dropped) or UTF-16 with a BOM; clear errors for other encodings, binary or missing files."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -44,13 +45,32 @@ def read_text(path: Path, max_bytes: int = 2_000_000_000) -> str:
         raise file_error(path, "the file is empty")
     if len(data) > max_bytes:
         raise file_error(path, f"the file is larger than {max_bytes} bytes")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _decode_utf16(path, data)
     if b"\x00" in data[:65536]:
         raise file_error(path, "looks like a binary file (it contains NUL bytes), not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise file_error(path, f"is not UTF-8 text (bad byte 0x{data[error.start]:02x}); save it as UTF-8", row=line) from None
+        raise file_error(
+            path,
+            f"is not UTF-8 text (bad byte 0x{data[error.start]:02x}; it may be Latin-1 or Windows-1252); save it as UTF-8",
+            row=line,
+        ) from None
+
+
+def _decode_utf16(path: Path, data: bytes) -> str:
+    """UTF-16 text with a byte-order mark, as spreadsheets save "Unicode text"."""
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError as error:
+        raise file_error(path, f"is not valid UTF-16 text although it starts with a UTF-16 byte-order mark ({error.reason})") from None
+    if not text.strip():
+        raise file_error(path, "the file is empty")
+    if "\x00" in text:
+        raise file_error(path, "looks like a binary file (it contains NUL characters), not text")
+    return text
 
 
 def read_records(path: Path | str, fmt: str | None = None) -> Iterator[tuple[int, dict]]:

@@ -29,26 +29,46 @@ def undefuse(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS and cell[1:2] else cell
 
 
-def read(path: Path) -> Iterator[tuple[int, dict]]:
-    """Yield ``(line_number, record)`` for each data row."""
+def csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """A CSV file's header and ``(line_number, cells)`` for each data row.
+
+    The line number is where the row starts.  Extra cells beyond the header
+    are under the key ``None`` (as ``csv.DictReader`` puts them); a repeated
+    column name or unreadable CSV raises ``ValidationError``.
+    """
     reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
     try:
         header = reader.fieldnames or []
     except csv.Error as error:
         raise file_error(path, f"not readable as CSV: {error}", row=1) from None
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise ValidationError([Problem(str(path), 1, name, "column named more than once") for name in repeated])
+
+    def rows() -> Iterator[tuple[int, dict]]:
+        line = reader.line_num
+        try:
+            for raw in reader:
+                row, line = line + 1, reader.line_num
+                yield row, raw
+        except csv.Error as error:
+            raise file_error(path, f"not readable as CSV: {error}", row=line + 1) from None
+
+    return list(header), rows()
+
+
+def read(path: Path) -> Iterator[tuple[int, dict]]:
+    """Yield ``(line_number, record)`` for each data row."""
+    header, rows = csv_rows(path)
     missing = [name for name in ("id", "title") if name not in header]
     if missing:
-        raise file_error(path, f"missing column(s) {', '.join(missing)}; the header must name the schema fields", row=1)
+        hint = " (this looks like an ACLED export: use --format acled)" if "event_id_cnty" in header else ""
+        raise file_error(path, f"missing column(s) {', '.join(missing)}; the header must name the schema fields{hint}", row=1)
     unknown = [name for name in header if name not in FIELDS]
     if unknown:
         raise ValidationError([Problem(str(path), 1, name, "unknown column") for name in unknown])
-    line = reader.line_num
-    try:
-        for raw in reader:
-            row, line = line + 1, reader.line_num
-            yield row, _record(path, row, raw)
-    except csv.Error as error:
-        raise file_error(path, f"not readable as CSV: {error}", row=line + 1) from None
+    for row, raw in rows:
+        yield row, _record(path, row, raw)
 
 
 def _record(path: Path, row: int, raw: dict) -> dict:
