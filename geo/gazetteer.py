@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+import threading
 import unicodedata
 import warnings
 import zipfile
@@ -32,6 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from geo.atomic import write_atomic
+
+ATTRIBUTION = "Places: GeoNames (geonames.org), CC BY 4.0"
 
 # Neutral display names for disputed first-level regions, keyed by (country, GeoNames admin1 code),
 # with the common names (from either side) that are still accepted as ``near`` hints.
@@ -87,7 +90,7 @@ class Candidate:
     population: int
     match: str
     geonameid: int
-    score: float
+    score: float  # match quality + hint bonuses + a population term; compare only within one search
 
     def to_dict(self) -> dict[str, object]:
         """The candidate as a JSON-ready dict (name, lat, lon, country, admin1, population, match, geonameid, score)."""
@@ -229,7 +232,10 @@ def _match(index: _Index, folded: str) -> dict[int, tuple[float, str]]:
             found[city] = (_QUALITY[kind], reason)
 
     for city, alt in index.names.postings(folded):
-        add(city, "exact", "exact name") if alt < 0 else add(city, "alternate", f"alternate name {index.alt_names[alt]!r}")
+        if alt < 0:
+            add(city, "exact", "exact name")
+        else:
+            add(city, "alternate", f"alternate name {index.alt_names[alt]!r}")
     skeleton = _skeleton(folded)
     for city, alt in index.variants.postings(skeleton) if len(skeleton) >= _MIN_VARIANT_LENGTH else ():
         if alt < 0:
@@ -372,18 +378,20 @@ class _Index:
 
 
 _LOADED: dict[Path, _Index] = {}
+_LOADING = threading.Lock()
 
 
 def _index() -> _Index:
     """The index for the current cache path: from memory, else from the cache file, else built (and cached)."""
     path = cache_path()
-    if path not in _LOADED:
-        arrays = _read_cache(path)
-        if arrays is None:
-            arrays = _build()
-            _write_cache(path, arrays)
-        _LOADED[path] = _Index(arrays)
-    return _LOADED[path]
+    with _LOADING:  # the app may search from several threads at once; build only once
+        if path not in _LOADED:
+            arrays = _read_cache(path)
+            if arrays is None:
+                arrays = _build()
+                _write_cache(path, arrays)
+            _LOADED[path] = _Index(arrays)
+        return _LOADED[path]
 
 
 def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
