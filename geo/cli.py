@@ -18,7 +18,11 @@ import click
 from geo import events as event_data
 from geo import export as exporters
 from geo import filters
+from geo import store as event_store
 from geo.schema import ValidationError
+
+LISTED_IDS = 50
+"""Most event ids ``import`` lists per kind of change."""
 
 
 def _fail_on_problems(func):
@@ -32,6 +36,9 @@ def _fail_on_problems(func):
             for problem in error.problems:
                 click.echo(str(problem), err=True)
             click.echo(f"{len(error.problems)} problem(s) found.", err=True)
+            sys.exit(1)
+        except event_store.StoreError as error:
+            click.echo(str(error), err=True)
             sys.exit(1)
 
     return wrapper
@@ -69,6 +76,15 @@ def filter_options(func):
     return wrapper
 
 
+store_option = click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Event store (GeoPackage) to use [default: $INCIDENT_MAP_STORE, else ~/.local/share/incident-map/events.gpkg; "
+    "created from the shipped events on first use].",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Map reported incidents offline: validate event data, geocode places, export maps and tables.
@@ -81,16 +97,21 @@ def main() -> None:
 @main.command()
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "acled"]), help="File format (default: from the extension).")
+@store_option
 @_fail_on_problems
-def validate(file: Path | None, fmt: str | None) -> None:
-    """Check FILE (default: the shipped events) against the event schema.
+def validate(file: Path | None, fmt: str | None, store_path: Path | None) -> None:
+    """Check FILE (default: every event in the store) against the event schema.
 
     Prints every problem as FILE:ROW:FIELD: message and exits 1 if there is
     any; exits 0 and prints a summary when the file is clean.  ROW is the
-    feature number in GeoJSON and the line number in CSV.
+    feature number in GeoJSON, the line number in CSV and the event's
+    position in the store.
     """
-    path = file or event_data.SEED_FILE
-    events = event_data.load_file(path, fmt)
+    if file is None:
+        store = event_store.open_store(store_path)
+        path, events = store.path, store.load(check=True)
+    else:
+        path, events = file, event_data.load_file(file, fmt)
     mapped = int(event_data.is_mapped(events).sum())
     click.echo(f"{path}: {len(events)} events valid ({mapped} mapped, {len(events) - mapped} unmapped).")
 
@@ -109,14 +130,18 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
     """
     from geo import gazetteer
 
-    candidates = gazetteer.search(name, country=country, near=near, limit=limit)
+    try:
+        candidates = gazetteer.search(name, country=country, near=near, limit=limit)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
     click.echo(json.dumps([c.to_dict() for c in candidates], ensure_ascii=False, indent=2))
 
 
 @main.command()
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(sorted(exporters.WRITERS)))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
-@click.option("--input", "source", type=click.Path(path_type=Path), help="Event file to read instead of the shipped events.")
+@click.option("--input", "source", type=click.Path(path_type=Path), help="Event file to read instead of the store.")
+@store_option
 @click.option("--title", default="Reported incidents", show_default=True, help="Title shown on maps and images.")
 @click.option("--tiles", default="offline", show_default=True, help="html: basemap, 'offline' (shipped) or an online tile layer.")
 @click.option("--color-by", type=click.Choice(["type", "actor"]), default="type", show_default=True, help="html: colour markers by.")
@@ -125,16 +150,47 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
 @click.option("--made", type=click.DateTime(["%Y-%m-%d"]), help="Date printed as 'made on' (default: today), for reproducible files.")
 @filter_options
 @_fail_on_problems
-def export(fmt: str, out: Path, source: Path | None, flt: filters.Filter, made, **options) -> None:
+def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, flt: filters.Filter, made, **options) -> None:
     """Write the events that match the filter to OUT as FORMAT.
 
     FORMAT is geojson (every field; unmapped events have null geometry) or
     csv (spreadsheet-safe).  The file is written atomically; on any error no
     file is left behind.
     """
-    events = event_data.load_file(source or event_data.SEED_FILE)
+    events = event_data.load_file(source) if source else event_store.open_store(store_path).load()
     result = filters.apply(events, flt)
     made_on = made.date() if made else date.today()
     exporters.WRITERS[fmt](result.events, out, flt=flt, made_on=made_on, undated_excluded=result.undated_excluded, **options)
     note = f"; {result.undated_excluded} undated event(s) left out by the date filter" if result.undated_excluded else ""
     click.echo(f"Wrote {len(result.events)} of {len(events)} events to {out}{note}.")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "acled"]), help="File format (default: from the extension).")
+@store_option
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the others, instead of rejecting the file.")
+@_fail_on_problems
+def import_(file: Path, fmt: str | None, store_path: Path | None, skip_invalid: bool) -> None:
+    """Add the events in FILE to the store, or update the stored events with the same ids.
+
+    FILE is GeoJSON or CSV in the project's schema, or an ACLED export
+    (--format acled; ids are acled:EVENT_ID_CNTY, so importing a newer export
+    updates the events ACLED corrected).  Any invalid row rejects the whole
+    file with FILE:ROW:FIELD: message lines and exit status 1, and the store
+    is left as it was.  Prints how many events were added, updated and
+    unchanged, and which; every change is recorded in the store's audit table.
+    """
+    store = event_store.open_store(store_path)
+    report = event_store.import_file(store, file, fmt, skip_invalid=skip_invalid)
+    for problem in report.warnings:
+        click.echo(f"{problem.file}:{problem.row}:{problem.field}: warning: {problem.message}", err=True)
+    for problem in report.skipped:
+        click.echo(str(problem), err=True)
+    if report.skipped:
+        click.echo(f"Skipped {len(report.skipped_rows)} invalid row(s).", err=True)
+    click.echo(f"Imported {file} into {store.path}: {report.summary}.")
+    for label, ids in (("added", report.summary.added), ("updated", report.summary.updated)):
+        if ids:
+            more = f" ... and {len(ids) - LISTED_IDS} more" if len(ids) > LISTED_IDS else ""
+            click.echo(f"{label}: {', '.join(ids[:LISTED_IDS])}{more}")

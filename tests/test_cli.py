@@ -152,3 +152,9 @@ def test_a_bad_filter_is_a_usage_error_and_writes_nothing(tmp_path):
     assert result.returncode == 2
     assert "from: 'notadate' is not a date (use YYYY-MM-DD)" in result.stderr
     assert not out.exists()
+
+
+def test_geocode_rejects_a_bad_hint_as_a_usage_error():
+    result = run_cli("geocode", "Mirpur", "--country", "Atlantis")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "Atlantis" in result.stderr

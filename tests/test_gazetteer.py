@@ -25,15 +25,13 @@ def _no_network(*args, **kwargs):
 
 
 @pytest.fixture(scope="session")
-def gazetteer_cache(tmp_path_factory) -> Path:
-    """Build the index once per test session into a private cache folder (kept in the environment for the session)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("INCIDENT_MAP_CACHE_DIR", str(tmp_path_factory.mktemp("incident-map-cache")))
-        with pytest.MonkeyPatch.context() as offline:
-            offline.setattr(socket.socket, "connect", _no_network)
-            offline.setattr(socket, "create_connection", _no_network)
-            gazetteer.search("Lahore")
-        yield gazetteer.cache_path()
+def gazetteer_cache() -> Path:
+    """The index, built (or read) once per test session with sockets forbidden, in the session's cache folder."""
+    with pytest.MonkeyPatch.context() as offline:
+        offline.setattr(socket.socket, "connect", _no_network)
+        offline.setattr(socket, "create_connection", _no_network)
+        gazetteer.search("Lahore")
+    return gazetteer.cache_path()
 
 
 @pytest.fixture(autouse=True)
