@@ -1,0 +1,487 @@
+"""The event store: one GeoPackage file that QGIS and GDAL open as it is, with an audit trail.
+
+For: keeping the user's events between sessions, importing files into them,
+and recording every change.  It never draws, filters by itself or knows about
+Streamlit; it is the one place that writes events.
+
+The calls (a shared PostGIS backend could answer the same ones later)::
+
+    store = open_store()                 # or open_store(path); see default_path()
+    events = store.load()                # GeoDataFrame as geo.events.to_frame makes it
+    result = store.filter(flt)           # geo.filters.FilterResult of the stored events
+    record = store.get("acled:PAK1234")  # a plain schema record, or None
+    summary = store.upsert([record], origin="app")   # ChangeSummary(added, updated, unchanged)
+    store.delete(["app-some-event-1a2b3c4d"], origin="app")  # ChangeSummary(deleted=...)
+    store.history("acled:PAK1234")       # audit entries, newest first
+    store.revision()                     # changes whenever the events change: a cache key
+    report = import_file(store, "export.csv", fmt="acled", skip_invalid=False)
+
+Everything that goes in passes ``geo.schema.validate_records`` with the basemap
+country check, as ``geo.events.load_file`` does.  ``upsert`` raises
+``ValidationError`` (one ``ORIGIN:N:FIELD: message`` per problem, N the record's
+position from 1) and writes nothing; ``import_file`` cites the file's rows.
+An upsert replaces the whole event with that id; records equal to the stored
+ones are counted as unchanged and not written.  ``origin`` says where a change
+came from ("app", an imported file's path) and is kept in the audit table.
+
+The file (GeoPackage 1.2, written with sqlite3 following the OGC spec):
+``gpkg_spatial_ref_sys``, ``gpkg_contents``, ``gpkg_geometry_columns``; the
+feature table ``events`` (``fid``, a GeoPackage-binary ``POINT`` in EPSG:4326,
+NULL for unmapped events, then one column per schema field; ``actors``,
+``sources`` and ``tags`` hold JSON text); the attribute table ``audit``
+(``changed_at`` UTC ISO time, ``event_id``, ``action`` add/update/delete,
+``old_json``/``new_json`` — whole records for add and delete, only the changed
+fields for update — and ``origin``).
+
+Writes are single ``BEGIN IMMEDIATE`` transactions in WAL mode: a second
+writer waits (busy timeout) instead of failing, readers never block, and a
+process killed mid-write leaves the old content, which GDAL opens read-only
+(it replays the WAL).  Work that can fail (reading, validating) happens before
+the transaction.  After each write the WAL is checkpointed into the .gpkg, and
+SQLite removes it when the last connection closes, so a closed store is one file.
+A new store is built in a temporary file, seeded from ``data/events.geojson``
+(audited with that file as origin) and linked into place, so two processes
+creating it at once end up with one seeded store.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sqlite3
+import struct
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo import events as event_data
+from geo import filters
+from geo.importers import acled, detect_format, file_error, read_records
+from geo.schema import FIELDS, LIST_FIELDS, Problem, ValidationError, validate_records
+
+ENV_VAR = "INCIDENT_MAP_STORE"
+FILE_NAME = "events.gpkg"
+TABLE = "events"
+AUDIT = "audit"
+BUSY_TIMEOUT_S = 120.0
+"""How long a write waits for another process's write to finish."""
+
+APPLICATION_ID = 0x47504B47  # "GPKG"
+GPKG_VERSION = 10200  # GeoPackage 1.2
+SRS_ID = 4326
+_WGS84 = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+    'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],'
+    'UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],'
+    'AUTHORITY["EPSG","4326"]]'
+)
+_COLUMN_TYPES = {"title": "TEXT NOT NULL", "context": "BOOLEAN NOT NULL", "fatalities": "INTEGER"}
+_COLUMNS = event_data.COLUMNS  # the schema fields stored as columns; lat/lon live in the geometry
+_SCHEMA = f"""
+CREATE TABLE gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+CREATE TABLE gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL,
+  z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+INSERT INTO gpkg_spatial_ref_sys VALUES
+  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
+  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system'),
+  ('WGS 84 geodetic', {SRS_ID}, 'EPSG', 4326, '{_WGS84}',
+   'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');
+CREATE TABLE {TABLE} (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom POINT, id TEXT NOT NULL UNIQUE,
+  {", ".join(f"{name} {_COLUMN_TYPES.get(name, 'TEXT')}" for name in _COLUMNS if name != "id")});
+CREATE TABLE {AUDIT} (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, changed_at DATETIME NOT NULL, event_id TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('add', 'update', 'delete')), old_json TEXT, new_json TEXT, origin TEXT NOT NULL);
+CREATE INDEX {AUDIT}_event_id ON {AUDIT} (event_id);
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+  ('{TABLE}', 'features', '{TABLE}', 'Reported incidents (incident-map); actors, sources and tags are JSON', {SRS_ID}),
+  ('{AUDIT}', 'attributes', '{AUDIT}', 'Every change to the events: when, what, old and new values, origin', NULL);
+INSERT INTO gpkg_geometry_columns VALUES ('{TABLE}', 'geom', 'POINT', {SRS_ID}, 0, 0);
+"""
+_SELECT = f"SELECT geom, {', '.join(_COLUMNS)} FROM {TABLE}"
+_INSERT = f"INSERT INTO {TABLE} (geom, {', '.join(_COLUMNS)}) VALUES ({', '.join('?' * (len(_COLUMNS) + 1))})"
+_UPDATE = f"UPDATE {TABLE} SET geom = ?, {', '.join(f'{name} = ?' for name in _COLUMNS)} WHERE id = ?"
+_AUDIT_INSERT = f"INSERT INTO {AUDIT} (changed_at, event_id, action, old_json, new_json, origin) VALUES (?, ?, ?, ?, ?, ?)"
+_CHUNK = 500  # ids per "IN (...)" query
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written (not a store, locked too long, disk full...)."""
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    """The ids a write added, updated, left unchanged or deleted."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        parts = [f"{len(self.added)} added", f"{len(self.updated)} updated", f"{len(self.unchanged)} unchanged"]
+        return ", ".join(parts + ([f"{len(self.deleted)} deleted"] if self.deleted else []))
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What ``import_file`` did: the changes, the problems of rows left out, and warnings."""
+
+    file: Path
+    summary: ChangeSummary
+    skipped: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def skipped_rows(self) -> list[int]:
+        """The rows left out (only with ``skip_invalid``)."""
+        return sorted({p.row for p in self.skipped})
+
+
+def default_path() -> Path:
+    """``$INCIDENT_MAP_STORE``, else ``$XDG_DATA_HOME/incident-map/events.gpkg``, else ``~/.local/share/incident-map/events.gpkg``."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    return base / "incident-map" / FILE_NAME
+
+
+def open_store(path: Path | str | None = None) -> Store:
+    """The store at ``path`` (default: ``default_path()``), created and seeded if it does not exist."""
+    path = Path(path).expanduser() if path else default_path()
+    if not path.exists():
+        _create(path)
+    store = Store(path)
+    store.check_file()
+    return store
+
+
+class Store:
+    """Events in one GeoPackage file; every method opens its own short connection, so it can be shared."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # --- reading ---------------------------------------------------------------------
+
+    def load(self, check: bool = False) -> gpd.GeoDataFrame:
+        """Every event as a frame (``geo.events.to_frame``), in the order they were added.
+
+        What is stored was validated on the way in; ``check=True`` validates it
+        again (rows cited by their position), for files edited by other tools.
+        """
+        with self._reading() as db:
+            rows = list(enumerate((_record(row) for row in db.execute(f"{_SELECT} ORDER BY fid")), 1))
+        if check:
+            return event_data.to_frame(_validate(rows, str(self.path)))
+        return event_data.to_frame(record for _, record in rows)
+
+    def filter(self, flt: filters.Filter) -> filters.FilterResult:
+        """The stored events that match ``flt``."""
+        return filters.apply(self.load(), flt)
+
+    def get(self, event_id: str) -> dict | None:
+        """One event as a plain schema record, or None."""
+        with self._reading() as db:
+            row = db.execute(f"{_SELECT} WHERE id = ?", (event_id,)).fetchone()
+        return _record(row) if row else None
+
+    def history(self, event_id: str | None = None, limit: int | None = None) -> list[dict]:
+        """Audit entries, newest first: dicts of when, event_id, action, old, new (dicts or None), origin."""
+        query = f"SELECT changed_at, event_id, action, old_json, new_json, origin FROM {AUDIT}"
+        args: tuple = ()
+        if event_id is not None:
+            query, args = f"{query} WHERE event_id = ?", (event_id,)
+        query += " ORDER BY fid DESC" + (f" LIMIT {int(limit)}" if limit is not None else "")
+        with self._reading() as db:
+            entries = db.execute(query, args).fetchall()
+        return [
+            {"when": when, "event_id": eid, "action": action, "old": _loads(old), "new": _loads(new), "origin": origin}
+            for when, eid, action, old, new, origin in entries
+        ]
+
+    def revision(self) -> str:
+        """A token that changes whenever the events change through this module or GDAL."""
+        with self._reading() as db:
+            last_audit, last_change = db.execute(
+                f"SELECT (SELECT COALESCE(MAX(fid), 0) FROM {AUDIT}), "
+                f"(SELECT last_change FROM gpkg_contents WHERE table_name = '{TABLE}')"
+            ).fetchone()
+        return f"{last_audit}@{last_change}"
+
+    def check_file(self) -> None:
+        """Raise StoreError unless the file is a GeoPackage with this project's events and audit tables."""
+        with self._reading() as db:
+            application_id = db.execute("PRAGMA application_id").fetchone()[0]
+            columns = {row[1] for row in db.execute(f"PRAGMA table_info({TABLE})")}
+            has_audit = db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (AUDIT,)).fetchone()
+        if application_id != APPLICATION_ID:
+            raise StoreError(f"{self.path}: not a GeoPackage (application_id is {application_id:#x}, not 'GPKG')")
+        missing = [name for name in ("geom", *_COLUMNS) if name not in columns]
+        if missing or not has_audit:
+            what = f"no column(s) {', '.join(missing)} in table {TABLE!r}" if missing else f"no {AUDIT!r} table"
+            raise StoreError(f"{self.path}: a GeoPackage, but not an incident-map event store ({what})")
+
+    # --- writing ---------------------------------------------------------------------
+
+    def upsert(self, records: Iterable[Mapping], origin: str) -> ChangeSummary:
+        """Validate ``records`` and add them, or replace the stored events with the same ids, in one transaction."""
+        return self._write(_validate(list(enumerate(records, 1)), origin), origin)
+
+    def delete(self, ids: Iterable[str], origin: str) -> ChangeSummary:
+        """Delete the events with these ids (unknown ids are ignored), recording each in the audit table."""
+        ids = list(dict.fromkeys(ids))
+        with self._transaction() as db:
+            now = _now()
+            existing = _existing(db, ids)
+            gone = [event_id for event_id in ids if event_id in existing]
+            db.executemany(f"DELETE FROM {TABLE} WHERE id = ?", [(event_id,) for event_id in gone])
+            db.executemany(_AUDIT_INSERT, [(now, i, "delete", _dumps(existing[i]), None, origin) for i in gone])
+            if gone:
+                _touch(db, now, [])
+        return ChangeSummary(deleted=tuple(gone))
+
+    def _write(self, records: list[dict], origin: str) -> ChangeSummary:
+        """Write validated records: insert new ids, update changed ones, audit both."""
+        added, updated, unchanged, audit, points = [], [], [], [], []
+        with self._transaction() as db:
+            now = _now()
+            existing = _existing(db, [r["id"] for r in records])
+            inserts, updates = [], []
+            for record in records:
+                event_id, old = record["id"], existing.get(record["id"])
+                if old == record:
+                    unchanged.append(event_id)
+                    continue
+                if old is None:
+                    added.append(event_id)
+                    inserts.append(_row(record))
+                    audit.append((now, event_id, "add", None, _dumps(record), origin))
+                else:
+                    updated.append(event_id)
+                    updates.append((*_row(record), event_id))
+                    changed = [name for name in FIELDS if old.get(name) != record.get(name)]
+                    audit.append((now, event_id, "update", _dumps({n: old.get(n) for n in changed}),
+                                  _dumps({n: record.get(n) for n in changed}), origin))
+                if record["lat"] is not None:
+                    points.append((record["lon"], record["lat"]))
+            db.executemany(_INSERT, inserts)
+            db.executemany(_UPDATE, updates)
+            db.executemany(_AUDIT_INSERT, audit)
+            if audit:
+                _touch(db, now, points)
+        return ChangeSummary(tuple(added), tuple(updated), tuple(unchanged))
+
+    # --- connections -----------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.path}: cannot open the store ({error})") from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with closing(self._connect()) as db:
+                yield db
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: cannot read the store ({error})") from None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE (waiting for other writers), COMMIT, then a WAL checkpoint."""
+        try:
+            with closing(self._connect()) as db:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.OperationalError as error:
+            hint = f"; another process may have been writing for over {BUSY_TIMEOUT_S:.0f} s" if "locked" in str(error) else ""
+            raise StoreError(f"{self.path}: nothing was written ({error}{hint})") from None
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: nothing was written ({error})") from None
+
+
+def import_file(store: Store, path: Path | str, fmt: str | None = None, skip_invalid: bool = False) -> ImportReport:
+    """Read, validate and upsert an event file (GeoJSON, CSV or ACLED CSV) in one transaction.
+
+    Any invalid row raises ``ValidationError`` listing every problem as
+    ``FILE:ROW:FIELD: message`` and leaves the store untouched; with
+    ``skip_invalid`` the valid rows go in and the report lists the others.
+    Problems with the file as a whole (unreadable, empty, not the format)
+    always raise.  The audit origin is the file's absolute path.
+    """
+    path = Path(path)
+    fmt = fmt or detect_format(path)
+    if fmt == "acled":
+        parsed = acled.parse(path)
+        rows, problems, warnings = parsed.rows, parsed.problems, parsed.warnings
+    else:
+        rows, problems, warnings = list(read_records(path, fmt)), [], []
+    if not rows and not problems:
+        raise file_error(path, "no events in the file")
+    try:
+        clean = _validate(rows, str(path))
+    except ValidationError as error:
+        problems = sorted(problems + error.problems, key=lambda p: p.row)
+        bad = {p.row for p in problems}
+        if not skip_invalid or 0 in bad:
+            raise ValidationError(problems) from None
+        clean = _validate([(row, record) for row, record in rows if row not in bad], str(path))
+    if problems and not skip_invalid:
+        raise ValidationError(problems)
+    if not clean:
+        raise ValidationError([*problems, Problem(str(path), 0, "-", "no valid events to import")])
+    summary = store._write(clean, str(path.resolve()))
+    return ImportReport(path, summary, tuple(problems), tuple(warnings))
+
+
+# --- records <-> rows ----------------------------------------------------------------
+
+
+def _validate(rows: list[tuple[int, Mapping]], file: str) -> list[dict]:
+    """``validate_records`` with the basemap country check, asked once per distinct point."""
+    return validate_records(rows, file, functools.lru_cache(maxsize=None)(event_data.country_check))
+
+
+def _row(record: Mapping) -> tuple:
+    """The ``geom`` and column values of a validated record."""
+    geom = _point_blob(record["lon"], record["lat"]) if record["lat"] is not None else None
+    values = []
+    for name in _COLUMNS:
+        value = record[name]
+        if name in LIST_FIELDS:
+            value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        elif name == "context":
+            value = int(bool(value))
+        values.append(value)
+    return (geom, *values)
+
+
+def _record(row: tuple) -> dict:
+    """A schema record from a ``_SELECT`` row."""
+    point = _blob_point(row[0])
+    values = dict(zip(_COLUMNS, row[1:], strict=True))
+    for name in LIST_FIELDS:
+        values[name] = json.loads(values[name]) if values[name] else []
+    values["context"] = bool(values["context"])
+    values["lon"], values["lat"] = point if point else (None, None)
+    for name in FIELDS:
+        if values[name] is None and name not in ("lat", "lon", "fatalities"):
+            values[name] = ""
+    return {name: values[name] for name in FIELDS}
+
+
+def _existing(db: sqlite3.Connection, ids: list[str]) -> dict[str, dict]:
+    """The stored records with these ids."""
+    found = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for row in db.execute(f"{_SELECT} WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
+            record = _record(row)
+            found[record["id"]] = record
+    return found
+
+
+def _point_blob(lon: float, lat: float) -> bytes:
+    """A GeoPackage binary POINT: header (magic, version 0, little-endian, no envelope, SRS id) + WKB."""
+    return struct.pack("<2sBBi", b"GP", 0, 1, SRS_ID) + struct.pack("<BIdd", 1, 1, lon, lat)
+
+
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def _blob_point(blob: bytes | None) -> tuple[float, float] | None:
+    """(lon, lat) of a GeoPackage binary point (also one written by GDAL, with an envelope), None if NULL or empty."""
+    if blob is None:
+        return None
+    if blob[:2] != b"GP":
+        raise StoreError("a geometry in the store is not GeoPackage binary")
+    flags = blob[3]
+    if flags & 0b10000:
+        return None
+    wkb = blob[8 + _ENVELOPE_BYTES[(flags >> 1) & 0b111] :]
+    order = "<" if wkb[0] == 1 else ">"
+    kind, lon, lat = struct.unpack_from(f"{order}Idd", wkb, 1)
+    if kind % 1000 != 1:
+        raise StoreError(f"a geometry in the store is not a point (WKB type {kind})")
+    return lon, lat
+
+
+def _dumps(value: Mapping | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _loads(text: str | None) -> dict | None:
+    return None if text is None else json.loads(text)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _touch(db: sqlite3.Connection, now: str, points: list[tuple[float, float]]) -> None:
+    """Record the change time in gpkg_contents and widen its bounds to the new points."""
+    bounds = db.execute(f"SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = '{TABLE}'").fetchone()
+    xs = [x for x, _ in points] + [b for b in bounds[::2] if b is not None]
+    ys = [y for _, y in points] + [b for b in bounds[1::2] if b is not None]
+    box = (min(xs), min(ys), max(xs), max(ys)) if xs else (None, None, None, None)
+    db.execute(
+        "UPDATE gpkg_contents SET last_change = ?, min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?",
+        (now, *box, TABLE),
+    )
+    db.execute(f"UPDATE gpkg_contents SET last_change = ? WHERE table_name = '{AUDIT}'", (now,))
+
+
+# --- creating a store ------------------------------------------------------------------
+
+
+def _create(path: Path) -> None:
+    """Build a seeded store in a temporary file and link it into place unless another process got there first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    seed = _validate(list(read_records(event_data.SEED_FILE)), str(event_data.SEED_FILE))
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with closing(sqlite3.connect(temp, isolation_level=None)) as db:
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version = {GPKG_VERSION}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
+        Store(temp)._write(seed, str(event_data.SEED_FILE))
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass  # another process created the store meanwhile: use theirs
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
