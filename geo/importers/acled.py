@@ -361,13 +361,14 @@ def neutral_admin1(country: str, admin1: str) -> str:
     return _neutral_names().get((country, admin1.casefold()), admin1)
 
 
+@functools.lru_cache(maxsize=4096)
 def geocode(location: str, country: str, admin1: str = "") -> tuple[gazetteer.Candidate | None, str]:
     """The one gazetteer town that clearly is ``location`` in ``country``, or None and the reason.
 
     Clear means: matched by its name, an alternate name or a spelling variant of
     one (not by a word of a longer name, not fuzzily), in the right country, and
     the only such town there, or the only one in ``admin1`` when the gazetteer
-    knows that region.
+    knows that region.  Answers are cached: exports repeat their places.
     """
     if not location or not country:
         return None, "no place name or country to look up"

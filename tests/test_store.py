@@ -1,0 +1,304 @@
+"""The GeoPackage store: what GDAL sees, the audit trail, re-imports, concurrent writers and a SIGKILL mid-import."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+from geo import events as event_data
+from geo import store as event_store
+from geo.schema import ValidationError
+from tests.helpers import ROOT, make_record, run_cli
+
+SAMPLE = ROOT / "tests" / "data" / "acled_sample.csv"
+
+
+@pytest.fixture
+def store(tmp_path) -> event_store.Store:
+    return event_store.open_store(tmp_path / "events.gpkg")
+
+
+def acled_copies(path: Path, n: int, prefix: str, change=None) -> Path:
+    """``n`` rows cycled from the ACLED sample with ids PREFIX000000...; ``change(i, row)`` may edit a row."""
+    with SAMPLE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for i in range(n):
+            row = {**rows[i % len(rows)], "event_id_cnty": f"{prefix}{i:06d}"}
+            writer.writerow(change(i, row) if change else row)
+    return path
+
+
+def stored_ids(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {row[0] for row in db.execute("SELECT id FROM events")}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- the file ------------------------------------------------------------------------------------
+
+
+def test_a_new_store_is_seeded_and_the_seeding_is_audited(store, seed_events):
+    assert list(store.load()["id"]) == list(seed_events["id"])
+    history = store.history()
+    assert len(history) == len(seed_events)
+    assert {(h["action"], h["origin"], h["old"]) for h in history} == {("add", str(event_data.SEED_FILE), None)}
+    assert {h["event_id"] for h in history} == set(seed_events["id"])
+
+
+def test_gdal_opens_the_store_as_a_geopackage_with_the_same_events(store, seed_events):
+    event_store.import_file(store, SAMPLE, "acled")
+    layers = {name: kind for name, kind in pyogrio.list_layers(store.path)}
+    assert layers == {"events": "Point", "audit": None}
+    info = pyogrio.read_info(store.path, layer="events")
+    assert (info["driver"], info["crs"], info["geometry_type"], info["features"]) == ("GPKG", "EPSG:4326", "Point", len(seed_events) + 9)
+    gdal = pyogrio.read_dataframe(store.path, layer="events")
+    ours = store.load()
+    assert list(gdal["id"]) == list(ours["id"])
+    assert gdal.geometry.isna().sum() == ours.geometry.isna().sum() == 8
+    mapped = ours.geometry.notna()
+    assert gdal.geometry[mapped].geom_equals_exact(ours.geometry[mapped], tolerance=0).all()
+    assert list(gdal["fatalities"].fillna(-1).astype(int)) == list(ours["fatalities"].fillna(-1))
+    assert list(gdal["actors"]) == [json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in ours["actors"]]
+    audit = pyogrio.read_dataframe(store.path, layer="audit")
+    assert list(audit.columns) == ["changed_at", "event_id", "action", "old_json", "new_json", "origin"]
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 10200
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_the_default_place_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("INCIDENT_MAP_STORE", str(tmp_path / "mine.gpkg"))
+    assert event_store.default_path() == tmp_path / "mine.gpkg"
+    monkeypatch.delenv("INCIDENT_MAP_STORE")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert event_store.default_path() == tmp_path / "data" / "incident-map" / "events.gpkg"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert event_store.default_path() == tmp_path / "home" / ".local" / "share" / "incident-map" / "events.gpkg"
+
+
+def test_a_file_that_is_not_a_store_is_refused_and_left_alone(tmp_path):
+    junk = tmp_path / "notes.gpkg"
+    junk.write_text("shopping list\n", encoding="utf-8")
+    with pytest.raises(event_store.StoreError, match="cannot read the store"):
+        event_store.open_store(junk)
+    result = run_cli("import", str(SAMPLE), "--format", "acled", "--store", str(junk))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{junk}: cannot read the store") and "Traceback" not in result.stderr
+    assert junk.read_text(encoding="utf-8") == "shopping list\n"
+
+
+def test_check_reports_rows_edited_outside_the_app(store):
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE events SET date_precision = 'roughly' WHERE fid = 2")
+    with pytest.raises(ValidationError) as caught:
+        store.load(check=True)
+    assert str(caught.value) == f"{store.path}:2:date_precision: 'roughly' is not one of day, month, year, approximate, unknown"
+
+
+# --- writes and the audit trail ------------------------------------------------------------------
+
+
+def test_add_update_delete_are_audited_with_old_and_new_values_and_origin(store):
+    revision = store.revision()
+    assert store.upsert([make_record(id="app-1")], origin="app") == event_store.ChangeSummary(added=("app-1",))
+    assert store.revision() != revision
+    changed = make_record(id="app-1", fatalities=2, fatalities_qualifier="at least", tags=["test", "edited"])
+    assert store.upsert([changed], origin="app").updated == ("app-1",)
+    assert store.upsert([changed], origin="app").unchanged == ("app-1",)  # nothing new: nothing written
+    assert store.get("app-1") == {name: changed[name] for name in event_data.FIELDS}
+    assert store.delete(["app-1", "no-such-event"], origin="cleanup") == event_store.ChangeSummary(deleted=("app-1",))
+    assert store.get("app-1") is None
+
+    deleted, updated, added = store.history("app-1")
+    assert (added["action"], added["origin"], added["old"], added["new"]["title"]) == ("add", "app", None, "Test rally")
+    assert updated["action"] == "update" and updated["origin"] == "app"
+    assert updated["old"] == {"fatalities": None, "fatalities_qualifier": "", "tags": ["test"]}
+    assert updated["new"] == {"fatalities": 2, "fatalities_qualifier": "at least", "tags": ["test", "edited"]}
+    assert (deleted["action"], deleted["origin"], deleted["new"]) == ("delete", "cleanup", None)
+    assert deleted["old"]["fatalities"] == 2 and deleted["old"]["sources"] == changed["sources"]
+    assert all(h["when"].endswith("Z") and h["when"] >= added["when"] for h in (updated, deleted))
+    assert store.history(limit=1) == [deleted]
+
+
+def test_an_invalid_record_is_refused_and_nothing_is_written(store):
+    before = digest(store.path)
+    with pytest.raises(ValidationError) as caught:
+        store.upsert([make_record(id="ok-1"), make_record(id="bad-1", title="", lat=95.0)], origin="app")
+    assert str(caught.value).splitlines() == ["app:2:title: missing", "app:2:lat: 95.0 is out of range (-90 to 90)"]
+    assert digest(store.path) == before and store.get("ok-1") is None
+
+
+def test_a_record_whose_point_lies_outside_its_country_is_refused(store):
+    with pytest.raises(ValidationError, match=r"app:1:country: coordinates 33.31222, 73.70346 lie in PK, not BD"):
+        store.upsert([make_record(id="app-2", country="BD")], origin="app")
+
+
+# --- importing through the command line -----------------------------------------------------------
+
+
+def test_importing_the_same_file_twice_adds_nothing(tmp_path):
+    path = tmp_path / "events.gpkg"
+    first = run_cli("import", str(SAMPLE), "--format", "acled", "--store", str(path))
+    assert first.returncode == 0, first.stderr
+    assert f"Imported {SAMPLE} into {path}: 9 added, 0 updated, 0 unchanged." in first.stdout
+    assert f"{SAMPLE}:9:location: warning: no coordinates" in first.stderr
+    before = digest(path)
+    again = run_cli("import", str(SAMPLE), "--format", "acled", "--store", str(path))
+    assert again.returncode == 0, again.stderr
+    assert f"Imported {SAMPLE} into {path}: 0 added, 0 updated, 9 unchanged." in again.stdout
+    assert digest(path) == before
+
+
+def test_a_newer_acled_export_updates_what_changed_and_says_which(tmp_path):
+    store = event_store.open_store(tmp_path / "events.gpkg")
+    event_store.import_file(store, SAMPLE, "acled")
+
+    def correct(i, row):
+        if row["event_id_cnty"] == "PAK900102":
+            row.update(fatalities="5", timestamp="1746900000")
+        return row
+
+    newer = tmp_path / "acled_newer.csv"
+    with SAMPLE.open(encoding="utf-8", newline="") as handle:
+        rows = [correct(i, row) for i, row in enumerate(csv.DictReader(handle))]
+    rows.append({**rows[0], "event_id_cnty": "PAK900106", "event_date": "2 May 2025"})
+    with newer.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    result = run_cli("import", str(newer), "--format", "acled", "--store", str(store.path))
+    assert result.returncode == 0, result.stderr
+    assert f"into {store.path}: 1 added, 1 updated, 8 unchanged." in result.stdout
+    assert "added: acled:PAK900106\n" in result.stdout and "updated: acled:PAK900102\n" in result.stdout
+    update = store.history("acled:PAK900102")[0]
+    assert update["origin"] == str(newer.resolve())
+    assert update["old"]["fatalities"] == 3 and update["new"]["fatalities"] == 5
+    assert set(update["new"]) == {"fatalities", "sources"}  # the ACLED source's date follows the timestamp
+
+
+def test_an_invalid_import_exits_1_names_file_row_field_and_leaves_the_store(tmp_path):
+    path = tmp_path / "events.gpkg"
+    event_store.open_store(path)
+    before = digest(path)
+    bad = ROOT / "tests" / "data" / "malformed" / "acled_bad_dates.csv"
+    result = run_cli("import", str(bad), "--format", "acled", "--store", str(path))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == f"{bad}:2:event_date: not a date: '31 February 2025' (use e.g. 22 April 2025 or 2025-04-22)"
+    assert "4 problem(s) found." in result.stderr and "Traceback" not in result.stderr
+    assert digest(path) == before
+
+    skipped = run_cli("import", str(bad), "--format", "acled", "--store", str(path), "--skip-invalid")
+    assert skipped.returncode == 1 and f"{bad}:0:-: no valid events to import" in skipped.stderr
+    assert digest(path) == before
+
+
+def test_skip_invalid_through_the_cli_imports_the_rest(tmp_path):
+    path = tmp_path / "events.gpkg"
+    bad = ROOT / "tests" / "data" / "malformed" / "acled_bad_codes.csv"
+    result = run_cli("import", str(bad), "--format", "acled", "--store", str(path), "--skip-invalid")
+    assert result.returncode == 0, result.stderr
+    assert "Skipped 5 invalid row(s)." in result.stderr and f"{bad}:2:time_precision:" in result.stderr
+    assert "1 added, 0 updated, 0 unchanged" in result.stdout
+    assert "acled:PAK999006" in stored_ids(path)
+
+
+def test_export_and_validate_read_the_store_by_default(tmp_path):
+    path = tmp_path / "events.gpkg"
+    env = {"INCIDENT_MAP_STORE": str(path)}
+    assert run_cli("import", str(SAMPLE), "--format", "acled", env=env).returncode == 0
+    validated = run_cli("validate", env=env)
+    assert validated.returncode == 0, validated.stderr
+    assert f"{path}: 24 events valid (16 mapped, 8 unmapped)." in validated.stdout
+    out = tmp_path / "bd.geojson"
+    exported = run_cli("export", "geojson", "--out", str(out), "--country", "BD", env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert f"Wrote 1 of 24 events to {out}." in exported.stdout
+
+
+# --- concurrency and crashes ----------------------------------------------------------------------
+
+
+def _import_process(file: Path, store_path: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "geo", "import", str(file), "--format", "acled", "--store", str(store_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_two_processes_importing_at_once_both_land(tmp_path, seed_events):
+    path = tmp_path / "shared.gpkg"  # neither finds a store: both race to create and seed it too
+    files = [acled_copies(tmp_path / f"{prefix}.csv", 1500, prefix) for prefix in ("ONE", "TWO")]
+    processes = [_import_process(file, path) for file in files]
+    outputs = [p.communicate(timeout=240) for p in processes]
+    for process, (out, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err
+        assert "1500 added, 0 updated, 0 unchanged" in out
+    ids = stored_ids(path)
+    assert len(ids) == len(seed_events) + 3000
+    assert {f"acled:{p}{i:06d}" for p in ("ONE", "TWO") for i in range(1500)} <= ids
+    with sqlite3.connect(path) as db:
+        origins = dict(db.execute("SELECT origin, COUNT(*) FROM audit GROUP BY origin"))
+    assert origins == {str(event_data.SEED_FILE): len(seed_events), str(files[0].resolve()): 1500, str(files[1].resolve()): 1500}
+
+
+def _holds_write_lock(path: Path) -> bool:
+    """True while another connection is inside a write transaction on the store."""
+    db = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        return True
+    finally:
+        db.close()
+
+
+def test_sigkill_in_the_middle_of_an_import_leaves_the_old_store_that_gdal_opens(tmp_path, seed_events):
+    store = event_store.open_store(tmp_path / "events.gpkg")
+    before = stored_ids(store.path)
+    big = acled_copies(tmp_path / "big.csv", 6000, "BIG")
+    process = _import_process(big, store.path)
+    try:
+        while not _holds_write_lock(store.path):  # poll until the importer is inside its transaction
+            assert process.poll() is None, f"the import ended before it was caught writing: {process.communicate()}"
+            time.sleep(0.002)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+    assert process.returncode == -signal.SIGKILL
+
+    gdal = pyogrio.read_dataframe(store.path, layer="events")  # GDAL first, read-only, before anything else touches it
+    after = before | {f"acled:BIG{i:06d}" for i in range(6000)}
+    assert set(gdal["id"]) in (before, after)  # the old content or the new, never part of it
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        audited = db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+    assert audited == len(seed_events) + (len(gdal) - len(before))
+    assert event_store.import_file(store, SAMPLE, "acled").summary.added  # and it still takes writes
