@@ -18,6 +18,9 @@ from geo.events import country_check
 from geo.schema import FIELDS, ValidationError, validate_records
 
 FORM_FILE = "form"
+TEXT_INPUTS = ("title", "event_type", "date_start", "date_end", "date_precision", "date_note", "place_reported",
+               "location_note", "description", "fatalities_qualifier", "claim", "verification")
+"""The schema's text fields the form asks for as they are."""
 SOURCE_INPUTS = ("publisher", "author", "title", "url", "date", "kind", "excerpt")
 """The source fields the form asks for; ``id`` and ``cited_by`` are kept from the event being edited."""
 
@@ -73,8 +76,7 @@ def build_record(values: Mapping, original: Mapping | None = None) -> dict:
     ``SOURCE_INPUTS``).  An empty ``fatalities`` means none reported.
     """
     record = {name: (original or {}).get(name) for name in FIELDS}
-    for name in ("title", "event_type", "date_start", "date_end", "date_precision", "date_note", "place_reported",
-                 "location_note", "description", "fatalities_qualifier", "claim", "verification"):
+    for name in TEXT_INPUTS:
         record[name] = str(values.get(name) or "").strip()
     record["id"] = (original or {}).get("id") or new_id(record["title"])
     record["context"] = bool(values.get("context"))
@@ -106,9 +108,7 @@ def check(record: Mapping) -> tuple[dict | None, list[str]]:
 
 def form_values(record: Mapping) -> dict:
     """The form values that show ``record`` for editing (the inverse of ``build_record``)."""
-    values = {name: record.get(name) or "" for name in ("title", "event_type", "date_start", "date_end", "date_precision",
-                                                        "date_note", "place_reported", "location_note", "description",
-                                                        "fatalities_qualifier", "claim", "verification")}
+    values = {name: record.get(name) or "" for name in TEXT_INPUTS}
     values["context"] = bool(record.get("context"))
     values["actors_text"] = actors_text(record.get("actors") or [])
     values["tags_text"] = ", ".join(record.get("tags") or [])

@@ -135,19 +135,19 @@ def ordered(events: gpd.GeoDataFrame, limit: int | None = None) -> gpd.GeoDataFr
 
 
 def table_rows(events: gpd.GeoDataFrame, limit: int = TABLE_LIMIT) -> pd.DataFrame:
-    """One plain-text row per event (the first ``limit``): date with precision, place, title, type, actors, sources."""
+    """One plain-text row per event (the first ``limit``): date with precision, title, type, place, actors, sources."""
     rows = []
     for record in to_records(events.iloc[:limit]):
         rows.append({
             "Date": date_label(record),
-            "Place": place_label(record),
             "Title": record["title"] + (" (context)" if record["context"] else ""),
             "Type": record["event_type"],
+            "Place": place_label(record),
             "Actors": "; ".join(actor_label(a) for a in record["actors"]),
             "Sources": "; ".join(source_label(s) for s in record["sources"]),
             "Verification": record["verification"],
         })
-    return pd.DataFrame(rows, columns=["Date", "Place", "Title", "Type", "Actors", "Sources", "Verification"])
+    return pd.DataFrame(rows, columns=["Date", "Title", "Type", "Place", "Actors", "Sources", "Verification"])
 
 
 def timeline_data(events: gpd.GeoDataFrame, limit: int = TIMELINE_LIMIT) -> tuple[pd.DataFrame, bool]:
