@@ -8,8 +8,10 @@ same set.  This module holds no filtering and no map drawing.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -71,3 +73,19 @@ def write_csv(events: gpd.GeoDataFrame, path: Path, **_options) -> Path:
 
 WRITERS = {"geojson": write_geojson, "csv": write_csv}
 """Format name -> writer(events, path, **options)."""
+
+
+def write_briefing(events: gpd.GeoDataFrame, path: Path, *, fmt: str, **options) -> Path:
+    """The briefing map as ``fmt`` (png, pdf or svg); options as ``geo.briefing.render`` (title, flt, size, dpi, made_on, ...).
+
+    A bad size or dpi raises ValueError before anything is written.
+    """
+    from geo import briefing
+
+    names = ("title", "flt", "size", "dpi", "made_on", "undated_excluded")
+    kwargs = {name: options[name] for name in names if name in options}
+    kwargs.setdefault("made_on", date.today())
+    return write_atomic(path, briefing.render(events, fmt=fmt, **kwargs))
+
+
+WRITERS.update({fmt: functools.partial(write_briefing, fmt=fmt) for fmt in ("png", "pdf", "svg")})
