@@ -1,0 +1,212 @@
+"""The briefing map (PNG, PDF, SVG): files that open, a key that matches the events, clear errors, stable bytes."""
+
+from __future__ import annotations
+
+import io
+import os
+import xml.etree.ElementTree as ET
+from datetime import date
+
+import pypdf
+import pytest
+from PIL import Image
+
+from geo import briefing, filters, style
+from geo.events import is_mapped, to_records
+from tests.helpers import run_cli
+
+MADE = date(2026, 3, 1)
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def squash(text: str) -> str:
+    """Text without any whitespace, so wrapped lines compare with their source."""
+    return "".join(text.split())
+
+
+def svg_texts(data: bytes) -> list[str]:
+    """Every text element of an SVG, in drawing order."""
+    root = ET.fromstring(data)
+    return ["".join(node.itertext()) for node in root.iter(f"{SVG_NS}text")]
+
+
+def render(events, fmt="svg", query="", **options) -> bytes:
+    flt = filters.from_query(query)
+    result = filters.apply(events, flt)
+    return briefing.render(result.events, fmt=fmt, flt=flt, made_on=MADE, undated_excluded=result.undated_excluded, **options)
+
+
+def expected_key(events) -> list[str]:
+    """Titles of the mapped events in date order: by start date, undated last, then by title."""
+    records = [r for r in to_records(events) if r["lat"] is not None]
+    return [r["title"] for r in sorted(records, key=lambda r: (r["date_start"] or "9999", r["title"]))]
+
+
+def key_from_svg(data: bytes) -> list[tuple[int, str]]:
+    """(number, first line of title) pairs as the key draws them."""
+    texts = svg_texts(data)
+    start = texts.index("Key: events on the map, in date order") + 1
+    return [(int(text), texts[i + 1]) for i, text in enumerate(texts[start:], start) if text.isdigit()]
+
+
+@pytest.fixture(scope="module")
+def cli_files(tmp_path_factory):
+    """The seed data exported through the CLI once per format (PNG twice, under different hash seeds)."""
+    folder = tmp_path_factory.mktemp("briefing")
+    common = ("--made", "2026-03-01", "--title", "Kashmir briefing: reported events")
+    files = {}
+    for fmt, extra, env in (
+        ("png", (), {"PYTHONHASHSEED": "1"}),
+        ("png2", (), {"PYTHONHASHSEED": "2"}),
+        ("pdf", ("--from", "2025-01-01"), {}),
+        ("svg", (), {}),
+    ):
+        path = folder / f"map.{fmt}"
+        result = run_cli("export", fmt.rstrip("2"), "--out", str(path), *common, *extra, env=env)
+        assert result.returncode == 0, result.stderr
+        assert "Wrote" in result.stdout
+        files[fmt] = path
+    return files
+
+
+def test_png_is_a_full_hd_slide_with_the_event_colours(cli_files, seed_events):
+    image = Image.open(cli_files["png"])
+    assert image.format == "PNG"
+    assert image.size == (1920, 1080)
+    pixels = image.convert("RGB")
+    colours = {colour for _, colour in pixels.getcolors(maxcolors=1 << 20)}
+    assert len(colours) > 50  # not blank
+    mapped = seed_events[is_mapped(seed_events) & ~seed_events["context"]]
+    for name, hex_colour in style.category_colours(sorted(set(seed_events["event_type"]))).items():
+        if name in set(mapped["event_type"]):
+            rgb = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+            assert rgb in colours, f"no {name} marker drawn in {hex_colour}"
+
+
+def test_png_has_no_timestamp_and_is_the_same_from_another_process(cli_files):
+    data = cli_files["png"].read_bytes()
+    assert data == cli_files["png2"].read_bytes()
+    assert b"tIME" not in data and b"Software" not in data
+
+
+def test_pdf_has_one_page_whose_text_holds_title_filter_and_every_source(cli_files, seed_events):
+    reader = pypdf.PdfReader(cli_files["pdf"])
+    assert len(reader.pages) == 1
+    text = squash(reader.pages[0].extract_text())
+    flt = filters.from_query("from=2025-01-01")
+    shown = filters.apply(seed_events, flt).events
+    assert squash("Kashmir briefing: reported events") in text
+    assert squash(flt.describe()) in text
+    labels = {style.source_label(s) for sources in shown[is_mapped(shown)]["sources"] for s in sources}
+    assert "News18" in labels
+    for label in labels:
+        assert squash(label) in text, label
+    assert squash("Basemap: Natural Earth (public domain) via world-atlas") in text
+    assert squash("Made on 1 March 2026") in text
+    for title in shown[~is_mapped(shown)]["title"]:
+        assert squash(title) in text  # unmapped events are listed, not dropped
+
+
+def test_svg_parses_and_keeps_text_as_text(cli_files, seed_events):
+    data = cli_files["svg"].read_bytes()
+    texts = svg_texts(data)
+    assert "Kashmir briefing: reported events" in texts
+    assert "Line of Control (de facto boundary)" in texts
+    assert "Filter: none (all events)" in texts
+    assert any(text.startswith("Not on the map (no known place), 7 events") for text in texts)
+
+
+def test_the_numbered_key_lists_mapped_events_in_date_order(cli_files, seed_events):
+    key = key_from_svg(cli_files["svg"].read_bytes())
+    titles = expected_key(seed_events)
+    assert [number for number, _ in key] == list(range(1, len(titles) + 1)) == list(range(1, 9))
+    for (_, first_line), title in zip(key, titles, strict=True):
+        assert title.startswith(first_line), (first_line, title)
+    assert titles[0] == "2008 Mumbai attacks" and titles[-1] == "Killing of Hamas leader Ismail Haniyeh in Tehran"
+    entries = briefing.key_entries(seed_events)
+    assert [e.title for e in entries] == titles
+    assert entries[1].date == "August 2024 (month)" and entries[-1].date == "date unknown"
+
+
+def test_one_event_gets_a_close_zoom(seed_events):
+    data = render(seed_events, query="q=Pahalgam")
+    assert key_from_svg(data) == [(1, "Attack on tourists in Pahalgam")]
+    texts = svg_texts(data)
+    scale = [t for t in texts if t.endswith(" km")]
+    assert scale and float(scale[0].removesuffix(" km").replace(",", "")) <= 100  # a close-up, not a continent
+
+
+def test_no_matching_event_gives_a_map_that_says_so(seed_events):
+    data = render(seed_events, query="q=no-such-text-anywhere")
+    texts = svg_texts(data)
+    assert briefing.NO_EVENTS in texts
+    assert key_from_svg(data) == []
+    assert "Filter: text contains “no-such-text-anywhere”" in texts
+    png = Image.open(io.BytesIO(render(seed_events, fmt="png", query="q=no-such-text-anywhere")))
+    assert png.size == (1920, 1080) and len(png.convert("RGB").getcolors(maxcolors=1 << 20)) > 20
+
+
+def test_only_unmapped_events_are_listed_not_drawn(seed_events):
+    data = render(seed_events, query="q=Sindoor")
+    texts = svg_texts(data)
+    assert squash("None of the 2 matching events has a known place to map") in squash(" ".join(texts))
+    assert key_from_svg(data) == []
+    assert any(t.startswith("Not on the map (no known place), 2 events") for t in texts)
+
+
+@pytest.mark.parametrize("fmt", ["png", "pdf", "svg"])
+def test_same_input_gives_the_same_bytes(seed_events, fmt):
+    assert render(seed_events, fmt=fmt, query="from=2025-01-01") == render(seed_events, fmt=fmt, query="from=2025-01-01")
+
+
+def test_a4_and_custom_sizes(seed_events):
+    a4 = Image.open(io.BytesIO(render(seed_events, fmt="png", size="a4", dpi=150)))
+    assert a4.size == (1754, 1240)  # 297 x 210 mm landscape at 150 dpi
+    portrait = Image.open(io.BytesIO(render(seed_events, fmt="png", size="1200x1700", dpi=100)))
+    assert portrait.size == (1200, 1700)
+
+
+@pytest.mark.parametrize(
+    ("size", "dpi", "message"),
+    [
+        ("banana", 150, "size: 'banana'"),
+        ("100x100", 150, "600 to 12000"),
+        ("9000x700", 150, "too narrow or too wide"),
+        ("slide", 10, "dpi"),
+    ],
+)
+def test_bad_size_or_dpi_is_a_clear_value_error(size, dpi, message):
+    with pytest.raises(ValueError, match=message):
+        briefing.page(size, dpi)
+
+
+def test_user_text_is_drawn_literally(seed_events):
+    title = "Costs of $5 and $6 <script>alert(1)</script> & more"
+    data = briefing.render(seed_events, fmt="svg", title=title, made_on=MADE)
+    root = ET.fromstring(data)
+    assert not list(root.iter(f"{SVG_NS}script"))
+    assert title in svg_texts(data)
+
+
+def test_cli_bad_size_exits_nonzero_with_a_clear_message_and_no_file(tmp_path):
+    out = tmp_path / "map.png"
+    result = run_cli("export", "png", "--size", "banana", "--out", str(out))
+    assert result.returncode != 0
+    assert "size: 'banana' is not a4, slide or WIDTHxHEIGHT" in result.stderr
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_cli_bad_filter_exits_nonzero_with_a_clear_message_and_no_file(tmp_path):
+    out = tmp_path / "map.pdf"
+    result = run_cli("export", "pdf", "--from", "notadate", "--out", str(out))
+    assert result.returncode == 2
+    assert "from: 'notadate' is not a date" in result.stderr
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_formats_are_offered_by_the_cli():
+    result = run_cli("export", "--help")
+    assert result.returncode == 0
+    for fmt in ("png", "pdf", "svg"):
+        assert fmt in result.stdout
+    assert os.environ.get("INCIDENT_MAP_STORE")  # tests never touch the user's store
