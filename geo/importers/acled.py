@@ -101,7 +101,7 @@ _PLACE_NOTES = {
 }
 _LOCATION_PRECISIONS = {"1": "town", "2": "region", "3": "region"}
 _CLEAR_MATCHES = ("exact name", "alternate name", "spelling variant")
-_SOURCE_KIND = "report as summarised in ACLED notes (the excerpt is ACLED's summary, not the report's own words)"
+_SOURCE_KIND = "report, as summarised in ACLED notes (not the report's own words)"
 
 
 @dataclass
@@ -331,6 +331,7 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
+@functools.lru_cache(maxsize=8192)
 def _parse_date(text: str) -> date | None:
     for form in DATE_FORMATS:
         try:
