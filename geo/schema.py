@@ -219,7 +219,7 @@ def _validate_record(
     _check_place(record, problem, country_check)
     _check_fatalities(record, problem)
     record["actors"] = _check_items(record["actors"], "actors", ACTOR_FIELDS, ("name",), problem)
-    record["sources"] = _check_items(record["sources"], "sources", SOURCE_FIELDS, ("excerpt",), problem)
+    record["sources"] = _check_items(record["sources"], "sources", SOURCE_FIELDS, (), problem)
     _check_sources(record["sources"], problem)
     record["tags"] = _check_tags(record["tags"], problem)
     if not isinstance(record["context"], bool):
@@ -377,6 +377,8 @@ def _check_sources(sources: list[dict], problem) -> None:
                 problem(f"{where}.date", f"not a valid date: {source['date']!r}")
         if source["cited_by"] and source["cited_by"] not in ids:
             problem(f"{where}.cited_by", f"no source with id {source['cited_by']!r} in this event")
+        if not source["excerpt"] and not source["cited_by"]:
+            problem(f"{where}.excerpt", "missing (only a source known through another source's excerpt may go without)")
     if len(ids) != len(set(ids)):
         problem("sources", "source ids must be unique within an event")
 

@@ -97,16 +97,17 @@ def test_actors_get_roles_from_inter_codes_and_associated_actors_are_split(sampl
     assert {"name": "Journalists (Bangladesh)", "role": "associated with actor 2"} in sample["BGD900301"]["actors"]
 
 
-def test_each_named_source_is_cited_by_acled_with_the_notes_as_excerpt(sample):
+def test_each_named_source_is_cited_by_acled_which_holds_the_notes_as_excerpt(sample):
     event = sample["PAK900101"]
     acled_source, *reports = event["sources"]
     assert acled_source["publisher"] == "ACLED" and acled_source["title"] == "ACLED event PAK900101"
+    assert acled_source["excerpt"] == event["description"]
     assert acled_source["date"] == "2025-04-29"  # the row's timestamp 1745900000
     assert [s["publisher"] for s in reports] == ["Daily Example", "Sample News Agency"]
     for source in reports:
         assert source["cited_by"] == acled_source["id"]
-        assert source["excerpt"] == event["description"]
-        assert "as summarised in ACLED notes" in source["kind"]
+        assert source["excerpt"] == ""
+        assert "known only through ACLED's notes" in source["kind"]
         assert source["url"] == "" and source["date"] == ""  # nothing invented
     assert event["claim"] == "Reported by Daily Example; Sample News Agency, as coded by ACLED"
     assert event["verification"] == "reported"

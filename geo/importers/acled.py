@@ -21,9 +21,10 @@ event with the columns in ``COLUMNS``.  Each row becomes one record:
   (``region``).  ``location_note`` always says which code it was.
 - Actors: ``actor1``/``actor2`` with their ``inter`` type in the role ("actor 1
   (State forces)"); ``assoc_actor_*`` (split on ``;``) as "associated with actor 1".
-- Sources: one per ``;``-separated name in ``source`` (excerpt: ACLED's notes,
-  which summarise the report), each cited by ACLED itself, which is a source of
-  its own (excerpt: the notes; date: the row's ``timestamp``).  The claim is
+- Sources: ACLED itself (excerpt: the notes, which summarise the reports; date:
+  the row's ``timestamp``), and one source per ``;``-separated name in
+  ``source``, cited by ACLED and without an excerpt of its own: the export does
+  not hold the reports' words, and the notes are ACLED's, not theirs.  The claim is
   "Reported by ..., as coded by ACLED"; verification is ``reported``.
 - ``notes`` is the description; ``fatalities`` is ACLED's coded figure.
 - ``iso`` (ISO 3166-1 numeric) gives the country code, or ``country`` when
@@ -101,7 +102,7 @@ _PLACE_NOTES = {
 }
 _LOCATION_PRECISIONS = {"1": "town", "2": "region", "3": "region"}
 _CLEAR_MATCHES = ("exact name", "alternate name", "spelling variant")
-_SOURCE_KIND = "report, as summarised in ACLED notes (not the report's own words)"
+_SOURCE_KIND = "report cited by ACLED; its words are known only through ACLED's notes"
 
 
 @dataclass
@@ -311,7 +312,7 @@ class _Row:
                  "date": self._timestamp_date(), "excerpt": excerpt, "cited_by": "",
                  "kind": "ACLED event record, coded from the reports it cites"}
         reports = [
-            {"id": f"s{i}", "publisher": name, "author": "", "title": "", "url": "", "date": "", "excerpt": excerpt,
+            {"id": f"s{i}", "publisher": name, "author": "", "title": "", "url": "", "date": "", "excerpt": "",
              "cited_by": "acled", "kind": _SOURCE_KIND}
             for i, name in enumerate(dict.fromkeys(_split(self.get("source"))), 1)
         ]
