@@ -18,6 +18,7 @@ import functools
 import io
 import math
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +47,7 @@ DEFAULT_EXTENT = (66.0, 23.5, 80.0, 37.5)
 MIN_SPAN_DEG = 1.5
 """The smallest extent, in degrees of latitude, so that one event alone still shows its surroundings."""
 BASEMAP_CREDIT = "Basemap: Natural Earth (public domain) via world-atlas"
+BOUNDARY_NOTE = "boundaries show de facto control and imply no position on disputed claims"
 NO_EVENTS = "No events match this filter"
 
 _FONT = "DejaVu Sans"
@@ -58,6 +60,7 @@ _RC = {
     "text.parse_math": False,  # "$" in a title is a dollar sign, not TeX
     "path.simplify": True,
 }
+_LOCK = threading.RLock()  # rcParams are global: one page is drawn and saved at a time
 _SAVE_METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "ModDate": None}, "svg": {"Date": None}}
 
 _SEA, _LAND, _BORDER, _DISPUTED = "#dce9f2", "#f5f3ee", "#9a9a9a", "#4d4d4d"
@@ -157,7 +160,7 @@ def key_entries(events: gpd.GeoDataFrame) -> list[KeyEntry]:
 
 
 def attribution(events: gpd.GeoDataFrame) -> list[str]:
-    """Publishers and authors of the events' sources, first seen first (then source labels if none is named)."""
+    """Publishers and authors named by the events' sources, each once, in the order first seen."""
     names: dict[str, None] = {}
     for sources in events["sources"]:
         for source in sources:
@@ -180,8 +183,11 @@ def figure(
     made_on: date,
     undated_excluded: int = 0,
 ) -> Figure:
-    """The briefing map of ``events`` (already filtered) as a matplotlib Figure; see ``render``."""
-    with matplotlib.rc_context(_RC):
+    """The briefing map of ``events`` (already filtered) as a matplotlib Figure; see ``render``.
+
+    Save it through ``render``, which sets the font embedding and the fixed metadata.
+    """
+    with _LOCK, matplotlib.rc_context(_RC):
         return _Briefing(events, title, flt or Filter(), page(size, dpi), made_on, undated_excluded).draw()
 
 
@@ -207,9 +213,9 @@ def render(
     """
     if fmt not in FORMATS:
         raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
-    fig = figure(events, title=title, flt=flt, size=size, dpi=dpi, made_on=made_on, undated_excluded=undated_excluded)
     out = io.BytesIO()
-    with matplotlib.rc_context(_RC):
+    with _LOCK, matplotlib.rc_context(_RC):
+        fig = figure(events, title=title, flt=flt, size=size, dpi=dpi, made_on=made_on, undated_excluded=undated_excluded)
         fig.savefig(out, format=fmt, dpi=dpi, metadata=_SAVE_METADATA[fmt])
     return out.getvalue()
 
@@ -286,8 +292,8 @@ def _extent(entries: Sequence[KeyEntry]) -> tuple[float, float, float, float]:
         return DEFAULT_EXTENT
     lons = np.array([e.lon for e in entries])
     lats = np.array([e.lat for e in entries])
-    half_h = max(lats.max() - lats.min(), MIN_SPAN_DEG) / 2 * 1.2
-    half_w = max(lons.max() - lons.min(), MIN_SPAN_DEG) / 2 * 1.12
+    half_h = max(lats.max() - lats.min(), MIN_SPAN_DEG) / 2 * 1.25
+    half_w = max(lons.max() - lons.min(), MIN_SPAN_DEG) / 2 * 1.2
     cx, cy = (lons.min() + lons.max()) / 2, (lats.min() + lats.max()) / 2
     return (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
 
@@ -438,8 +444,11 @@ class _Briefing:
     def _header(self, top: float) -> float:
         """Title and subtitle; returns the header's bottom."""
         m, width_pt = self.margin, (self.page.width - 2 * self.margin) * 72
-        size = self.pt(18)
-        lines = _clip_lines(_wrap(self.title, width_pt, size, bold=True), 2, width_pt, size)
+        for size in (self.pt(18), self.pt(15), self.pt(13)):
+            lines = _wrap(self.title, width_pt, size, bold=True)
+            if len(lines) <= 2:
+                break
+        lines = _clip_lines(lines, 2, width_pt, size)
         self.text(m, top, "\n".join(lines), fontsize=size, fontweight="bold", color=_INK, va="top", linespacing=1.15)
         y = top - len(lines) * size * 1.22 / 72 - 0.06 * self.s
         mapped, total = len(self.entries), len(self.events)
@@ -473,7 +482,7 @@ class _Briefing:
         blocks = [
             (_wrap(describe, width_pt, size), _INK),
             (unmapped, _INK),
-            (_wrap(f"{sources}. {BASEMAP_CREDIT}. {made}", width_pt, size), _MUTED),
+            (_wrap(f"{sources}. {BASEMAP_CREDIT}; {BOUNDARY_NOTE}. {made}", width_pt, size), _MUTED),
         ]
         lines = [(line, colour) for block, colour in blocks for line in block]
         step = size * 1.32 / 72
@@ -678,7 +687,7 @@ class _Briefing:
         x0, y0, x1, y1 = extent
         fx = (np.array([e.lon for e in self.entries]) - x0) / (x1 - x0) * w
         fy = (np.array([e.lat for e in self.entries]) - y0) / (y1 - y0) * h
-        margin = 0.12 * self.s
+        margin = 0.2 * self.s  # a badge on the point must not touch the box
 
         def clear(corner: str, size: tuple[float, float]) -> bool:
             bx, by, bw, bh = self._corner_box(corner, *size, w, h)
@@ -792,19 +801,21 @@ class _Briefing:
         tr = ax.transAxes
         ax.annotate("", xy=(x, by + bh), xytext=(x, by + 0.2 * self.s / h), xycoords=tr, textcoords=tr, zorder=4.8,
                     arrowprops={"arrowstyle": "-|>,head_length=0.7,head_width=0.35", "color": _INK, "lw": self.pt(1.4)})  # fmt: skip
-        ax.text(x, by, "N", transform=tr, ha="center", va="bottom", fontsize=self.pt(10), fontweight="bold", color=_INK, zorder=4.8)
+        ax.text(x, by, "N", transform=tr, ha="center", va="bottom", fontsize=self.pt(10), fontweight="bold", color=_INK, zorder=4.8,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75})  # fmt: skip
         return np.concatenate(tr.transform([(bx, by), (bx + bw, by + bh)]))
 
-    def _place_text(self, ax, boxes: _Boxes, anchors: Iterable[tuple[float, float, str, str, str]], size: float, **kwargs) -> bool:
-        """Put a text at the first free (x, y, text, ha, va) anchor in data space; False if none is free."""
+    def _place_text(self, ax, boxes: _Boxes, anchors: Iterable[tuple[float, float, str, str, str]], size: float, pad: float = 1.5,
+                    **kwargs) -> bool:  # fmt: skip
+        """Put a text at the first (x, y, text, ha, va) anchor in data space with ``pad`` points free around it."""
         for x, y, text, ha, va in anchors:
             w = self.px(_width_pt(text, size, kwargs.get("fontweight") == "bold"))
             h = self.px(size * 1.15)
             (px, py), = ax.transData.transform([(x, y)])
             left = {"left": px, "center": px - w / 2, "right": px - w}[ha]
             bottom = {"bottom": py, "center": py - h / 2, "top": py - h}[va]
-            pad = self.px(self.pt(1.5))
-            box = np.array([[left - pad, bottom - pad, left + w + pad, bottom + h + pad]])
+            room = self.px(self.pt(pad))
+            box = np.array([[left - room, bottom - room, left + w + room, bottom + h + room]])
             if boxes.free(box)[0] and not self.lines_px.intersects(shapely.box(*box[0])):
                 boxes.add(box[0])
                 ax.text(x, y, text, fontsize=size, ha=ha, va=va, parse_math=False, **kwargs)
@@ -862,13 +873,17 @@ class _Briefing:
     def _callout(self, ax, boxes: _Boxes, line, label: str, width: float, size: float, to_data) -> None:
         """Horizontal text near ``line`` (display) with a thin leader, at the first free spot.
 
-        Spots whose text or leader would cross the line or other labels are preferred.
+        Preferred, in turn: a spot whose leader ends clear of events and crosses no label,
+        and whose text lies on no dashed line; then one of these conditions is let go after another.
         """
         height = self.px(size * 1.25)
-        for strict in (True, False):
-            for t in (0.5, 0.3, 0.7):
-                px, py = line.interpolate(t, normalized=True).coords[0]
-                for step in (1, 2, 3, 4, 6):
+        clearance = self.px(self.pt(8))
+        anchors = [line.interpolate(t, normalized=True).coords[0] for t in sorted(np.linspace(0.05, 0.95, 19), key=lambda v: abs(v - 0.5))]
+        for level in range(4):
+            for px, py in anchors:
+                if level < 2 and not boxes.free(np.array([[px - clearance, py - clearance, px + clearance, py + clearance]]))[0]:
+                    continue  # the leader must not seem to point at an event
+                for step in (1, 2, 3, 4, 6, 8):
                     for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)):
                         cx = px + dx * (width / 2 + self.px(6) * step)
                         cy = py + dy * height * (0.5 + step)
@@ -876,7 +891,9 @@ class _Briefing:
                         end = (cx - dx * width / 2, cy) if dx else (cx, cy - dy * height / 2)
                         if not boxes.free(box)[0]:
                             continue
-                        if strict and (shapely.box(*box[0]).intersects(line) or boxes.crosses((px, py), end)):
+                        if level < 3 and self.lines_px.intersects(shapely.box(*box[0])):
+                            continue
+                        if level < 1 and boxes.crosses((px, py), end):
                             continue
                         boxes.add(box[0])
                         (x, y), (lx, ly), (ex, ey) = to_data([(cx, cy), (px, py), end])
@@ -895,7 +912,7 @@ class _Briefing:
         for name, geometry in zip(countries["name"][share > 0.02], parts[share > 0.02], strict=True):
             point = max(shapely.get_parts(geometry), key=lambda g: g.area).representative_point()
             anchors = [(point.x, point.y + k * dy, name.upper(), "center", "center") for k in (0, 1, -1, 2, -2)]
-            self._place_text(ax, boxes, anchors, size, color="#a8a8a8", fontweight="bold", zorder=3.5)
+            self._place_text(ax, boxes, anchors, size, pad=6, color="#a8a8a8", fontweight="bold", zorder=3.5)
 
     def _towns(self, ax, boxes: _Boxes) -> None:
         """A few of the largest towns in view, each named where its label fits."""
@@ -913,7 +930,8 @@ class _Briefing:
                 break
             (px, py), = ax.transData.transform([(town.lon, town.lat)])
             dot_box = np.array([[px - dot, py - dot, px + dot, py + dot]])
-            if not boxes.free(dot_box)[0]:
+            room = self.px(self.pt(10))  # keep towns apart from each other and from events
+            if not boxes.free(dot_box + [-room, -room, room, room])[0]:
                 continue
             boxes.add(dot_box[0])
             anchors = [
