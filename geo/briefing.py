@@ -930,7 +930,7 @@ class _Briefing:
                 break
             (px, py), = ax.transData.transform([(town.lon, town.lat)])
             dot_box = np.array([[px - dot, py - dot, px + dot, py + dot]])
-            room = self.px(self.pt(10))  # keep towns apart from each other and from events
+            room = self.px(self.pt(6))  # keep towns apart from each other and from events
             if not boxes.free(dot_box + [-room, -room, room, room])[0]:
                 continue
             boxes.add(dot_box[0])
