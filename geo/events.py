@@ -9,7 +9,7 @@ This module never draws, filters or writes files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,15 +29,42 @@ DERIVED = ("day_min", "day_max", "actor_names", "search_text")
 CRS = "EPSG:4326"
 
 
+COUNTRY_TOLERANCE_KM = 25
+"""How far a point may lie outside its named country's polygon (coastal towns, border towns, a coarse basemap)."""
+
+
 def country_check(lat: float, lon: float) -> set[str]:
-    """Countries at or within 25 km of a point, from the shipped basemap."""
-    return basemap.countries_near(lat, lon, tolerance_km=25)
+    """Countries at or within COUNTRY_TOLERANCE_KM of a point, from the shipped basemap."""
+    return basemap.countries_near(lat, lon, tolerance_km=COUNTRY_TOLERANCE_KM)
+
+
+def validate(rows: Iterable[tuple[int, Mapping]], file: str) -> list[dict]:
+    """``validate_records`` with the basemap country check, asked for every distinct point at once."""
+    rows = list(rows)
+    points = list(dict.fromkeys(p for p in (_point(raw) for _, raw in rows) if p is not None))
+    found = basemap.countries_near_many([p[0] for p in points], [p[1] for p in points], COUNTRY_TOLERANCE_KM) if points else []
+    known = dict(zip(points, found, strict=True))
+
+    def check(lat: float, lon: float) -> set[str]:
+        return known[(lat, lon)] if (lat, lon) in known else country_check(lat, lon)
+
+    return validate_records(rows, file, check)
+
+
+def _point(raw) -> tuple[float, float] | None:
+    """A raw record's (lat, lon) as floats, if both are numbers in range."""
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        lat, lon = float(raw.get("lat")), float(raw.get("lon"))
+    except (TypeError, ValueError):
+        return None
+    return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None
 
 
 def load_file(path: Path | str = SEED_FILE, fmt: str | None = None) -> gpd.GeoDataFrame:
     """Read, validate and frame an event file; raises ValidationError listing every problem."""
-    records = validate_records(read_records(path, fmt), str(path), country_check)
-    return to_frame(records)
+    return to_frame(validate(read_records(path, fmt), str(path)))
 
 
 def to_frame(records: Iterable[dict]) -> gpd.GeoDataFrame:

@@ -46,7 +46,6 @@ creating it at once end up with one seeded store.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sqlite3
@@ -63,7 +62,7 @@ import geopandas as gpd
 from geo import events as event_data
 from geo import filters
 from geo.importers import acled, detect_format, file_error, read_records
-from geo.schema import FIELDS, LIST_FIELDS, Problem, ValidationError, validate_records
+from geo.schema import FIELDS, LIST_FIELDS, Problem, ValidationError
 
 ENV_VAR = "INCIDENT_MAP_STORE"
 FILE_NAME = "events.gpkg"
@@ -196,7 +195,7 @@ class Store:
         with self._reading() as db:
             rows = list(enumerate((_record(row) for row in db.execute(f"{_SELECT} ORDER BY fid")), 1))
         if check:
-            return event_data.to_frame(_validate(rows, str(self.path)))
+            return event_data.to_frame(event_data.validate(rows, str(self.path)))
         return event_data.to_frame(record for _, record in rows)
 
     def filter(self, flt: filters.Filter) -> filters.FilterResult:
@@ -249,7 +248,7 @@ class Store:
 
     def upsert(self, records: Iterable[Mapping], origin: str) -> ChangeSummary:
         """Validate ``records`` and add them, or replace the stored events with the same ids, in one transaction."""
-        return self._write(_validate(list(enumerate(records, 1)), origin), origin)
+        return self._write(event_data.validate(list(enumerate(records, 1)), origin), origin)
 
     def delete(self, ids: Iterable[str], origin: str) -> ChangeSummary:
         """Delete the events with these ids (unknown ids are ignored), recording each in the audit table."""
@@ -351,13 +350,13 @@ def import_file(store: Store, path: Path | str, fmt: str | None = None, skip_inv
     if not rows and not problems:
         raise file_error(path, "no events in the file")
     try:
-        clean = _validate(rows, str(path))
+        clean = event_data.validate(rows, str(path))
     except ValidationError as error:
         problems = sorted(problems + error.problems, key=lambda p: p.row)
         bad = {p.row for p in problems}
         if not skip_invalid or 0 in bad:
             raise ValidationError(problems) from None
-        clean = _validate([(row, record) for row, record in rows if row not in bad], str(path))
+        clean = event_data.validate([(row, record) for row, record in rows if row not in bad], str(path))
     if problems and not skip_invalid:
         raise ValidationError(problems)
     if not clean:
@@ -367,11 +366,6 @@ def import_file(store: Store, path: Path | str, fmt: str | None = None, skip_inv
 
 
 # --- records <-> rows ----------------------------------------------------------------
-
-
-def _validate(rows: list[tuple[int, Mapping]], file: str) -> list[dict]:
-    """``validate_records`` with the basemap country check, asked once per distinct point."""
-    return validate_records(rows, file, functools.lru_cache(maxsize=None)(event_data.country_check))
 
 
 def _row(record: Mapping) -> tuple:
@@ -469,7 +463,7 @@ def _touch(db: sqlite3.Connection, now: str, points: list[tuple[float, float]]) 
 def _create(path: Path) -> None:
     """Build a seeded store in a temporary file and link it into place unless another process got there first."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    seed = _validate(list(read_records(event_data.SEED_FILE)), str(event_data.SEED_FILE))
+    seed = event_data.validate(list(read_records(event_data.SEED_FILE)), str(event_data.SEED_FILE))
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with closing(sqlite3.connect(temp, isolation_level=None)) as db:
