@@ -211,20 +211,23 @@ def source_card(record: Mapping) -> str:
         lines.append(f"**Fatalities:** {md(fatalities_label(record))}")
     lines.append(f"**Claim:** {md(record['claim'])}  \n**Verification:** {md(record['verification'])}")
     lines.append(f"**Sources ({len(record['sources'])}):**")
+    labels = {s["id"]: source_label(s) for s in record["sources"] if s.get("id")}
     for source in record["sources"]:
-        lines.append(_source_markdown(source))
+        lines.append(_source_markdown(source, labels))
     return "\n\n".join(lines)
 
 
-def _source_markdown(source: Mapping) -> str:
+def _source_markdown(source: Mapping, labels: Mapping[str, str]) -> str:
     head = md(source_label(source))
     if source.get("date"):
         head += f" ({md(source['date'])})"
     if source.get("cited_by"):
-        head += f", cited by source {md(source['cited_by'])}"
+        head += f", as cited by {md(labels.get(source['cited_by'], source['cited_by']))}"
     url = safe_url(source.get("url") or "")
     if url:
         head += f" — [link]({url})"
+    if not source.get("excerpt"):
+        return f"- {head}"
     quoted = "\n".join(f"> {line}" for line in md(f"“{source['excerpt']}”").split("  \n"))
     return f"- {head}\n\n{quoted}"
 
