@@ -823,7 +823,7 @@ class _Briefing:
         return False
 
     def _boundary_labels(self, ax, view, boxes: _Boxes) -> None:
-        """Name each de facto or disputed line in view along a straight stretch; the Line of Control beside it if need be."""
+        """Name each de facto or disputed line in view along a straight stretch; the Line of Control beside it when need be."""
         lines = basemap.disputed_boundaries()
         clipped = shapely.intersection(lines.geometry.to_numpy(), view)
         size = self.pt(6.8)
@@ -837,7 +837,9 @@ class _Briefing:
         for label in sorted(longest, key=lambda k: (not k.startswith("Line of Control"), -longest[k].length, k)):
             line = shapely.LineString(ax.transData.transform(np.asarray(longest[label].coords)))
             width = self.px(_width_pt(label, size))
-            if not self._label_along(ax, boxes, line, label, width, size, to_data) and label.startswith("Line of Control"):
+            if self._label_along(ax, boxes, line, label, width, size, to_data) or line.length < self.px(self.pt(30)):
+                continue
+            if label.startswith("Line of Control"):
                 self._callout(ax, boxes, line, label, width, size, to_data)
 
     def _label_along(self, ax, boxes: _Boxes, line, label: str, width: float, size: float, to_data) -> bool:
@@ -952,7 +954,7 @@ class _Briefing:
         """The wider region with the map's extent as a red box."""
         x0, y0, x1, y1 = self.extent
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        half_w, half_h = max((x1 - x0) * 2.5, 28.0) / 2, max((y1 - y0) * 2.5, 20.0) / 2
+        half_w, half_h = min(max((x1 - x0) * 2.5, 28.0), 360.0) / 2, min(max((y1 - y0) * 2.5, 20.0), 150.0) / 2
         ix0, iy0, ix1, iy1 = _fit((cx - half_w, cy - half_h, cx + half_w, cy + half_h), rect[2], rect[3])
         ax = self.axes(*rect)
         ax.set_zorder(5)
