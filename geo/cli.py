@@ -160,7 +160,10 @@ def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, fl
     events = event_data.load_file(source) if source else event_store.open_store(store_path).load()
     result = filters.apply(events, flt)
     made_on = made.date() if made else date.today()
-    exporters.WRITERS[fmt](result.events, out, flt=flt, made_on=made_on, undated_excluded=result.undated_excluded, **options)
+    try:
+        exporters.WRITERS[fmt](result.events, out, flt=flt, made_on=made_on, undated_excluded=result.undated_excluded, **options)
+    except ValueError as error:  # an option the format cannot use, e.g. --size banana
+        raise click.UsageError(str(error)) from None
     note = f"; {result.undated_excluded} undated event(s) left out by the date filter" if result.undated_excluded else ""
     click.echo(f"Wrote {len(result.events)} of {len(events)} events to {out}{note}.")
 

@@ -18,6 +18,9 @@ PALETTE = (
 )  # fmt: skip
 """Colour-blind-aware categorical colours (Tableau 10 order, then darker tones)."""
 
+EXTRA_COLOURS = ("#aec7e8", "#ff9896", "#98df8a", "#c5b0d5", "#ffbb78", "#c49c94", "#f7b6d2", "#9edae5", "#dbdb8d", "#6b6ecf")
+"""Lighter tones for categories outside the known list."""
+
 OTHER_COLOUR = "#7f7f7f"
 CONTEXT_OPACITY = 0.45
 """Context (background) events are drawn fainter than reported incidents."""
@@ -26,12 +29,15 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 
 def category_colours(categories: list[str], known: tuple[str, ...] = EVENT_TYPES) -> dict[str, str]:
-    """A stable colour for each category: known ones keep their slot, others follow in sorted order."""
-    colours = {}
-    ordered = [c for c in known if c in categories] + sorted(c for c in set(categories) if c not in known)
-    for index, category in enumerate(ordered):
-        slot = known.index(category) if category in known else len(known) + index
-        colours[category] = PALETTE[slot % len(PALETTE)] if category != "other" else OTHER_COLOUR
+    """A colour for each category: known ones keep their own slot, others take the free colours in sorted order.
+
+    No two categories share a colour until more than ``len(PALETTE) + len(EXTRA_COLOURS)`` are shown.
+    """
+    present = set(categories)
+    colours = {c: OTHER_COLOUR if c == "other" else PALETTE[known.index(c) % len(PALETTE)] for c in known if c in present}
+    free = [*PALETTE[len(known):], *EXTRA_COLOURS]
+    for index, category in enumerate(sorted(present - set(known))):
+        colours[category] = free[index % len(free)]
     return colours
 
 

@@ -158,3 +158,11 @@ def test_geocode_rejects_a_bad_hint_as_a_usage_error():
     result = run_cli("geocode", "Mirpur", "--country", "Atlantis")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "Atlantis" in result.stderr
+
+
+def test_an_option_the_format_cannot_use_is_a_usage_error(tmp_path):
+    out = tmp_path / "map.png"
+    result = run_cli("export", "png", "--size", "banana", "--out", str(out))
+    assert result.returncode == 2
+    assert "size: 'banana'" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
