@@ -75,8 +75,8 @@ def counts_text(total: int, shown: gpd.GeoDataFrame, undated_excluded: int) -> s
     """ "12 of 240 events; 2 unmapped, 1 undated left out" (the parts after ";" only when not zero)."""
     unmapped = int((~is_mapped(shown)).sum())
     context = int(shown["context"].sum())
-    parts = [f"{unmapped} unmapped" if unmapped else "", f"{context} context" if context else "",
-             f"{undated_excluded} undated left out" if undated_excluded else ""]
+    parts = [f"{unmapped:,} unmapped" if unmapped else "", f"{context:,} context" if context else "",
+             f"{undated_excluded:,} undated left out" if undated_excluded else ""]
     detail = ", ".join(p for p in parts if p)
     return f"{len(shown):,} of {total:,} events" + (f"; {detail}" if detail else "")
 
