@@ -13,13 +13,15 @@ from datetime import date
 import altair as alt
 import streamlit as st
 
+from geo import briefing, duplicates, entry, export, filters, gazetteer, store, views, webmap
 from geo import events as event_data
-from geo import export, filters, views
-from geo.schema import LOCATION_PRECISIONS
+from geo.schema import DATE_PRECISIONS, EVENT_TYPES, FATALITY_QUALIFIERS, LOCATION_PRECISIONS, VERIFICATION_STATUSES
 from geo.style import category_colours
 
+TITLE = "Reported incidents"
+MAP_VIEW_KEY = "incident-map-app-view"  # the map keeps centre and zoom here (sessionStorage) across filter changes
+SCREENSHOT_CSS = "<style>header, [data-testid='stToolbar'] {display: none !important} .block-container {padding: 0.5rem 1rem}</style>"
 DATE_RANGE = {"min_value": date(1900, 1, 1), "max_value": date(2100, 12, 31), "format": "YYYY-MM-DD"}
-FILTER_KEYS = ("f_from", "f_to", "f_actors", "f_types", "f_countries", "f_q", "f_precision", "f_context")
 
 state = st.session_state
 
@@ -27,22 +29,28 @@ state = st.session_state
 # ---------------------------------------------------------------- data
 
 
+def open_store() -> store.Store:
+    """The event store (``$INCIDENT_MAP_STORE`` or the user's data directory), seeded on first use."""
+    return _store(str(store.default_path()))
+
+
+@st.cache_resource(max_entries=4)
+def _store(path: str) -> store.Store:
+    return store.open_store(path)
+
+
 @st.cache_resource(max_entries=2, show_spinner="Loading events…")
-def load_events(stamp: object):
-    """All events, loaded once per version of the data (``stamp``); never mutated by the app."""
-    return event_data.load_file()
+def load_events(path: str, revision: str):
+    """All events, loaded once per store revision; the app never changes the frame."""
+    return _store(path).load()
 
 
 @st.cache_resource(max_entries=2)
-def choices(stamp: object) -> dict[str, list[tuple[str, int]]]:
-    """The filter choices with their event counts, once per version of the data."""
-    events = load_events(stamp)
+def choices(path: str, revision: str) -> dict[str, list[tuple[str, int]]]:
+    """The filter choices with their event counts, once per store revision."""
+    events = load_events(path, revision)
     return {"actors": views.actor_counts(events), "types": views.value_counts(events, "event_type"),
             "countries": views.value_counts(events, "country")}
-
-
-def data_stamp() -> object:
-    return event_data.SEED_FILE.stat().st_mtime_ns
 
 
 # ---------------------------------------------------------------- URL <-> filter widgets
@@ -72,14 +80,14 @@ def counted(pairs: list[tuple[str, int]], chosen: list[str]) -> tuple[list[str],
     return [name for name, _ in pairs] + [c for c in chosen if c not in counts], counts
 
 
-def sidebar_filter(stamp: object) -> filters.Filter:
+def sidebar_filter(stamp: tuple[str, str]) -> filters.Filter:
     """The filter widgets; returns the filter they describe."""
     side = st.sidebar
     side.header("Filter")
     left, right = side.columns(2)
     left.date_input("From", key="f_from", **DATE_RANGE)
     right.date_input("To", key="f_to", **DATE_RANGE)
-    options = choices(stamp)
+    options = choices(*stamp)
     for key, label, pairs, name in (("f_actors", "Actors", options["actors"], str),
                                     ("f_types", "Event types", options["types"], str),
                                     ("f_countries", "Countries", options["countries"], views.country_label)):
@@ -101,6 +109,18 @@ def sidebar_filter(stamp: object) -> filters.Filter:
 
 
 # ---------------------------------------------------------------- views
+
+
+@st.cache_data(max_entries=8, show_spinner="Drawing the map…")
+def map_html(revision: tuple[str, str], flt: filters.Filter, undated_excluded: int, made_on: date, _shown) -> str:
+    """The embedded web map for one filter of one store revision (``_shown`` are its events)."""
+    return webmap.render_html(_shown, title=TITLE, flt=flt, undated_excluded=undated_excluded, made_on=made_on,
+                              persist_view_key=MAP_VIEW_KEY)
+
+
+def event_map(stamp, shown, flt: filters.Filter, undated_excluded: int, height: int) -> None:
+    """The offline web map (vendored Leaflet, inlined): click a point for its source card."""
+    st.iframe(map_html(stamp, flt, undated_excluded, date.today(), shown), height=height)
 
 
 def timeline(shown) -> None:
@@ -128,7 +148,8 @@ def timeline(shown) -> None:
 
 def table_and_card(shown) -> None:
     """The table of events; the selected row's source card beside it."""
-    rows = views.table_rows(shown)
+    head = views.ordered(shown, views.TABLE_LIMIT)
+    rows = views.table_rows(head)
     if len(shown) > len(rows):
         st.caption(f"Showing the first {len(rows):,} of {len(shown):,} events (earliest first); download CSV for all of them.")
     table, card = st.columns([3, 2])
@@ -139,35 +160,207 @@ def table_and_card(shown) -> None:
         if not selected:
             st.info("Select a row to see the event's sources, excerpts and verification.")
             return
-        st.markdown(views.source_card(event_data.to_records(shown.iloc[selected[:1]])[0]))
+        record = event_data.to_records(head.iloc[selected[:1]])[0]
+        st.markdown(views.source_card(record))
+        edit, delete = st.columns(2)
+        edit.button("Edit this event", key="b_edit", on_click=start_edit, args=(record,))
+        delete.button("Delete this event", key="b_delete", on_click=state.update, kwargs={"pending_delete": record})
 
 
 def downloads(shown, flt: filters.Filter, undated_excluded: int) -> None:
     st.subheader("Download this view")
     made_on = date.today()
     stem = f"incidents-{made_on.isoformat()}"
-    left, right = st.columns(2)
-    left.download_button("GeoJSON", lambda: export.geojson_text(shown), f"{stem}.geojson", "application/geo+json")
+    left, middle, right, last = st.columns(4)
+    left.download_button("Map (HTML, works offline)", lambda: webmap.render_html(shown, title=TITLE, flt=flt, made_on=made_on,
+                         undated_excluded=undated_excluded), f"{stem}.html", "text/html")
+    middle.download_button("GeoJSON", lambda: export.geojson_text(shown), f"{stem}.geojson", "application/geo+json")
     right.download_button("CSV (spreadsheet-safe)", lambda: export.csv_text(shown), f"{stem}.csv", "text/csv")
+    last.download_button("Briefing image (PNG)", lambda: briefing.render(shown, fmt="png", title=TITLE, flt=flt, made_on=made_on,
+                         undated_excluded=undated_excluded), f"{stem}.png", "image/png")
     st.caption(views.md(flt.describe()) + (f" — {undated_excluded} undated event(s) left out." if undated_excluded else ""))
+
+
+# ---------------------------------------------------------------- add, edit, delete
+
+FORM_FIELDS = (*entry.TEXT_INPUTS, "actors_text", "tags_text", "fatalities", "location_precision", "place_name", "admin1", "country")
+NO_POINT = "No map point (unmapped)"
+
+
+def start_edit(record: dict) -> None:
+    """Put ``record`` into the form for editing."""
+    clear_form()
+    values = entry.form_values(record)
+    for name in FORM_FIELDS:
+        state[f"e_{name}"] = values[name]
+    state.e_context = values["context"]
+    state.e_nsources = max(1, len(values["sources"]))
+    for index, source in enumerate(values["sources"]):
+        for name, value in source.items():
+            state[f"e_s{index}_{name}"] = value
+    state.edit_original = record
+    state.e_current = values["candidate"]
+
+
+def clear_form() -> None:
+    for key in [k for k in state if k.startswith("e_")] + ["edit_original"]:
+        state.pop(key, None)
+
+
+def form_input() -> dict:
+    """The form's values as ``entry.build_record`` takes them."""
+    values = {name: state.get(f"e_{name}", "") for name in FORM_FIELDS}
+    values["context"] = state.get("e_context", False)
+    values["candidate"] = state.get("e_options", {}).get(state.get("e_pick"))
+    values["sources"] = [{name: state.get(f"e_s{index}_{name}", "") for name in entry.SOURCE_INPUTS}
+                         for index in range(state.get("e_nsources", 1))]
+    return values
+
+
+def save_form(events) -> None:
+    """Validate the form, stop at a likely duplicate unless confirmed, and save through the store."""
+    original = state.get("edit_original")
+    record, problems = entry.check(entry.build_record(form_input(), original))
+    if problems:
+        state.form_problems = problems
+        return
+    if not duplicates.likely_duplicates(record, events).empty and not state.get("e_dup_ok"):
+        state.form_problems = ["This looks like an event already recorded (see above): tick “save anyway” if it is a different one."]
+        return
+    summary = open_store().upsert([record], origin="app: form")
+    state.form_done = f"Saved “{record['title']}” ({summary})."
+    clear_form()
+
+
+def delete_confirmed() -> None:
+    record = state.pop("pending_delete")
+    open_store().delete([record["id"]], origin="app: delete")
+    state.form_done = f"Deleted “{record['title']}”; the deletion is in the audit history."
+    state.pop("table", None)
+
+
+def event_form(events) -> None:
+    """The add/edit form: place search, date with precision, actors with roles, sources with excerpts, claim and verification."""
+    original = state.get("edit_original")
+    st.subheader(f"Edit: {views.md(original['title'])}" if original else "Add an event")
+    if original:
+        st.button("Stop editing (clear the form)", on_click=clear_form)
+    st.text_input("Title", key="e_title")
+    left, right = st.columns(2)
+    types = list(EVENT_TYPES) + ([state.e_event_type] if state.get("e_event_type") not in (None, "", *EVENT_TYPES) else [])
+    left.selectbox("Event type", types, key="e_event_type")
+    right.checkbox("Context (background) event, not a reported incident", key="e_context")
+    left, middle, right = st.columns(3)
+    precision = left.selectbox("Date precision", DATE_PRECISIONS, key="e_date_precision")
+    shape = {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY", "approximate": "YYYY-MM-DD"}.get(precision, "")
+    middle.text_input("Date (start)", key="e_date_start", placeholder=shape, disabled=precision == "unknown")
+    right.text_input("Date (end, optional)", key="e_date_end", placeholder=shape, disabled=precision == "unknown")
+    st.text_input("Date note (how the date is known)", key="e_date_note")
+    place_picker()
+    st.text_area("Actors, one per line: Name | role", key="e_actors_text", height=100)
+    st.text_area("Description", key="e_description", height=100)
+    left, middle, right = st.columns(3)
+    left.text_input("Fatalities (as reported; empty if none given)", key="e_fatalities")
+    middle.selectbox("Fatalities qualifier", FATALITY_QUALIFIERS, key="e_fatalities_qualifier", format_func=lambda q: q or "—")
+    right.text_input("Tags (comma-separated)", key="e_tags_text")
+    sources_inputs()
+    left, right = st.columns([3, 1])
+    left.text_input("Claim (who says so, e.g. “Reported by …”)", key="e_claim")
+    right.selectbox("Verification", VERIFICATION_STATUSES, key="e_verification")
+    if state.get("e_title"):
+        record = entry.build_record(form_input(), original)
+        found = duplicates.likely_duplicates(record, events)
+        if not found.empty:
+            listed = "; ".join(f"“{r['title']}” ({r['date_start']}, {r['id']})" for r in event_data.to_records(found))
+            st.warning(views.md(f"Likely duplicate (within a day, within 5 km, a shared actor): {listed}"))
+            st.checkbox("It is a different event: save anyway", key="e_dup_ok")
+    st.button("Save event", key="b_save", type="primary", on_click=save_form, args=(events,))
+    for problem in state.pop("form_problems", []):
+        st.error(views.md(problem))
+
+
+def place_picker() -> None:
+    """Place search in the gazetteer, with the candidates to pick from."""
+    st.text_input("Place as reported (verbatim)", key="e_place_reported")
+    left, right = st.columns([2, 1])
+    query = left.text_input("Search the gazetteer for the place", key="e_place_query")
+    hint = right.text_input("Country or region hint (optional)", key="e_place_hint")
+    options: dict[str, dict | None] = {}
+    if state.get("e_current"):
+        current = state.e_current
+        options[f"Keep the current point: {current['name']} ({current['lat']:.4f}, {current['lon']:.4f})"] = current
+    if query.strip():
+        try:
+            found = gazetteer.search(query, near=hint or None, limit=8)
+        except ValueError as error:
+            st.error(views.md(str(error)))
+            found = []
+        if not found:
+            st.caption(views.md(f"No place called “{query}” in the gazetteer: pick a point by another name, or keep it unmapped."))
+        for candidate in found:
+            label = f"{candidate.name}, {candidate.admin1 or '—'}, {candidate.country} ({candidate.lat:.4f}, {candidate.lon:.4f}; " \
+                    f"population {candidate.population:,}; {candidate.match})"
+            options[label] = candidate.to_dict()
+    options[NO_POINT] = None
+    state.e_options = options
+    if state.get("e_pick") not in options:
+        state.e_pick = next(iter(options))
+    st.radio("Place", list(options), key="e_pick")
+    if options[state.e_pick] is not None:
+        if state.get("e_location_precision") not in LOCATION_PRECISIONS[:-1]:
+            state.e_location_precision = "town"
+        st.selectbox("Location precision", LOCATION_PRECISIONS[:-1], key="e_location_precision")
+    else:
+        left, right = st.columns(2)
+        left.text_input("Region (optional, for an unmapped event)", key="e_admin1")
+        right.text_input("Country code (optional, e.g. PK)", key="e_country")
+    st.text_input("Location note (how the place is known)", key="e_location_note")
+
+
+def sources_inputs() -> None:
+    """At least one source, each with the excerpt that supports the event."""
+    count = st.number_input("Number of sources", min_value=1, max_value=10, key="e_nsources")
+    for index in range(int(count)):
+        st.markdown(f"**Source {index + 1}**")
+        left, middle, right = st.columns(3)
+        left.text_input("Publisher", key=f"e_s{index}_publisher")
+        middle.text_input("Author", key=f"e_s{index}_author")
+        right.text_input("Title", key=f"e_s{index}_title")
+        left.text_input("URL (http or https only)", key=f"e_s{index}_url")
+        middle.text_input("Date (YYYY-MM-DD, YYYY-MM or YYYY)", key=f"e_s{index}_date")
+        right.text_input("Kind (news report, press release, …)", key=f"e_s{index}_kind")
+        st.text_area("Excerpt (verbatim, required)", key=f"e_s{index}_excerpt", height=80)
+
+
+def delete_prompt() -> None:
+    record = state.get("pending_delete")
+    if not record:
+        return
+    st.warning(views.md(f"Delete “{record['title']}” ({record['id']})? The deletion is recorded in the audit history."))
+    yes, no = st.columns(2)
+    yes.button("Yes, delete it", key="b_delete_yes", type="primary", on_click=delete_confirmed)
+    no.button("Cancel", key="b_delete_no", on_click=state.pop, args=("pending_delete", None))
 
 
 # ---------------------------------------------------------------- page
 
 
 def main() -> None:
-    mode_screenshot = st.query_params.get("mode") == "screenshot"
-    st.set_page_config(page_title="Reported incidents", layout="wide",
-                       initial_sidebar_state="collapsed" if mode_screenshot else "expanded")
-    stamp = data_stamp()
-    events = load_events(stamp)
+    st.set_page_config(page_title=TITLE, layout="wide",
+                       initial_sidebar_state="collapsed" if st.query_params.get("mode") == "screenshot" else "expanded")
+    stamp = (str(open_store().path), open_store().revision())
+    events = load_events(*stamp)
     read_url_once()
     flt = sidebar_filter(stamp)
     write_url(flt)
     result = filters.apply(events, flt)
-    shown = views.ordered(result.events)
+    shown = result.events
+    if state.v_screenshot:
+        st.html(SCREENSHOT_CSS)
+        event_map(stamp, shown, flt, result.undated_excluded, height=860)
+        return
 
-    st.title("Reported incidents")
+    st.title(TITLE)
     for problem in state.url_problems:
         st.error(views.md(f"Ignored a bad URL parameter: {problem}"))
     st.markdown(f"**{views.md(views.counts_text(len(events), shown, result.undated_excluded))}**")
@@ -179,6 +372,7 @@ def main() -> None:
     if shown.empty:
         st.warning(views.md(f"No events match this filter. {flt.describe()}"))
 
+    event_map(stamp, shown, flt, result.undated_excluded, height=620)
     st.subheader("Timeline")
     timeline(shown)
     st.subheader("Events")
@@ -186,6 +380,12 @@ def main() -> None:
     with st.expander(f"Unmapped events in this view ({int((~event_data.is_mapped(shown)).sum()):,})"):
         st.dataframe(views.unmapped_rows(shown), hide_index=True)
     downloads(shown, flt, result.undated_excluded)
+    st.divider()
+    if "form_done" in state:
+        st.success(views.md(state.pop("form_done")))
+    delete_prompt()
+    with st.expander("Add or edit an event", expanded="edit_original" in state):
+        event_form(events)
 
 
 main()

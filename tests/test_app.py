@@ -104,8 +104,135 @@ def test_selecting_a_row_shows_the_source_card():
         assert part in text
 
 
+def test_screenshot_mode_shows_only_the_map():
+    at = start(mode="screenshot", type="rally")
+    assert len(at.get("iframe")) == 1
+    assert not at.title and not at.dataframe and not at.get("download_button")
+    assert at.query_params == {"type": "rally", "mode": "screenshot"}
+    at.toggle(key="v_screenshot").set_value(False).run()
+    assert at.title and len(titles(at)) == 2 and at.query_params == {"type": "rally"}
+
+
+def test_download_buttons_for_the_current_view():
+    at = start(type="rally")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Map (HTML, works offline)", "GeoJSON", "CSV (spreadsheet-safe)", "Briefing image (PNG)"]
+
+
 def test_unmapped_events_are_listed():
     at = start(context="0")
     unmapped = at.dataframe[1].value
     assert sorted(unmapped["Title"]) == ["Funeral prayers led by Hafiz Abdul Rauf shortly after Operation Sindoor",
                                          "Kashmir Solidarity Day events across Pakistan-administered Kashmir"]
+
+
+# ---------------------------------------------------------------- the add/edit/delete form, through a private store
+
+
+@pytest.fixture
+def own_store(tmp_path, monkeypatch):
+    """A fresh store, seeded from the shipped events, for one test."""
+    path = tmp_path / "events.gpkg"
+    monkeypatch.setenv("INCIDENT_MAP_STORE", str(path))
+    return path
+
+
+def fill_form(at: AppTest, **fields) -> AppTest:
+    """Type into the form (keys without the ``e_`` prefix) and run."""
+    for name, value in fields.items():
+        at.session_state[f"e_{name}"] = value
+    return at.run()
+
+
+NEW_EVENT = {
+    "title": "Rally in Dadyal against price rises",
+    "event_type": "protest",
+    "date_precision": "day",
+    "date_start": "2026-02-10",
+    "place_reported": "Dadyal bazaar",
+    "actors_text": "Traders' Union | organiser",
+    "s0_publisher": "Test Wire",
+    "s0_excerpt": "Traders marched through Dadyal on 10 February.",
+    "claim": "Reported by Test Wire",
+    "verification": "reported",
+}
+
+
+def test_the_form_adds_an_event_through_the_store(own_store):
+    from geo import store
+
+    at = start()
+    fill_form(at, place_query="Dadyal")
+    picks = at.radio(key="e_pick").options
+    assert any(p.startswith("Dayal, Pakistan-administered Kashmir") for p in picks) and picks[-1] == "No map point (unmapped)"
+    at.radio(key="e_pick").set_value(next(p for p in picks if p.startswith("Dayal"))).run()
+    fill_form(at, **NEW_EVENT)
+    assert not at.warning  # not a duplicate: no shared actor
+    at.button(key="b_save").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.replace("\\", "").startswith("Saved “Rally in Dadyal against price rises” (1 added")
+    assert counts(at).startswith("**16 of 16 events")
+    assert "Rally in Dadyal against price rises" in titles(at)
+    saved = [r for r in store.open_store(own_store).history() if r["action"] == "add" and r["origin"] == "app: form"]
+    assert len(saved) == 1 and saved[0]["new"]["lat"] == pytest.approx(33.31222) and saved[0]["new"]["country"] == "PK"
+    assert at.text_input(key="e_title").value == ""  # the form is cleared for the next event
+
+
+def test_the_form_requires_a_source_excerpt_and_saves_nothing_without_it(own_store):
+    at = start()
+    fill_form(at, **{**NEW_EVENT, "s0_excerpt": ""})
+    at.button(key="b_save").click().run()
+    assert any(e.value.replace("\\", "").startswith("sources[1].excerpt: missing") for e in at.error)
+    assert counts(at).startswith("**15 of 15 events")
+
+
+def test_a_likely_duplicate_is_pointed_out_before_saving(own_store):
+    at = start()
+    fill_form(at, place_query="Dadyal")
+    at.radio(key="e_pick").set_value(next(p for p in at.radio(key="e_pick").options if p.startswith("Dayal"))).run()
+    fill_form(at, **{**NEW_EVENT, "date_start": "2025-11-30", "actors_text": "Jaish-e-Muhammad (JeM) | organiser"})
+    warning = at.warning[0].value.replace("\\", "")
+    assert warning.startswith("Likely duplicate") and "mahjar-barducci-dadyal-jem-rally" in warning
+    at.button(key="b_save").click().run()
+    assert any("looks like an event already recorded" in e.value.replace("\\", "") for e in at.error)
+    assert counts(at).startswith("**15 of 15 events")
+    at.checkbox(key="e_dup_ok").check().run()
+    at.button(key="b_save").click().run()
+    assert at.success and counts(at).startswith("**16 of 16 events")
+
+
+def select_row(at: AppTest, title: str) -> AppTest:
+    at.session_state["table"] = {"selection": {"rows": [titles(at).index(title)], "columns": []}}
+    return at.run()
+
+
+def test_delete_asks_for_confirmation_and_is_audited(own_store):
+    from geo import store
+
+    at = select_row(start(), DADYAL_TITLE)
+    at.button(key="b_delete").click().run()
+    assert DADYAL_TITLE in titles(at)  # nothing deleted yet
+    assert at.warning[0].value.replace("\\", "").startswith(f"Delete “{DADYAL_TITLE}”")
+    at.button(key="b_delete_no").click().run()
+    assert not at.warning and DADYAL_TITLE in titles(at)
+    at.button(key="b_delete").click().run()
+    at.button(key="b_delete_yes").click().run()
+    assert DADYAL_TITLE not in titles(at) and counts(at).startswith("**14 of 14 events")
+    [entry] = store.open_store(own_store).history("mahjar-barducci-dadyal-jem-rally", limit=1)
+    assert entry["action"] == "delete" and entry["origin"] == "app: delete" and entry["old"]["title"] == DADYAL_TITLE
+
+
+def test_edit_loads_the_event_and_saves_the_change(own_store):
+    from geo import store
+
+    at = select_row(start(), DADYAL_TITLE)
+    at.button(key="b_edit").click().run()
+    assert at.text_input(key="e_title").value == DADYAL_TITLE
+    assert at.radio(key="e_pick").value.startswith("Keep the current point: Dadyal")
+    assert at.text_area(key="e_s0_excerpt").value.startswith("On November 29, 2025, JeM organised a rally")
+    fill_form(at, verification="corroborated")
+    at.button(key="b_save").click().run()
+    assert not at.error and counts(at).startswith("**15 of 15 events")
+    assert store.open_store(own_store).get("mahjar-barducci-dadyal-jem-rally")["verification"] == "corroborated"
+    [entry] = store.open_store(own_store).history("mahjar-barducci-dadyal-jem-rally", limit=1)
+    assert entry["action"] == "update" and entry["new"] == {"verification": "corroborated"}
