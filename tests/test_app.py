@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_cli
 
 DADYAL_TITLE = "JeM rally in Dadyal honouring Hamas members and Palestinians"
 
@@ -29,10 +30,13 @@ def counts(at: AppTest) -> str:
     return at.markdown[0].value
 
 
-def test_starts_with_every_event_like_the_unfiltered_export(seed_events):
+def test_starts_with_every_event_like_the_unfiltered_export(seed_events, tmp_path):
     at = start()
     assert not at.error
     assert len(titles(at)) == len(seed_events) == 15
+    assert run_cli("export", "csv", "--out", str(tmp_path / "all.csv")).returncode == 0
+    exported = pd.read_csv(tmp_path / "all.csv", keep_default_na=False)
+    assert sorted(t.removesuffix(" (context)") for t in titles(at)) == sorted(exported["title"])
     assert counts(at) == "**15 of 15 events; 7 unmapped, 7 context**"
     assert sum(t.endswith("(context)") for t in titles(at)) == 7
     assert dict(at.query_params) == {}
