@@ -75,6 +75,17 @@ WRITERS = {"geojson": write_geojson, "csv": write_csv}
 """Format name -> writer(events, path, **options)."""
 
 
+def write_html(events: gpd.GeoDataFrame, path: Path, **options) -> Path:
+    """The self-contained web map; options as ``geo.webmap.render_html`` (title, flt, tiles, color_by, ...)."""
+    from geo.webmap import render_html
+
+    names = ("title", "flt", "tiles", "color_by", "undated_excluded", "made_on")
+    return write_atomic(path, render_html(events, **{name: options[name] for name in names if name in options}))
+
+
+WRITERS["html"] = write_html
+
+
 def write_briefing(events: gpd.GeoDataFrame, path: Path, *, fmt: str, **options) -> Path:
     """The briefing map as ``fmt`` (png, pdf or svg); options as ``geo.briefing.render`` (title, flt, size, dpi, made_on, ...).
 
