@@ -1,0 +1,145 @@
+"""The app in a real browser: `streamlit run app.py` on localhost, headless Chromium, no request may leave the machine.
+
+One Streamlit server (with its own store, seeded from the shipped events) and
+one browser serve the whole module.  Each test opens a fresh offline page
+(``tests.browser.offline_page``), finds the embedded web map's frame and
+talks to it through the ``window.incidentMap`` hooks the map page exposes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.browser import chromium_session, offline_page
+from tests.helpers import ROOT
+
+DADYAL_ID = "mahjar-barducci-dadyal-jem-rally"
+MAPPED_SEED_EVENTS = 8
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """The app, started as a user would, on a free localhost port; stopped after the module."""
+    folder = tmp_path_factory.mktemp("app")
+    port = _free_port()
+    env = {**os.environ, "INCIDENT_MAP_STORE": str(folder / "events.gpkg")}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    with open(folder / "streamlit.log", "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start:\n{(folder / 'streamlit.log').read_text()}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium_session() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def app_page(browser):
+    with offline_page(browser, width=1400, height=1000) as log:
+        yield log
+        assert log.blocked == [], f"requests tried to leave the machine: {log.blocked}"
+
+
+def map_frame(page, timeout: float = 60):
+    """The frame of the embedded web map, once its points are drawn."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.evaluate("() => Boolean(window.incidentMap && window.incidentMap.ready)"):
+                    return frame
+            except Exception:  # a frame still loading or navigating
+                pass
+        page.wait_for_timeout(200)
+    raise AssertionError("the embedded map did not become ready")
+
+
+def open_app(log, url: str):
+    log.page.goto(url, wait_until="domcontentloaded")
+    log.page.get_by_text("Reported incidents").first.wait_for(timeout=60_000)
+    return map_frame(log.page)
+
+
+def test_the_map_shows_one_marker_per_mapped_event(app_page, app_url):
+    frame = open_app(app_page, app_url)
+    assert frame.evaluate("() => window.incidentMap.markerCount()") == MAPPED_SEED_EVENTS
+    app_page.page.get_by_text("15 of 15 events; 7 unmapped, 7 context").wait_for()
+    assert app_page.page_errors == []
+
+
+def test_a_date_range_in_the_url_shows_only_the_dadyal_rally(app_page, app_url):
+    frame = open_app(app_page, f"{app_url}/?from=2025-11-01&to=2025-12-31")
+    app_page.page.get_by_text("1 of 15 events; 5 undated left out").wait_for()
+    app_page.page.get_by_text("5 event(s) with no known date are left out by the date range.").wait_for()
+    assert frame.evaluate("() => window.incidentMap.markerCount()") == 1
+    assert frame.evaluate(f"() => window.incidentMap.pointOf({DADYAL_ID!r}) !== null")
+    assert "from=2025-11-01" in app_page.page.url and "to=2025-12-31" in app_page.page.url
+
+
+def test_clicking_a_marker_shows_its_source_card(app_page, app_url):
+    frame = open_app(app_page, f"{app_url}/?type=rally")
+    frame.frame_element().scroll_into_view_if_needed()
+    x, y = frame.evaluate(f"""() => {{
+        const point = window.incidentMap.pointOf({DADYAL_ID!r});
+        const map = document.querySelector(".leaflet-container").getBoundingClientRect();
+        return [map.left + point[0], map.top + point[1]];
+    }}""")
+    box = frame.frame_element().bounding_box()
+    assert 0 <= box["y"] + y <= 1000, "the marker is not in the window"
+    app_page.page.mouse.click(box["x"] + x, box["y"] + y)
+    card = frame.locator(".im-popup")
+    card.get_by_text("JeM rally in Dadyal honouring Hamas members and Palestinians").wait_for()
+    text = card.inner_text()
+    for part in ("29 November 2025", "Dadyal", "Masood Ilyas Kashmiri", "On November 29, 2025, JeM organised a rally in Dadyal"):
+        assert part in text
+
+
+def test_a_filter_change_keeps_the_zoom_and_updates_the_url(app_page, app_url):
+    page = app_page.page
+    frame = open_app(app_page, app_url)
+    frame.frame_element().scroll_into_view_if_needed()
+    frame.locator(".leaflet-control-zoom-in").click()
+    frame.wait_for_function("() => JSON.parse(sessionStorage.getItem('incident-map-app-view') || 'null') !== null")
+    zoomed = frame.evaluate("() => JSON.parse(sessionStorage.getItem('incident-map-app-view'))")
+    page.get_by_label("Text search", exact=True).fill("Dadyal")
+    page.get_by_label("Text search", exact=True).press("Enter")
+    page.get_by_text("1 of 15 events").wait_for()
+    frame = map_frame(page)
+    assert frame.evaluate("() => window.incidentMap.markerCount()") == 1
+    assert frame.evaluate("() => JSON.parse(sessionStorage.getItem('incident-map-app-view')).zoom") == zoomed["zoom"]
+    page.wait_for_url("**q=Dadyal**")
