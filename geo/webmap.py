@@ -200,9 +200,12 @@ def attribution_label(sources_per_event: list[list[dict]], tiles: str, made_on: 
     names = [name for name, _ in cited.most_common(most)]
     if len(cited) > most:
         names.append(f"and {len(cited) - most:,} more")
-    events = ", ".join(names) if names else ("none" if not sources_per_event else "unnamed sources")
+    if names:
+        events = ", ".join(names) + " (as cited on each event)"
+    else:
+        events = "unnamed sources (see each event)" if sources_per_event else "none"
     credit = TILES[tiles]["credit"] if TILES[tiles] else "Natural Earth via world-atlas"
-    return f"Events: {events} (as cited on each event); basemap: {credit}; made on {style.made_on_label(made_on)}"
+    return f"Events: {events}; basemap: {credit}; made on {style.made_on_label(made_on)}"
 
 
 def script_json(value) -> str:
@@ -345,9 +348,9 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def _chunks(text: str, size: int = TEXT_CHUNK) -> list[str]:
-    """``text`` cut into pieces of ``size`` characters (a multiple of 4, so base64 stays whole)."""
-    return [text[start : start + size] for start in range(0, len(text), size)] or [""]
+def _chunks(text: str) -> list[str]:
+    """``text`` cut into pieces of ``TEXT_CHUNK`` characters."""
+    return [text[start : start + TEXT_CHUNK] for start in range(0, len(text), TEXT_CHUNK)] or [""]
 
 
 def _gzip_base64(text: str) -> str:

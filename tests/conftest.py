@@ -27,3 +27,21 @@ def seed_events():
 def article_text() -> str:
     """The article the seed data comes from."""
     return ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole session (see tests/browser.py)."""
+    from tests import browser
+
+    with browser.chromium_session() as instance:
+        yield instance
+
+
+@pytest.fixture
+def offline_page(chromium):
+    """A fresh page whose requests off this machine are blocked and recorded (an ``OfflinePage``)."""
+    from tests import browser
+
+    with browser.offline_page(chromium) as page:
+        yield page
