@@ -1,7 +1,8 @@
 """The app in a real browser: `streamlit run app.py` on localhost, headless Chromium, no request may leave the machine.
 
-One Streamlit server (with its own store, seeded from the shipped events) and
-one browser serve the whole module.  Each test opens a fresh offline page
+One Streamlit server (with its own store, seeded from the shipped events)
+serves the whole module, and the session's one Chromium (``chromium`` in
+conftest.py) loads it.  Each test opens a fresh offline page
 (``tests.browser.offline_page``), finds the embedded web map's frame and
 talks to it through the ``window.incidentMap`` hooks the map page exposes.
 """
@@ -17,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser import chromium_session, offline_page
+from tests.browser import offline_page
 from tests.helpers import ROOT
 
 DADYAL_ID = "mahjar-barducci-dadyal-jem-rally"
@@ -62,15 +63,10 @@ def app_url(tmp_path_factory):
             process.kill()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium_session() as chromium:
-        yield chromium
-
-
 @pytest.fixture
-def app_page(browser):
-    with offline_page(browser, width=1400, height=1000) as log:
+def app_page(chromium):
+    """A page (the shared session browser of conftest.py) large enough for the map and the sidebar side by side."""
+    with offline_page(chromium, width=1400, height=1000) as log:
         yield log
         assert log.blocked == [], f"requests tried to leave the machine: {log.blocked}"
 
