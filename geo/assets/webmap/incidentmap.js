@@ -120,7 +120,8 @@
     return item;
   }
 
-  function card(i) {
+  function card(i, titled) {
+    // The source card of event i; in the panel the title is already in the list (titled false).
     var S = T.strings;
     var node = el("article", "im-card");
     node.setAttribute("data-event-id", str("id", i));
@@ -131,7 +132,7 @@
     kicker.appendChild(document.createTextNode(str("type", i)));
     if (P.context[i]) kicker.appendChild(el("span", "im-badge", "context event (background)"));
     node.appendChild(kicker);
-    node.appendChild(el("h3", "im-title", str("title", i)));
+    if (titled !== false) node.appendChild(el("h3", "im-title", str("title", i)));
 
     var list = el("dl", "im-fields");
     row(list, "Date", str("date", i), [str("dateNote", i)]);
@@ -486,10 +487,18 @@
       ctx.globalAlpha = faded ? CONTEXT_OPACITY : 0.9;
       ctx.fillStyle = data.categories[key % categoryCount][1];
       ctx.fill();
-      ctx.globalAlpha = faded ? CONTEXT_OPACITY : 1;
-      ctx.stroke();
+      ctx.globalAlpha = 1;
+      if (faded) {
+        // Context events: faded fill, dashed dark ring, so they read as background but stay visible.
+        ctx.setLineDash([2, 2]);
+        ctx.strokeStyle = "#44403c";
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.strokeStyle = "#ffffff";
+      } else {
+        ctx.stroke();
+      }
     });
-    ctx.globalAlpha = 1;
     if (pies.length) drawPies(ctx, pies, sx, sy, nonContext);
     ctx.font = "bold 10px system-ui, sans-serif";
     ctx.textAlign = "center";
@@ -625,8 +634,12 @@
     return node;
   }
 
+  var popupFirst = -1; // the first event of the open popup; no tooltip for it while it is open
+  popup.on("remove", function () { popupFirst = -1; });
+
   function openHits(hits) {
     map.closeTooltip(tooltip);
+    popupFirst = hits[0];
     var content = T ? (hits.length === 1 ? card(hits[0]) : listContent(hits)) : el("p", "im-note", "Loading the source cards\u2026");
     popup.setLatLng(latLngOf(hits[0])).setContent(content).openOn(map);
     if (!T) texts.then(function () { if (map.hasLayer(popup)) openHits(hits); });
@@ -645,7 +658,7 @@
       var hits = T ? hitsAt(pendingMove.containerPoint) : [];
       pendingMove = null;
       map.getContainer().classList.toggle("im-hover", hits.length > 0);
-      if (!hits.length) { map.closeTooltip(tooltip); return; }
+      if (!hits.length || hits[0] === popupFirst) { map.closeTooltip(tooltip); return; }
       tooltip.setLatLng(latLngOf(hits[0])).setContent(tooltipContent(hits));
       if (!map.hasLayer(tooltip)) map.openTooltip(tooltip);
     });
@@ -677,11 +690,10 @@
       });
       if (meta.hasContext) {
         var faded = el("span", "im-swatch");
-        faded.style.background = "#78716c";
-        faded.style.opacity = CONTEXT_OPACITY;
-        legendItem(ul, faded, "faded: context event");
+        faded.className = "im-swatch im-swatch-context";
+        legendItem(ul, faded, "faded, dashed: context event");
       }
-      if (mappedIds.length > 1) legendItem(ul, el("span", "im-stack"), "larger circle, number: several events at one spot");
+      if (mappedIds.length > 1) legendItem(ul, el("span", "im-stack"), "number: events at one spot");
       if (data.disputed.features.length) legendItem(ul, el("span", "im-dash"), "de facto or disputed boundary");
       details.appendChild(ul);
       box.appendChild(details);
@@ -716,7 +728,7 @@
     summary.appendChild(el("span", "im-note im-why", reported ? "Place as reported: \u201c" + reported + "\u201d; no map point" : str("place", i)));
     details.appendChild(summary);
     details.addEventListener("toggle", function () {
-      if (details.open && details.children.length === 1) details.appendChild(card(i));
+      if (details.open && details.children.length === 1) details.appendChild(card(i, false));
     });
     item.appendChild(details);
     return item;
@@ -747,7 +759,7 @@
     while (unmappedShown <= position) showMoreUnmapped();
     var details = panelList.children[position].firstChild;
     details.open = true;
-    if (details.children.length === 1) details.appendChild(card(i));
+    if (details.children.length === 1) details.appendChild(card(i, false));
     details.scrollIntoView({ block: "nearest" });
   }
 
