@@ -287,7 +287,7 @@ def _texts(column: dict) -> dict:
     columns.add("fatalities", _labelled(style.fatalities_label, column, ("fatalities", "fatalities_qualifier")))
     columns.add("actors", [text for cast in column["actors"] for a in cast for text in (a["name"], a["role"])])
     columns.add("tags", [tag for tags in column["tags"] for tag in tags])
-    columns.add("sources", [text for sources in column["sources"] for text in _source_fields(sources)])
+    columns.add("sources", _source_rows(column["sources"]))
     strings, encoded = columns.encode()
     encoded["actorCount"] = [len(cast) for cast in column["actors"]]
     encoded["tagCount"] = [len(tags) for tags in column["tags"]]
@@ -313,14 +313,16 @@ def _source_label(publisher: str, author: str, title: str, kind: str) -> str:
     return style.source_label({"publisher": publisher, "author": author, "title": title, "kind": kind})
 
 
-def _source_fields(sources: list[dict]) -> list[str]:
-    """``SOURCE_FIELDS`` of each source of one event, flat; "cited by" names the citing source."""
-    labels = [_source_label(s["publisher"], s["author"], s["title"], s["kind"]) for s in sources]
-    by_id = {s["id"]: label for s, label in zip(sources, labels, strict=True) if s["id"]}
-    flat = []
-    for s, label in zip(sources, labels, strict=True):
-        cited_by = by_id.get(s["cited_by"], s["cited_by"]) if s["cited_by"] else ""
-        flat += (label, s["url"], s["date"], s["kind"], s["excerpt"], cited_by)
+def _source_rows(sources_per_event: list[list[dict]]) -> list[str]:
+    """``SOURCE_FIELDS`` of every source of every event, flat; "cited by" names the citing source."""
+    flat: list[str] = []
+    for sources in sources_per_event:
+        labels = [_source_label(s["publisher"], s["author"], s["title"], s["kind"]) for s in sources]
+        for source, label in zip(sources, labels, strict=True):
+            cited_by = source["cited_by"]
+            if cited_by:
+                cited_by = next((text for s, text in zip(sources, labels, strict=True) if s["id"] == cited_by), cited_by)
+            flat += (label, source["url"], source["date"], source["kind"], source["excerpt"], cited_by)
     return flat
 
 

@@ -1,0 +1,250 @@
+"""The web map benchmark: our HTML export against ``gdf.explore()`` and a folium marker loop.
+
+``python -m bench [--n 100000] [--seed 0] [--results FILE]`` writes N synthetic
+events (``bench.synthetic``), then, in the same run:
+
+1. times each export as a whole process (Python start-up, reading the file,
+   writing the page): ours is ``python -m geo export html --input FILE``; the
+   folium loop runs only up to ``--folium-max`` events;
+2. splits ours into load (read + validate) and render + write, in-process;
+3. opens each page in headless Chromium and times the first drawn map: from
+   navigation start until every marker exists and two frames have painted.
+   Every request that would leave the machine is blocked.  The peers' pages load
+   Leaflet, jQuery, Bootstrap and Font Awesome from CDNs, so they are opened once
+   fully offline (they stay blank) and then timed with the exact Leaflet and
+   jQuery files they ask for served from local copies (npm packages fetched once
+   with ``npm pack`` into .cache/bench-peers), everything else still blocked.
+
+It prints a Markdown table with sizes, times and ratios (peer / ours).
+Timings live here, never in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from bench import synthetic
+
+ROOT = Path(__file__).resolve().parent.parent
+PEER_CACHE = ROOT / ".cache" / "bench-peers"
+PEER_ASSETS = {
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": ("leaflet@1.9.3", "package/dist/leaflet.js"),
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": ("leaflet@1.9.3", "package/dist/leaflet.css"),
+    "https://code.jquery.com/jquery-3.7.1.min.js": ("jquery@3.7.1", "package/dist/jquery.min.js"),
+}
+"""CDN URL in folium 0.20's pages -> (npm package, file in it) that the peers need to draw."""
+
+# How to tell that a page's markers exist, and how many there are.
+_MARKERS = {
+    "ours": "window.incidentMap && window.incidentMap.drawn ? window.incidentMap.markerCount() : 0",
+    "explore": "document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length",
+    "folium": "document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon').length",
+}
+
+
+@dataclass
+class Export:
+    name: str
+    label: str
+    seconds: float
+    path: Path
+    drawn: float | None = None  # seconds from navigation start to the painted map
+    cards: float | None = None  # ours: seconds until source cards and the unmapped list are ready
+    markers: int | None = None
+    offline: str = ""
+    stages: dict | None = None  # in-process seconds: "load" (read the file) and "render" (render + write)
+
+    @property
+    def megabytes(self) -> float:
+        return self.path.stat().st_size / 1e6
+
+
+def run_export(name: str, label: str, command: list[str], out: Path) -> Export:
+    """Run one export command as its own process and time it."""
+    start = time.perf_counter()
+    done = subprocess.run(command, check=True, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    stages = json.loads(done.stdout) if done.stdout.startswith("{") else None
+    return Export(name, label, seconds, out, stages=stages)
+
+
+def peer_copies() -> dict[str, bytes]:
+    """Local copies of the CDN files in ``PEER_ASSETS``, by URL; {} when npm cannot provide them."""
+    PEER_CACHE.mkdir(parents=True, exist_ok=True)
+    copies = {}
+    for url, (package, member) in PEER_ASSETS.items():
+        archive = PEER_CACHE / (package.replace("@", "-") + ".tgz")
+        if not archive.exists():
+            done = subprocess.run(["npm", "pack", package, "--pack-destination", str(PEER_CACHE)], capture_output=True, text=True)
+            if done.returncode != 0:
+                print(f"npm pack {package} failed; the peers will not be timed:\n{done.stderr}", file=sys.stderr)
+                return {}
+        with tarfile.open(archive) as tar:
+            copies[url] = tar.extractfile(member).read()
+    return copies
+
+
+def measure_pages(exports: list[Export], mapped: int, timeout_s: float) -> None:
+    """Fill in each export's drawn time, marker count and offline behaviour."""
+    sys.path.insert(0, str(ROOT))
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    from tests.browser import chromium_session, offline_page
+
+    timeout = timeout_s * 1000
+    copies = peer_copies()
+
+    def serve_copy(route) -> None:
+        url = route.request.url
+        route.fulfill(body=copies[url], content_type="text/css" if url.endswith(".css") else "text/javascript")
+
+    with chromium_session() as browser:
+        for export in exports:
+            markers = _MARKERS[export.name]
+            peer = export.name != "ours"
+            if peer:
+                with offline_page(browser) as log:
+                    log.page.goto(export.path.as_uri(), wait_until="load", timeout=timeout)
+                    blank = log.page.evaluate(f"typeof L === 'undefined' && ({markers}) === 0")
+                    export.offline = f"blank: {len(log.blocked)} CDN requests blocked" if blank else "draws"
+                if not copies:
+                    continue
+            with offline_page(browser) as log:
+                page = log.page
+                if peer:
+                    page.route(lambda url: url in copies, serve_copy)
+                page.goto(export.path.as_uri(), wait_until="commit", timeout=timeout)
+                try:
+                    page.wait_for_function(f"({markers}) >= {mapped}", polling="raf", timeout=timeout)
+                except PlaywrightTimeout:
+                    export.markers = page.evaluate(markers)
+                    continue
+                painted = page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))")
+                export.drawn = painted / 1000
+                export.markers = page.evaluate(markers)
+                if not peer:
+                    page.wait_for_function("window.incidentMap.ready", polling="raf", timeout=timeout)
+                    export.cards = page.evaluate("performance.now()") / 1000
+                    export.offline = "draws" if not log.problems else "; ".join(log.problems[:3])
+
+
+def _ratio(peer: float | None, ours: float | None) -> str:
+    return f"{peer / ours:.1f}×" if peer and ours else "–"
+
+
+def table(exports: list[Export], n: int, mapped: int) -> str:
+    """The results as Markdown: one row per export, then the ratios against ours."""
+    ours = exports[0]
+    lines = [
+        f"Web map benchmark: {n:,} synthetic events ({mapped:,} mapped), seed fixed; {date.today().isoformat()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, headless Chromium.",
+        "",
+        "| export | export, whole process | file | map drawn in Chromium | markers | opened with no network |",
+        "|---|---|---|---|---|---|",
+    ]
+    for e in exports:
+        drawn = f"{e.drawn:.2f} s" if e.drawn else ("did not draw" if e.markers is not None else "–")
+        markers = f"{e.markers:,}" if e.markers is not None else "–"
+        lines.append(f"| {e.label} | {e.seconds:.1f} s | {e.megabytes:.1f} MB | {drawn} | {markers} | {e.offline} |")
+    lines += [
+        "",
+        "Ratios (peer / ours; higher means ours is better):",
+        "",
+        "| peer | export time | file size | time to drawn map |",
+        "|---|---|---|---|",
+    ]
+    for e in exports[1:]:
+        lines.append(
+            f"| {e.label} | {_ratio(e.seconds, ours.seconds)} | {_ratio(e.megabytes, ours.megabytes)} | {_ratio(e.drawn, ours.drawn)} |"
+        )
+    lines.append("")
+    if ours.cards:
+        lines.append(
+            "Ours draws the map first and reads the texts after it: "
+            f"the source cards and the list of unmapped events were ready at {ours.cards:.2f} s."
+        )
+    staged = [e for e in exports if e.stages]
+    if ours.stages and len(staged) > 1:
+        lines += [
+            "The same exports split in-process: loading the file (ours: read + validate + frame; explore: `gpd.read_file`), "
+            "then rendering and writing the page:",
+            "",
+            "| export | load | render + write | render + write, peer / ours |",
+            "|---|---|---|---|",
+        ]
+        for e in staged:
+            ratio = _ratio(e.stages["render"], ours.stages["render"]) if e is not ours else ""
+            lines.append(f"| {e.label} | {e.stages['load']:.1f} s | {e.stages['render']:.1f} s | {ratio} |")
+        lines.append("")
+    lines.append(
+        "The peers' pages ask for Leaflet, jQuery, Bootstrap and Font Awesome from CDNs: with no network they stay blank. "
+        "Their draw times are with Leaflet 1.9.3 and jQuery 3.7.1 served from local copies and everything else blocked "
+        "(so they draw on a blank background: their tiles are blocked too)."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="number of synthetic events (default 100000)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the synthetic events (default 0)")
+    parser.add_argument("--folium-max", type=int, default=5_000, help="largest N at which to run the folium loop (default 5000)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium timings")
+    parser.add_argument("--no-stages", action="store_true", help="skip the in-process split of our export")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for a page to draw (default 300)")
+    parser.add_argument("--results", type=Path, help="also write the table to this Markdown file")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="incident-map-bench-") as tmp:
+        folder = Path(tmp)
+        records = synthetic.synthetic_records(args.n, args.seed)
+        mapped = sum(r["lat"] is not None for r in records)
+        source = folder / "events.geojson"
+        source.write_text(synthetic.geojson_text(records), encoding="utf-8")
+        del records
+        python = sys.executable
+        print(f"{args.n:,} events written to {source} ({source.stat().st_size / 1e6:.1f} MB); exporting…", file=sys.stderr)
+        exports = [
+            run_export(
+                "ours",
+                "ours: `python -m geo export html`",
+                [python, "-m", "geo", "export", "html", "--input", str(source), "--out", str(folder / "ours.html")],
+                folder / "ours.html",
+            ),
+            run_export(
+                "explore",
+                "`gdf.explore(popup=True)`",
+                [python, "-m", "bench.peers", "explore", str(source), str(folder / "explore.html")],
+                folder / "explore.html",
+            ),
+        ]
+        if args.n <= args.folium_max:
+            exports.append(
+                run_export(
+                    "folium",
+                    "folium marker loop",
+                    [python, "-m", "bench.peers", "folium", str(source), str(folder / "folium.html")],
+                    folder / "folium.html",
+                )
+            )
+        if not args.no_stages:
+            staged = [python, "-m", "bench.peers", "stages", str(source), str(folder / "stages.html")]
+            exports[0].stages = run_export("ours", "", staged, folder / "stages.html").stages
+        if not args.no_browser:
+            print("timing the pages in Chromium…", file=sys.stderr)
+            measure_pages(exports, mapped, args.timeout)
+        result = table(exports, args.n, mapped)
+    print(result)
+    if args.results:
+        args.results.write_text(result, encoding="utf-8")
