@@ -90,6 +90,8 @@ def test_seed_map_draws_offline(offline_page, seed_map, seed_events):
     assert "rally (1)" in legend and "conference (2)" in legend and "de facto or disputed boundary" in legend
     assert page.locator(".im-disputed").count() > 0  # the Line of Control and others, dashed
     assert page.locator(".im-town-label").count() > 10
+    page.evaluate("() => window.incidentMap.map.setView([33.8, 74.2], 7, {animate: false})")
+    assert page.locator(".im-line-name", has_text="Line of Control (de facto boundary)").is_visible()
     assert offline_page.problems == []
 
 

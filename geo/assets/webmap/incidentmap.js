@@ -359,29 +359,46 @@
     }).addTo(map);
   }
 
-  // --- town labels, thinned so they never overlap ----------------------------------
+  // --- labels: disputed lines by name (zoomed in), then towns; thinned so none overlap ------
 
   var labelPane = pane("im-labels", 390);
-  var towns = data.towns.map(function (t) {
-    var icon = el("div", "im-town-label");
-    icon.appendChild(el("span", "im-town-dot"));
-    icon.appendChild(el("span", "im-town-name", t[0]));
-    var marker = L.marker([t[1], t[2]], {
+  var LINE_LABEL_ZOOM = 5;
+
+  function label(latlng, node, width, minZoom) {
+    var marker = L.marker(latlng, {
       pane: labelPane,
       interactive: false,
       keyboard: false,
-      icon: L.divIcon({ html: icon, className: "im-town", iconSize: null, iconAnchor: [3, 3] }),
+      icon: L.divIcon({ html: node, className: "im-label", iconSize: null, iconAnchor: [3, 3] }),
     }).addTo(map);
-    return { marker: marker, width: t[0].length * 6.4 + 12 };
-  });
+    return { marker: marker, width: width, minZoom: minZoom };
+  }
 
-  function thinTowns() {
-    var kept = [];
-    towns.forEach(function (town) {
-      var p = map.latLngToContainerPoint(town.marker.getLatLng());
-      var box = [p.x - 4, p.y - 8, p.x + town.width, p.y + 8];
-      var free = kept.every(function (b) { return box[2] < b[0] || box[0] > b[2] || box[3] < b[1] || box[1] > b[3]; });
-      var element = town.marker.getElement();
+  function middleOf(geometry) {
+    // The middle vertex of the longest part of a (Multi)LineString, as a LatLng.
+    var parts = geometry.type === "LineString" ? [geometry.coordinates] : geometry.coordinates;
+    var longest = parts.reduce(function (a, b) { return b.length > a.length ? b : a; });
+    var middle = longest[Math.floor(longest.length / 2)];
+    return L.latLng(middle[1], middle[0]);
+  }
+
+  var labels = data.disputed.features.map(function (f) {
+    var node = el("div", "im-line-name", f.properties.label);
+    return label(middleOf(f.geometry), node, f.properties.label.length * 6 + 8, LINE_LABEL_ZOOM);
+  }).concat(data.towns.map(function (t) {
+    var node = el("div", "im-town-label");
+    node.appendChild(el("span", "im-town-dot"));
+    node.appendChild(el("span", "im-town-name", t[0]));
+    return label([t[1], t[2]], node, t[0].length * 6.4 + 12, 0);
+  }));
+
+  function thinLabels() {
+    var kept = [], zoom = map.getZoom();
+    labels.forEach(function (item) {
+      var p = map.latLngToContainerPoint(item.marker.getLatLng());
+      var box = [p.x - 4, p.y - 8, p.x + item.width, p.y + 8];
+      var free = zoom >= item.minZoom && kept.every(function (b) { return box[2] < b[0] || box[0] > b[2] || box[3] < b[1] || box[1] > b[3]; });
+      var element = item.marker.getElement();
       if (element) element.style.display = free ? "" : "none";
       if (free) kept.push(box);
     });
@@ -807,8 +824,8 @@
   new CanvasLayer(pane("im-points", 450), drawPoints).addTo(map);
   new Legend().addTo(map);
   L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
-  thinTowns();
-  map.on("zoomend moveend", thinTowns);
+  thinLabels();
+  map.on("zoomend moveend", thinLabels);
   map.on("moveend", saveView);
 
   // --- the test and integration hook --------------------------------------------------
