@@ -5,8 +5,9 @@ events (``bench.synthetic``), then, in the same run:
 
 1. times each export as a whole process (Python start-up, reading the file,
    writing the page): ours is ``python -m geo export html --input FILE``; the
-   folium loop runs only up to ``--folium-max`` events;
-2. splits ours into load (read + validate) and render + write, in-process;
+   folium loop runs only up to ``--folium-max`` events, so above that a second
+   round at ``--folium-max`` events compares all three;
+2. splits ours and explore's into load and render + write, in-process;
 3. opens each page in headless Chromium and times the first drawn map: from
    navigation start until every marker exists and two frames have painted.
    Every request that would leave the machine is blocked.  The peers' pages load
@@ -15,7 +16,7 @@ events (``bench.synthetic``), then, in the same run:
    jQuery files they ask for served from local copies (npm packages fetched once
    with ``npm pack`` into .cache/bench-peers), everything else still blocked.
 
-It prints a Markdown table with sizes, times and ratios (peer / ours).
+It prints Markdown tables with sizes, times and ratios (peer / ours).
 Timings live here, never in tests.
 """
 
@@ -195,56 +196,57 @@ def table(exports: list[Export], n: int, mapped: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100_000, help="number of synthetic events (default 100000)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed of the synthetic events (default 0)")
-    parser.add_argument("--folium-max", type=int, default=5_000, help="largest N at which to run the folium loop (default 5000)")
-    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium timings")
-    parser.add_argument("--no-stages", action="store_true", help="skip the in-process split of our export")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for a page to draw (default 300)")
-    parser.add_argument("--results", type=Path, help="also write the table to this Markdown file")
-    args = parser.parse_args(argv)
-
+def run_round(n: int, seed: int, folium: bool, stages: bool, browser: bool, timeout: float) -> str:
+    """Write ``n`` synthetic events, export them every way, time the pages, and return the table."""
     with tempfile.TemporaryDirectory(prefix="incident-map-bench-") as tmp:
         folder = Path(tmp)
-        records = synthetic.synthetic_records(args.n, args.seed)
+        records = synthetic.synthetic_records(n, seed)
         mapped = sum(r["lat"] is not None for r in records)
         source = folder / "events.geojson"
         source.write_text(synthetic.geojson_text(records), encoding="utf-8")
         del records
+        print(f"{n:,} events written to {source} ({source.stat().st_size / 1e6:.1f} MB); exporting…", file=sys.stderr)
         python = sys.executable
-        print(f"{args.n:,} events written to {source} ({source.stat().st_size / 1e6:.1f} MB); exporting…", file=sys.stderr)
-        exports = [
-            run_export(
-                "ours",
-                "ours: `python -m geo export html`",
-                [python, "-m", "geo", "export", "html", "--input", str(source), "--out", str(folder / "ours.html")],
-                folder / "ours.html",
-            ),
-            run_export(
-                "explore",
-                "`gdf.explore(popup=True)`",
-                [python, "-m", "bench.peers", "explore", str(source), str(folder / "explore.html")],
-                folder / "explore.html",
-            ),
+        commands = [
+            ("ours", "ours: `python -m geo export html`", [python, "-m", "geo", "export", "html", "--input", str(source), "--out"]),
+            ("explore", "`gdf.explore(popup=True)`", [python, "-m", "bench.peers", "explore", str(source)]),
         ]
-        if args.n <= args.folium_max:
-            exports.append(
-                run_export(
-                    "folium",
-                    "folium marker loop",
-                    [python, "-m", "bench.peers", "folium", str(source), str(folder / "folium.html")],
-                    folder / "folium.html",
-                )
-            )
-        if not args.no_stages:
+        if folium:
+            commands.append(("folium", "folium marker loop", [python, "-m", "bench.peers", "folium", str(source)]))
+        exports = [
+            run_export(name, label, [*command, str(folder / f"{name}.html")], folder / f"{name}.html") for name, label, command in commands
+        ]
+        if stages:
             staged = [python, "-m", "bench.peers", "stages", str(source), str(folder / "stages.html")]
             exports[0].stages = run_export("ours", "", staged, folder / "stages.html").stages
-        if not args.no_browser:
+        if browser:
             print("timing the pages in Chromium…", file=sys.stderr)
-            measure_pages(exports, mapped, args.timeout)
-        result = table(exports, args.n, mapped)
+            measure_pages(exports, mapped, timeout)
+        return table(exports, n, mapped)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="number of synthetic events (default 100000)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the synthetic events (default 0)")
+    parser.add_argument(
+        "--folium-max",
+        type=int,
+        default=5_000,
+        help="the folium loop runs at most at this N; above it, a second round at this N (default 5000)",
+    )
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium timings")
+    parser.add_argument("--no-stages", action="store_true", help="skip the in-process split of our export")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for a page to draw (default 300)")
+    parser.add_argument("--results", type=Path, help="also write the tables to this Markdown file")
+    args = parser.parse_args(argv)
+
+    sizes = [args.n] if args.n <= args.folium_max else [args.n, args.folium_max]
+    tables = [
+        run_round(n, args.seed, folium=n <= args.folium_max, stages=not args.no_stages, browser=not args.no_browser, timeout=args.timeout)
+        for n in sizes
+    ]
+    result = "\n".join(tables)
     print(result)
     if args.results:
         args.results.write_text(result, encoding="utf-8")
