@@ -18,7 +18,7 @@ import pandas as pd
 
 from geo import basemap
 from geo.importers import read_records
-from geo.schema import FIELDS, event_interval, validate_records
+from geo.schema import FIELDS, validate_records
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SEED_FILE = DATA_DIR / "events.geojson"
@@ -69,28 +69,62 @@ def load_file(path: Path | str = SEED_FILE, fmt: str | None = None) -> gpd.GeoDa
 
 def to_frame(records: Iterable[dict]) -> gpd.GeoDataFrame:
     """A GeoDataFrame of validated records, with the derived columns."""
-    records = list(records)
-    frame = pd.DataFrame.from_records(records, columns=list(FIELDS))
-    lat = pd.to_numeric(frame.pop("lat"), errors="coerce").to_numpy(dtype=float)
-    lon = pd.to_numeric(frame.pop("lon"), errors="coerce").to_numpy(dtype=float)
+    return table_to_frame(pd.DataFrame.from_records(list(records), columns=list(FIELDS)))
+
+
+def table_to_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A GeoDataFrame from a table of validated fields (``actors``, ``sources``, ``tags`` as lists), with the derived columns.
+
+    The table is taken over, not copied.
+    """
+    lat = pd.to_numeric(table.pop("lat"), errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(table.pop("lon"), errors="coerce").to_numpy(dtype=float)
     geometry = gpd.points_from_xy(lon, lat, crs=CRS)
     geometry[np.isnan(lat) | np.isnan(lon)] = None
-    frame["fatalities"] = frame["fatalities"].astype("Int64")
-    frame["context"] = frame["context"].astype(bool)
-    intervals = [event_interval(r) for r in records]
-    frame["day_min"] = pd.to_datetime([i[0] if i else None for i in intervals]).astype("datetime64[ns]")
-    frame["day_max"] = pd.to_datetime([i[1] if i else None for i in intervals]).astype("datetime64[ns]")
-    frame["actor_names"] = [tuple(a["name"] for a in actors) for actors in frame["actors"]]
-    frame["search_text"] = [_search_text(r) for r in records]
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS).set_index(pd.RangeIndex(len(frame)))
+    table["fatalities"] = table["fatalities"].astype("Int64")
+    table["context"] = table["context"].astype(bool)
+    dated = table["date_precision"].ne("unknown") & table["date_start"].ne("")
+    start = table["date_start"].where(dated, "")
+    end = table["date_end"].where(table["date_end"].ne("") & dated, start)
+    table["day_min"] = _period_start(start)
+    table["day_max"] = _period_end(end)
+    table["actor_names"] = [tuple(a["name"] for a in actors) for actors in table["actors"]]
+    table["search_text"] = _search_text(table)
+    return gpd.GeoDataFrame(table, geometry=geometry, crs=CRS).set_index(pd.RangeIndex(len(table)))
 
 
-def _search_text(record: dict) -> str:
-    parts = [record["title"], record["description"], record["place_reported"], record["place_name"], record["admin1"], record["event_type"]]
-    parts += [f"{a['name']} {a['role']}" for a in record["actors"]]
-    parts += [f"{s['publisher']} {s['author']} {s['title']} {s['excerpt']}" for s in record["sources"]]
-    parts += record["tags"]
-    return " ".join(p for p in parts if p).casefold()
+def _period_start(values: pd.Series) -> pd.Series:
+    """First day of each ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` value (NaT for "")."""
+    length = values.str.len()
+    days = values.where(length != 4, values + "-01-01").where(length != 7, values + "-01")
+    return pd.to_datetime(days.where(length > 0), format="%Y-%m-%d").astype("datetime64[ns]")
+
+
+def _period_end(values: pd.Series) -> pd.Series:
+    """Last day of each ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` value (NaT for "")."""
+    first = _period_start(values)
+    length = values.str.len().to_numpy()
+    last = first.copy()
+    last[length == 7] = first[length == 7] + pd.offsets.MonthEnd(0)
+    last[length == 4] = first[length == 4] + pd.offsets.YearEnd(0)
+    return last
+
+
+def _search_text(table: pd.DataFrame) -> list[str]:
+    """What a free-text filter searches, casefolded: the texts, the actors, the sources and the tags."""
+    texts = zip(*(table[c].tolist() for c in _SEARCHED), table["actors"], table["sources"], table["tags"], strict=True)
+    return [
+        " ".join(
+            [*row[:-3]]
+            + [f"{a['name']} {a['role']}" for a in row[-3]]
+            + [f"{s['publisher']} {s['author']} {s['title']} {s['excerpt']}" for s in row[-2]]
+            + row[-1]
+        ).casefold()
+        for row in texts
+    ]
+
+
+_SEARCHED = ("title", "description", "place_reported", "place_name", "admin1", "event_type")
 
 
 def to_records(events: gpd.GeoDataFrame) -> list[dict]:

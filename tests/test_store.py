@@ -302,3 +302,13 @@ def test_sigkill_in_the_middle_of_an_import_leaves_the_old_store_that_gdal_opens
         audited = db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
     assert audited == len(seed_events) + (len(gdal) - len(before))
     assert event_store.import_file(store, SAMPLE, "acled").summary.added  # and it still takes writes
+
+
+def test_the_fast_load_equals_the_checked_load(tmp_path):
+    from geo.events import to_records
+    from geo.store import open_store
+
+    store = open_store(tmp_path / "events.gpkg")
+    fast, checked = store.load(), store.load(check=True)
+    assert to_records(fast) == to_records(checked)
+    assert fast["day_max"].equals(checked["day_max"]) and fast["search_text"].equals(checked["search_text"])
