@@ -71,13 +71,14 @@ def app_page(chromium):
         assert log.blocked == [], f"requests tried to leave the machine: {log.blocked}"
 
 
-def map_frame(page, timeout: float = 60):
-    """The frame of the embedded web map, once its points are drawn."""
+def map_frame(page, condition: str = "true", timeout: float = 60):
+    """The frame of the embedded web map, once its points are drawn and ``condition`` (JS) holds there."""
     deadline = time.monotonic() + timeout
+    check = f"() => Boolean(window.incidentMap && window.incidentMap.ready && ({condition}))"
     while time.monotonic() < deadline:
         for frame in page.frames:
             try:
-                if frame.evaluate("() => Boolean(window.incidentMap && window.incidentMap.ready)"):
+                if frame.evaluate(check):
                     return frame
             except Exception:  # a frame still loading or navigating
                 pass
@@ -135,7 +136,6 @@ def test_a_filter_change_keeps_the_zoom_and_updates_the_url(app_page, app_url):
     page.get_by_label("Text search", exact=True).fill("Dadyal")
     page.get_by_label("Text search", exact=True).press("Enter")
     page.get_by_text("1 of 15 events").wait_for()
-    frame = map_frame(page)
-    assert frame.evaluate("() => window.incidentMap.markerCount()") == 1
+    frame = map_frame(page, "window.incidentMap.markerCount() === 1")
     assert frame.evaluate("() => JSON.parse(sessionStorage.getItem('incident-map-app-view')).zoom") == zoomed["zoom"]
     page.wait_for_url("**q=Dadyal**")
