@@ -144,7 +144,7 @@ def _ratio(peer: float | None, ours: float | None) -> str:
     return f"{peer / ours:.1f}×" if peer and ours else "–"
 
 
-def table(exports: list[Export], n: int, mapped: int) -> str:
+def table(exports: list[Export], n: int, mapped: int, from_store: Export) -> str:
     """The results as Markdown: one row per export, then the ratios against ours."""
     ours = exports[0]
     lines = [
@@ -169,7 +169,14 @@ def table(exports: list[Export], n: int, mapped: int) -> str:
         lines.append(
             f"| {e.label} | {_ratio(e.seconds, ours.seconds)} | {_ratio(e.megabytes, ours.megabytes)} | {_ratio(e.drawn, ours.drawn)} |"
         )
-    lines.append("")
+    lines += [
+        "",
+        f"Ours from the store (the same events imported once with `python -m geo import`, so not validated again): "
+        f"`python -m geo export html` took {from_store.seconds:.1f} s for a {from_store.megabytes:.1f} MB file; "
+        + "; ".join(f"{e.label} / ours from the store: {_ratio(e.seconds, from_store.seconds)}" for e in exports[1:])
+        + ".",
+        "",
+    ]
     if ours.cards:
         lines.append(
             "Ours draws the map first and reads the texts after it: "
@@ -216,13 +223,18 @@ def run_round(n: int, seed: int, folium: bool, stages: bool, browser: bool, time
         exports = [
             run_export(name, label, [*command, str(folder / f"{name}.html")], folder / f"{name}.html") for name, label, command in commands
         ]
+        store = folder / "events.gpkg"
+        print("importing the events into a store (not timed), then exporting from it…", file=sys.stderr)
+        subprocess.run([python, "-m", "geo", "import", str(source), "--store", str(store)], check=True, cwd=ROOT, capture_output=True)
+        export_from_store = [python, "-m", "geo", "export", "html", "--store", str(store), "--out", str(folder / "store.html")]
+        from_store = run_export("ours", "", export_from_store, folder / "store.html")
         if stages:
             staged = [python, "-m", "bench.peers", "stages", str(source), str(folder / "stages.html")]
             exports[0].stages = run_export("ours", "", staged, folder / "stages.html").stages
         if browser:
             print("timing the pages in Chromium…", file=sys.stderr)
             measure_pages(exports, mapped, timeout)
-        return table(exports, n, mapped)
+        return table(exports, n, mapped, from_store)
 
 
 def main(argv: list[str] | None = None) -> None:
