@@ -153,9 +153,11 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
 def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, flt: filters.Filter, made, **options) -> None:
     """Write the events that match the filter to OUT as FORMAT.
 
-    FORMAT is geojson (every field; unmapped events have null geometry) or
-    csv (spreadsheet-safe).  The file is written atomically; on any error no
-    file is left behind.
+    FORMAT is geojson (every field; unmapped events have null geometry), csv
+    (spreadsheet-safe), html (one self-contained offline web map with a
+    source card per event), or png, pdf or svg (a briefing map with a
+    numbered key).  The file is written atomically; on any error no file is
+    left behind.
     """
     events = event_data.load_file(source) if source else event_store.open_store(store_path).load()
     result = filters.apply(events, flt)

@@ -1,8 +1,8 @@
-"""Write filtered events to files: GeoJSON and spreadsheet-safe CSV here, other formats by name.
+"""Write filtered events to files: GeoJSON, spreadsheet-safe CSV, the HTML map and the briefing image.
 
 Each writer takes a GeoDataFrame of events and a path and writes atomically.
 ``WRITERS`` maps a format name to its writer so the CLI and the app offer the
-same set.  This module holds no filtering and no map drawing.
+same set.  The map and the image are drawn by ``geo.webmap`` and ``geo.briefing``; this module holds no filtering.
 """
 
 from __future__ import annotations
@@ -71,19 +71,12 @@ def write_csv(events: gpd.GeoDataFrame, path: Path, **_options) -> Path:
     return write_atomic(path, csv_text(events))
 
 
-WRITERS = {"geojson": write_geojson, "csv": write_csv}
-"""Format name -> writer(events, path, **options)."""
-
-
 def write_html(events: gpd.GeoDataFrame, path: Path, **options) -> Path:
     """The self-contained web map; options as ``geo.webmap.render_html`` (title, flt, tiles, color_by, ...)."""
     from geo.webmap import render_html
 
     names = ("title", "flt", "tiles", "color_by", "undated_excluded", "made_on")
     return write_atomic(path, render_html(events, **{name: options[name] for name in names if name in options}))
-
-
-WRITERS["html"] = write_html
 
 
 def write_briefing(events: gpd.GeoDataFrame, path: Path, *, fmt: str, **options) -> Path:
@@ -99,4 +92,10 @@ def write_briefing(events: gpd.GeoDataFrame, path: Path, *, fmt: str, **options)
     return write_atomic(path, briefing.render(events, fmt=fmt, **kwargs))
 
 
-WRITERS.update({fmt: functools.partial(write_briefing, fmt=fmt) for fmt in ("png", "pdf", "svg")})
+WRITERS = {
+    "geojson": write_geojson,
+    "csv": write_csv,
+    "html": write_html,
+    **{fmt: functools.partial(write_briefing, fmt=fmt) for fmt in ("png", "pdf", "svg")},
+}
+"""Format name -> writer(events, path, **options)."""
