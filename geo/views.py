@@ -84,11 +84,11 @@ def counts_text(total: int, shown: gpd.GeoDataFrame, undated_excluded: int) -> s
 def date_note(shown: gpd.GeoDataFrame, flt: filters.Filter, undated_excluded: int) -> str:
     """A note on events whose date is not known to the day, for the date filter."""
     counts = shown["date_precision"].value_counts()
-    words = {"month": "only to the month", "year": "only to the year", "approximate": "approximately"}
+    words = {"month": "dated only to the month", "year": "dated only to the year", "approximate": "dated approximately"}
     coarse = [f"{int(counts[p]):,} {words[p]}" for p in DATE_PRECISIONS if p in words and counts.get(p, 0)]
     notes = []
     if coarse:
-        notes.append(f"Dated {', '.join(coarse)}: a date range keeps these when their period overlaps it.")
+        notes.append(f"{', '.join(coarse).capitalize()}: a date range keeps these events when their period overlaps it.")
     if flt.has_dates and undated_excluded:
         notes.append(f"{undated_excluded:,} event(s) with no known date are left out by the date range.")
     elif not flt.has_dates and counts.get("unknown", 0):
