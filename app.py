@@ -12,6 +12,7 @@ from datetime import date
 
 import altair as alt
 import streamlit as st
+from streamlit.components.v1 import declare_component
 
 from geo import briefing, duplicates, entry, export, filters, gazetteer, store, views, webmap
 from geo import events as event_data
@@ -24,6 +25,7 @@ SCREENSHOT_CSS = "<style>header, [data-testid='stToolbar'] {display: none !impor
 DATE_RANGE = {"min_value": date(1900, 1, 1), "max_value": date(2100, 12, 31), "format": "YYYY-MM-DD"}
 
 state = st.session_state
+map_component = declare_component("incident_map", path=str(webmap.COMPONENT_DIR))
 
 
 # ---------------------------------------------------------------- data
@@ -111,16 +113,32 @@ def sidebar_filter(stamp: tuple[str, str]) -> filters.Filter:
 # ---------------------------------------------------------------- views
 
 
-@st.cache_data(max_entries=8, show_spinner="Drawing the map…")
-def map_html(revision: tuple[str, str], flt: filters.Filter, undated_excluded: int, made_on: date, _shown) -> str:
-    """The embedded web map for one filter of one store revision (``_shown`` are its events)."""
-    return webmap.render_html(_shown, title=TITLE, flt=flt, undated_excluded=undated_excluded, made_on=made_on,
-                              persist_view_key=MAP_VIEW_KEY)
+@st.cache_resource(max_entries=2, show_spinner="Drawing the map…")
+def map_payload(path: str, revision: str) -> bytes:
+    """Every event of one store revision for the map component, made once per revision."""
+    return webmap.component_payload(load_events(path, revision), title=TITLE, persist_view_key=MAP_VIEW_KEY)
 
 
-def event_map(stamp, shown, flt: filters.Filter, undated_excluded: int, height: int) -> None:
-    """The offline web map (vendored Leaflet, inlined): click a point for its source card."""
-    st.iframe(map_html(stamp, flt, undated_excluded, date.today(), shown), height=height)
+def event_map(stamp, events, shown, flt: filters.Filter, undated_excluded: int, height: int) -> None:
+    """The offline web map (vendored Leaflet) as a component: it gets all events once per store revision,
+    then only which of them to show, so a filter change redraws the points without reloading the map."""
+    revision = "|".join(stamp)
+    loaded = (state.get("map") or {}).get("loaded")
+    map_component(revision=revision, payload=map_payload(*stamp) if loaded != revision else None,
+                  mask=webmap.shown_mask(events, shown), height=height, key="map", on_change=map_picked, default=None,
+                  header=webmap.header_texts(shown, title=TITLE, flt=flt, undated_excluded=undated_excluded))
+
+
+def map_picked() -> None:
+    """The user opened an event's card on the map: show it below, in place of the table's selection."""
+    value = state.get("map") or {}
+    if value.get("picks", 0) != state.get("map_picks", 0):
+        state.map_picks = value.get("picks", 0)
+        state.card_id = value.get("pick")
+
+
+def table_picked() -> None:
+    state.pop("card_id", None)
 
 
 def timeline(shown) -> None:
@@ -154,13 +172,15 @@ def table_and_card(shown) -> None:
         st.caption(f"Showing the first {len(rows):,} of {len(shown):,} events (earliest first); download CSV for all of them.")
     table, card = st.columns([3, 2])
     with table:
-        picked = st.dataframe(rows, key="table", on_select="rerun", selection_mode="single-row", hide_index=True, height=420)
+        picked = st.dataframe(rows, key="table", on_select=table_picked, selection_mode="single-row", hide_index=True,
+                              height=420)
     selected = [i for i in picked.selection.rows if i < len(rows)]
+    on_map = shown[shown["id"] == state.get("card_id")] if state.get("card_id") else shown.iloc[:0]
     with card:
-        if not selected:
-            st.info("Select a row to see the event's sources, excerpts and verification.")
+        if on_map.empty and not selected:
+            st.info("Select a row, or click a point on the map, to see the event's sources, excerpts and verification.")
             return
-        record = event_data.to_records(head.iloc[selected[:1]])[0]
+        record = event_data.to_records(on_map.iloc[:1] if not on_map.empty else head.iloc[selected[:1]])[0]
         st.markdown(views.source_card(record))
         edit, delete = st.columns(2)
         edit.button("Edit this event", key="b_edit", on_click=start_edit, args=(record,))
@@ -357,7 +377,7 @@ def main() -> None:
     shown = result.events
     if state.v_screenshot:
         st.html(SCREENSHOT_CSS)
-        event_map(stamp, shown, flt, result.undated_excluded, height=860)
+        event_map(stamp, events, shown, flt, result.undated_excluded, height=860)
         return
 
     st.title(TITLE)
@@ -372,7 +392,7 @@ def main() -> None:
     if shown.empty:
         st.warning(views.md(f"No events match this filter. {flt.describe()}"))
 
-    event_map(stamp, shown, flt, result.undated_excluded, height=620)
+    event_map(stamp, events, shown, flt, result.undated_excluded, height=620)
     st.subheader("Timeline")
     timeline(shown)
     st.subheader("Events")

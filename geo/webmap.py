@@ -9,6 +9,11 @@ distinct string once in a table, the events as columns of indices into it, so
 repeated actors, types and sources cost a number each.  Large texts are gzip
 compressed.  The browser builds a source card only when one is opened.
 
+The app shows the same page as a Streamlit component (``component_page``,
+served from ``COMPONENT_DIR``): it gets the whole store's data once per
+revision (``component_payload``) and then, per filter, only which events to
+show (``shown_mask``) and the header texts (``header_texts``).
+
 It never reads event files or the store, and user text never goes through a
 template: it travels in ``<script type="application/json">`` blocks (``< > &``
 and U+2028/U+2029 escaped) or gzip+base64, and the page shows it with
@@ -78,6 +83,9 @@ _TEXT_COLUMNS = (
 _WEBMAP_DIR = basemap.ASSETS_DIR / "webmap"
 _STYLES = ("leaflet/leaflet.css", "webmap/incidentmap.css")
 _SCRIPTS = ("leaflet/leaflet.js", "topojson-client/topojson-client.min.js", "webmap/incidentmap.js")
+COMPONENT_DIR = basemap.ASSETS_DIR
+"""The folder the app's map component is served from: ``index.html`` (``component_page``) and the assets it links."""
+_COMPONENT_SCRIPT = "webmap/streamlit.js"
 _SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
@@ -161,10 +169,7 @@ def map_data(
     category_index = {label: i for i, (label, _, _) in enumerate(categories)}
     return {
         "meta": {
-            "title": title,
-            "filter": (flt or Filter()).describe(),
-            "counts": counts_label(len(events), sum(mapped), undated_excluded, bool(flt and flt.has_dates)),
-            "attribution": attribution_label(column["sources"], tiles, made_on or date.today()),
+            **_header(title, flt, len(events), sum(mapped), undated_excluded, column["sources"], tiles, made_on),
             "legendTitle": legend_title,
             "hasContext": any(column["context"]),
             "contextOpacity": style.CONTEXT_OPACITY,
@@ -182,6 +187,55 @@ def map_data(
         "disputed": basemap.disputed_geojson() if tiles == "offline" else {"type": "FeatureCollection", "features": []},
         "texts": _texts(column),
     }
+
+
+def header_texts(
+    events: gpd.GeoDataFrame, *, title: str = "Reported incidents", flt: Filter | None = None,
+    undated_excluded: int = 0, made_on: date | None = None,
+) -> dict[str, str]:
+    """The page's header and footer for ``events`` (offline basemap): ``title``, ``filter``, ``counts``, ``attribution``."""
+    mapped = int((~(events.geometry.isna() | events.geometry.is_empty)).sum())
+    return _header(title, flt, len(events), mapped, undated_excluded, events["sources"].tolist(), "offline", made_on)
+
+
+def _header(title: str, flt: Filter | None, count: int, mapped: int, undated_excluded: int, sources: list, tiles: str,
+            made_on: date | None) -> dict[str, str]:
+    return {
+        "title": title,
+        "filter": (flt or Filter()).describe(),
+        "counts": counts_label(count, mapped, undated_excluded, bool(flt and flt.has_dates)),
+        "attribution": attribution_label(sources, tiles, made_on or date.today()),
+    }
+
+
+def component_page() -> str:
+    """The app component's ``index.html``: the export's page with its assets linked and no data in it.
+
+    ``webmap/streamlit.js`` on it talks to Streamlit and hands the data it gets to ``incidentmap.js``.
+    """
+    return _template().render(
+        styles=[{"url": path} for path in _STYLES],
+        scripts=[{"url": path} for path in (*_SCRIPTS, _COMPONENT_SCRIPT)],
+        data=None,
+        texts=[],
+    )
+
+
+def component_payload(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", made_on: date | None = None,
+                      persist_view_key: str | None = None) -> bytes:
+    """All of ``events`` for the app component, once per store revision: gzip-compressed JSON
+    ``{"data": map_data without texts, "topology": the offline basemap, "texts": map_data's texts}``."""
+    data = map_data(events, title=title, made_on=made_on, persist_view_key=persist_view_key)
+    texts = data.pop("texts")
+    text = f'{{"data":{_dumps(data)},"topology":{basemap.topojson_text()},"texts":{_dumps(texts)}}}'
+    return gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0)
+
+
+def shown_mask(events: gpd.GeoDataFrame, shown: gpd.GeoDataFrame) -> bytes:
+    """Which of ``events`` (in their order) are in ``shown`` (a subset by index): one bit each, little-endian in each byte."""
+    keep = np.zeros(len(events), dtype=bool)
+    keep[events.index.get_indexer(shown.index)] = True
+    return np.packbits(keep, bitorder="little").tobytes()
 
 
 def counts_label(count: int, mapped: int, undated_excluded: int = 0, dated_filter: bool = False) -> str:

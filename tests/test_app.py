@@ -110,7 +110,7 @@ def test_selecting_a_row_shows_the_source_card():
 
 def test_screenshot_mode_shows_only_the_map():
     at = start(mode="screenshot", type="rally")
-    assert len(at.get("iframe")) == 1
+    assert len(at.get("component_instance")) == 1
     assert not at.title and not at.dataframe and not at.get("download_button")
     assert at.query_params == {"type": "rally", "mode": "screenshot"}
     at.toggle(key="v_screenshot").set_value(False).run()

@@ -136,6 +136,42 @@ def test_a_filter_change_keeps_the_zoom_and_updates_the_url(app_page, app_url):
     page.get_by_label("Text search", exact=True).fill("Dadyal")
     page.get_by_label("Text search", exact=True).press("Enter")
     page.get_by_text("1 of 15 events").wait_for()
-    frame = map_frame(page, "window.incidentMap.markerCount() === 1")
-    assert frame.evaluate("() => JSON.parse(sessionStorage.getItem('incident-map-app-view')).zoom") == zoomed["zoom"]
+    frame.wait_for_function("() => window.incidentMap.eventCount === 1")
+    assert frame.evaluate("() => window.incidentMap.map.getZoom()") == zoomed["zoom"]
     page.wait_for_url("**q=Dadyal**")
+
+
+def test_a_filter_change_updates_the_map_in_place(app_page, app_url):
+    page = app_page.page
+    frame = open_app(app_page, app_url)
+    frame.evaluate("() => { window.loadsSeen = (window.loadsSeen || 0) + 1; }")  # gone if the frame reloads
+    assert frame.evaluate("() => document.getElementById('im-unmapped').querySelectorAll('li').length") == 7
+    page.get_by_label("Text search", exact=True).fill("Dadyal")
+    page.get_by_label("Text search", exact=True).press("Enter")
+    page.get_by_text("1 of 15 events").wait_for()
+    frame.wait_for_function("() => window.incidentMap.eventCount === 1")
+    assert frame.evaluate("() => window.loadsSeen") == 1
+    assert frame.evaluate("() => window.incidentMap.markerCount()") == 1
+    assert frame.evaluate(f"() => window.incidentMap.pointOf({DADYAL_ID!r}) !== null")
+    assert "1 event: 1 mapped, 0 unmapped" in frame.locator("#im-counts").inner_text()
+    assert frame.evaluate("() => document.getElementById('im-unmapped').querySelectorAll('li').length") == 0
+    assert "(1)" in frame.locator(".im-legend").inner_text()
+    assert [f for f in page.frames if "incident_map" in f.url] == [frame]
+
+
+def test_clicking_a_marker_shows_its_source_card_in_the_app(app_page, app_url):
+    page = app_page.page
+    frame = open_app(app_page, f"{app_url}/?type=rally")
+    page.get_by_text("Select a row, or click a point on the map").wait_for()
+    frame.frame_element().scroll_into_view_if_needed()
+    x, y = frame.evaluate(f"""() => {{
+        const point = window.incidentMap.pointOf({DADYAL_ID!r});
+        const map = document.querySelector(".leaflet-container").getBoundingClientRect();
+        return [map.left + point[0], map.top + point[1]];
+    }}""")
+    box = frame.frame_element().bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    quote = page.get_by_text("On November 29, 2025, JeM organised a rally in Dadyal")
+    quote.first.wait_for()
+    assert page.get_by_role("button", name="Edit this event").is_visible()
+    assert page.get_by_text("Select a row, or click a point on the map").count() == 0

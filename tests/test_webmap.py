@@ -219,3 +219,20 @@ def test_html_export_through_the_cli(tmp_path):
     assert meta["counts"].startswith("2 events:")
     assert "made on 1 February 2026" in meta["attribution"]
     assert "html" in export.WRITERS
+
+
+def test_the_app_component_page_is_the_export_page_without_data():
+    page = webmap.component_page()
+    assert (webmap.COMPONENT_DIR / "index.html").read_text(encoding="utf-8") == page, \
+        "regenerate geo/assets/index.html from webmap.component_page()"
+    assert 'id="im-data"' not in page and '<script src="webmap/streamlit.js"></script>' in page
+    for relpath in ("leaflet/leaflet.js", "webmap/incidentmap.js", "webmap/streamlit.js", "webmap/incidentmap.css"):
+        assert f'"{relpath}"' in page and (webmap.COMPONENT_DIR / relpath).is_file()
+
+
+def test_the_shown_mask_has_one_bit_per_event_in_order(seed_events):
+    shown = seed_events.iloc[[0, 3, 9, 14]]
+    mask = webmap.shown_mask(seed_events, shown)
+    assert len(mask) == 2
+    bits = [(mask[i >> 3] >> (i & 7)) & 1 for i in range(len(seed_events))]
+    assert [i for i, bit in enumerate(bits) if bit] == [0, 3, 9, 14]
