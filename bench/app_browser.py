@@ -1,0 +1,119 @@
+"""How fast the running app answers a filter change with 100,000 events, seen in a real browser.
+
+Imports N synthetic events into a fresh store (not timed), starts ``streamlit
+run app.py`` on a free localhost port, opens it in headless Chromium with every
+request that would leave the machine blocked, and times:
+
+1. the first load: from navigation until the map has drawn every event
+   (the app sends the events to the map once per store revision);
+2. each filter change: from pressing Enter in the text search until the map
+   shows the new set (the app sends only which events are visible).
+
+The target for a filter change is under one second.  Timings live here, never
+in tests.  Run: ``.venv/bin/python -m bench.app_browser [--events N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.synthetic import write_geojson
+from tests.browser import chromium_session, offline_page
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ("zzz-matches-nothing", "rally", "Naji", "Dadyal")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("streamlit did not start")
+
+
+def _map_frame(page, seconds: float = 600):
+    """The map's frame once every event has been drawn."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.evaluate("() => Boolean(window.incidentMap && window.incidentMap.ready)"):
+                    return frame
+            except Exception:  # a frame still loading
+                pass
+        page.wait_for_timeout(50)
+    raise RuntimeError("the map did not draw")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.app_browser", description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000, help="synthetic events in the store (default 100000)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="incident-map-app-bench-") as tmp:
+        folder = Path(tmp)
+        store = folder / "events.gpkg"
+        source = write_geojson(args.events, folder / "events.geojson")
+        print(f"importing {args.events:,} synthetic events (not timed)…", file=sys.stderr)
+        importing = [sys.executable, "-m", "geo", "import", str(source), "--store", str(store)]
+        subprocess.run(importing, cwd=ROOT, check=True, capture_output=True)
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
+                   "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        with open(folder / "streamlit.log", "wb") as log:
+            process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "INCIDENT_MAP_STORE": str(store)}, stdout=log, stderr=log)
+        try:
+            _wait_healthy(url, process)
+            rows = _measure(url)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    print(f"App in headless Chromium, {args.events:,} events in the store, {os.cpu_count()} CPUs; no request left the machine.\n")
+    print("| step | seconds | events on the map |\n|---|---|---|")
+    for step, seconds, count in rows:
+        print(f"| {step} | {seconds:.2f} | {count:,} |")
+
+
+def _measure(url: str) -> list[tuple[str, float, int]]:
+    rows = []
+    with chromium_session() as browser, offline_page(browser, width=1400, height=1000) as log:
+        page = log.page
+        start = time.monotonic()
+        page.goto(url, wait_until="domcontentloaded")
+        frame = _map_frame(page)
+        count = frame.evaluate("() => window.incidentMap.eventCount")
+        rows.append(("first load (data sent once per store revision)", time.monotonic() - start, count))
+        search = page.get_by_label("Text search", exact=True)
+        for query in QUERIES:
+            before = frame.evaluate("() => window.incidentMap.eventCount")
+            start = time.monotonic()
+            search.fill(query)
+            search.press("Enter")
+            frame.wait_for_function(f"() => window.incidentMap.eventCount !== {before}", timeout=120_000)
+            rows.append((f"filter change: text “{query}”", time.monotonic() - start, frame.evaluate("() => window.incidentMap.eventCount")))
+        if log.blocked:
+            raise RuntimeError(f"requests tried to leave the machine: {log.blocked}")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
