@@ -71,7 +71,9 @@ def test_validate_reports_unreadable_files_without_a_traceback(tmp_path):
     (tmp_path / "junk.geojson").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     (tmp_path / "empty.csv").write_text("")
     (tmp_path / "bad.geojson").write_text('{"type": "FeatureCollection", "features": [')
+    (tmp_path / "deep.geojson").write_text("[" * 100_000 + "]" * 100_000)
     for name, message in (
+        ("deep.geojson", ":0:-: not usable JSON: nested too deeply"),
         ("junk.geojson", ":0:-: looks like a binary file"),
         ("empty.csv", ":0:-: the file is empty"),
         ("bad.geojson", ":1:-: not valid JSON"),
@@ -81,6 +83,15 @@ def test_validate_reports_unreadable_files_without_a_traceback(tmp_path):
         assert result.returncode == 1
         assert message in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_a_features_own_id_stands_in_for_a_missing_id_property(tmp_path, seed_doc):
+    doc = json.loads(json.dumps(seed_doc))
+    feature = doc["features"][0]
+    feature["id"] = feature["properties"].pop("id")
+    path = write_geojson(tmp_path / "ids.geojson", doc)
+    result = run_cli("validate", path)
+    assert result.returncode == 0, result.stderr
 
 
 def test_validate_checks_a_csv_by_line(tmp_path, seed_events):

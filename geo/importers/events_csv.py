@@ -81,7 +81,7 @@ def _record(path: Path, row: int, raw: dict) -> dict:
         if name in LIST_FIELDS:
             try:
                 record[name] = json.loads(cell) if cell.strip() else []
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 record[name] = cell
         elif name == "context":
             lowered = cell.strip().lower()

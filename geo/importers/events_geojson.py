@@ -1,7 +1,8 @@
 """Read events from a GeoJSON FeatureCollection in the project's schema.
 
-Each feature's properties are the event's fields; a Point geometry gives
-``lat``/``lon`` and a null geometry marks an unmapped event.  Rows are feature
+Each feature's properties are the event's fields (the feature's own ``id``
+stands in for a missing ``id`` property); a Point geometry gives ``lat``/``lon``
+and a null geometry marks an unmapped event.  Rows are feature
 numbers, counted from 1.
 """
 
@@ -19,6 +20,8 @@ def read(path: Path) -> Iterator[tuple[int, dict]]:
     text = read_text(path)
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise file_error(path, "not usable JSON: nested too deeply") from None
     except json.JSONDecodeError as error:
         raise file_error(path, f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})", row=error.lineno) from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
@@ -36,6 +39,8 @@ def _record(path: Path, row: int, feature) -> dict:
     if not isinstance(properties, dict):
         raise file_error(path, "properties must be an object", row=row, field="properties")
     record = dict(properties)
+    if "id" not in record and isinstance(feature.get("id"), str | int) and not isinstance(feature.get("id"), bool):
+        record["id"] = str(feature["id"])
     geometry = feature.get("geometry")
     if geometry is None:
         return record
