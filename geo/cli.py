@@ -180,7 +180,7 @@ def import_(file: Path, fmt: str | None, store_path: Path | None, skip_invalid: 
     """Add the events in FILE to the store, or update the stored events with the same ids.
 
     FILE is GeoJSON or CSV in the project's schema, or an ACLED export
-    (--format acled; ids are acled:EVENT_ID_CNTY, so importing a newer export
+    (recognised by its header, or --format acled; ids are acled:EVENT_ID_CNTY, so importing a newer export
     updates the events ACLED corrected).  Any invalid row rejects the whole
     file with FILE:ROW:FIELD: message lines and exit status 1, and the store
     is left as it was.  Prints how many events were added, updated and

@@ -13,7 +13,7 @@ import pytest
 from geo import events as event_data
 from geo import export as exporters
 from geo import store as event_store
-from geo.importers import acled, read_records
+from geo.importers import acled, detect_format, read_records
 from geo.schema import ValidationError
 from tests.helpers import ROOT
 
@@ -164,9 +164,14 @@ def test_columns_acled_added_later_are_ignored(tmp_path):
     assert [r["id"] for _, r in read_records(path, "acled")] == ["acled:PAK900101"]
 
 
+def test_an_acled_export_is_recognised_by_its_header():
+    assert detect_format(SAMPLE) == "acled"
+    assert [r["id"] for _, r in read_records(SAMPLE)][:1] == ["acled:PAK900101"]
+
+
 def test_own_schema_csv_points_acled_files_to_the_acled_format():
     with pytest.raises(ValidationError) as caught:
-        list(read_records(SAMPLE))
+        list(read_records(SAMPLE, "csv"))
     assert str(caught.value) == (
         f"{SAMPLE}:1:-: missing column(s) id, title; the header must name the schema fields "
         "(this looks like an ACLED export: use --format acled)"

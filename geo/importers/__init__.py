@@ -22,13 +22,24 @@ def file_error(path: Path | str, message: str, row: int = 0, field: str = "-") -
 
 
 def detect_format(path: Path) -> str:
-    """The format implied by a file's extension."""
+    """The format implied by a file's extension, and for CSV by its header (ACLED's names ``event_id_cnty``)."""
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
         return "geojson"
     if suffix in (".csv", ".txt"):
-        return "csv"
+        return "acled" if _first_line(path).count("event_id_cnty") else "csv"
     raise file_error(path, f"cannot tell the format from the extension {suffix!r}; name it with --format ({', '.join(FORMATS)})")
+
+
+def _first_line(path: Path) -> str:
+    """The start of a file's first line, lowercased ("" when it cannot be read: the reader will say why)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return ""
+    encoding = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+    return head.decode(encoding, errors="ignore").split("\n", 1)[0].lower()
 
 
 def read_text(path: Path, max_bytes: int = 2_000_000_000) -> str:
