@@ -303,3 +303,24 @@ def test_the_sample_validates_through_the_cli_as_well(tmp_path):
 def test_a_stored_acled_event_keeps_every_mapped_field(store, sample):
     event_store.import_file(store, SAMPLE, "acled")
     assert json.dumps(store.get("acled:PAK900102"), sort_keys=True) == json.dumps(sample["PAK900102"], sort_keys=True)
+
+
+def test_a_semicolon_spreadsheet_with_spaced_headers_reads_like_the_comma_one(tmp_path, seed_events):
+    import csv
+    import io
+
+    from geo.export import csv_text
+
+    rows = list(csv.reader(io.StringIO(csv_text(seed_events))))
+    rows[0] = [f" {name} " for name in rows[0]]
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(rows)
+    path = tmp_path / "excel.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    assert [r for _, r in read_records(path)] == [r for _, r in read_records(_comma_copy(tmp_path, seed_events))]
+
+
+def _comma_copy(tmp_path, seed_events):
+    from geo.export import write_csv
+
+    return write_csv(seed_events, tmp_path / "comma.csv")

@@ -18,6 +18,7 @@ from pathlib import Path
 from geo.importers import file_error, read_text
 from geo.schema import FIELDS, LIST_FIELDS, Problem, ValidationError
 
+DELIMITERS = ",;\t"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
 
@@ -32,15 +33,20 @@ def undefuse(cell: str) -> str:
 def csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     """A CSV file's header and ``(line_number, cells)`` for each data row.
 
-    The line number is where the row starts.  Extra cells beyond the header
+    The delimiter is whichever of comma, semicolon or tab the header line uses
+    most (spreadsheets in many locales save with semicolons); column names are
+    trimmed.  The line number is where the row starts.  Extra cells beyond the header
     are under the key ``None`` (as ``csv.DictReader`` puts them); a repeated
     column name or unreadable CSV raises ``ValidationError``.
     """
-    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    text = read_text(path)
+    delimiter = max(DELIMITERS, key=text.split("\n", 1)[0].count)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = reader.fieldnames or []
+        header = [name.strip() for name in reader.fieldnames or []]
     except csv.Error as error:
         raise file_error(path, f"not readable as CSV: {error}", row=1) from None
+    reader.fieldnames = header
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise ValidationError([Problem(str(path), 1, name, "column named more than once") for name in repeated])
