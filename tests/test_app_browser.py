@@ -86,6 +86,19 @@ def map_frame(page, condition: str = "true", timeout: float = 60):
     raise AssertionError("the embedded map did not become ready")
 
 
+def click_marker(page, frame, event_id: str) -> None:
+    """Click the map point of ``event_id`` with the mouse, as a user would."""
+    frame.frame_element().scroll_into_view_if_needed()
+    x, y = frame.evaluate(f"""() => {{
+        const point = window.incidentMap.pointOf({event_id!r});
+        const map = document.querySelector(".leaflet-container").getBoundingClientRect();
+        return [map.left + point[0], map.top + point[1]];
+    }}""")
+    box = frame.frame_element().bounding_box()
+    assert 0 <= box["y"] + y <= page.viewport_size["height"], "the marker is not in the window"
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+
 def open_app(log, url: str):
     log.page.goto(url, wait_until="domcontentloaded")
     log.page.get_by_text("Reported incidents").first.wait_for(timeout=60_000)
@@ -110,15 +123,7 @@ def test_a_date_range_in_the_url_shows_only_the_dadyal_rally(app_page, app_url):
 
 def test_clicking_a_marker_shows_its_source_card(app_page, app_url):
     frame = open_app(app_page, f"{app_url}/?type=rally")
-    frame.frame_element().scroll_into_view_if_needed()
-    x, y = frame.evaluate(f"""() => {{
-        const point = window.incidentMap.pointOf({DADYAL_ID!r});
-        const map = document.querySelector(".leaflet-container").getBoundingClientRect();
-        return [map.left + point[0], map.top + point[1]];
-    }}""")
-    box = frame.frame_element().bounding_box()
-    assert 0 <= box["y"] + y <= 1000, "the marker is not in the window"
-    app_page.page.mouse.click(box["x"] + x, box["y"] + y)
+    click_marker(app_page.page, frame, DADYAL_ID)
     card = frame.locator(".im-popup")
     card.get_by_text("JeM rally in Dadyal honouring Hamas members and Palestinians").wait_for()
     text = card.inner_text()
@@ -163,14 +168,7 @@ def test_clicking_a_marker_shows_its_source_card_in_the_app(app_page, app_url):
     page = app_page.page
     frame = open_app(app_page, f"{app_url}/?type=rally")
     page.get_by_text("Select a row, or click a point on the map").wait_for()
-    frame.frame_element().scroll_into_view_if_needed()
-    x, y = frame.evaluate(f"""() => {{
-        const point = window.incidentMap.pointOf({DADYAL_ID!r});
-        const map = document.querySelector(".leaflet-container").getBoundingClientRect();
-        return [map.left + point[0], map.top + point[1]];
-    }}""")
-    box = frame.frame_element().bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    click_marker(page, frame, DADYAL_ID)
     quote = page.get_by_text("On November 29, 2025, JeM organised a rally in Dadyal")
     quote.first.wait_for()
     assert page.get_by_role("button", name="Edit this event").is_visible()
