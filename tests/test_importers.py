@@ -324,3 +324,15 @@ def _comma_copy(tmp_path, seed_events):
     from geo.export import write_csv
 
     return write_csv(seed_events, tmp_path / "comma.csv")
+
+
+def test_geojson_lists_flattened_to_json_text_are_read_back(tmp_path):
+    from geo.events import SEED_FILE
+
+    doc = json.loads(SEED_FILE.read_text(encoding="utf-8"))
+    for feature in doc["features"]:
+        for name in ("actors", "sources", "tags"):
+            feature["properties"][name] = json.dumps(feature["properties"][name])
+    path = tmp_path / "flattened.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert [r for _, r in read_records(path)] == [r for _, r in read_records(SEED_FILE)]

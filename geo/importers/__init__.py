@@ -8,6 +8,7 @@ Readers never validate fields and never write to the store.
 from __future__ import annotations
 
 import codecs
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,19 @@ FORMATS = ("geojson", "csv", "acled")
 def file_error(path: Path | str, message: str, row: int = 0, field: str = "-") -> ValidationError:
     """A ValidationError for a problem with the file as a whole."""
     return ValidationError([Problem(str(path), row, field, message)])
+
+
+def json_list(text: str):
+    """A list written as JSON text (as in a CSV cell, or a GeoJSON property a GIS tool flattened to a string).
+
+    Empty text is an empty list; text that does not parse is returned as it is, for validation to report.
+    """
+    if not text.strip():
+        return []
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return text
 
 
 def detect_format(path: Path) -> str:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from geo.importers import file_error, read_text
+from geo.importers import file_error, json_list, read_text
 from geo.schema import FIELDS, LIST_FIELDS, Problem, ValidationError
 
 DELIMITERS = ",;\t"
@@ -85,10 +84,7 @@ def _record(path: Path, row: int, raw: dict) -> dict:
     for name, cell in raw.items():
         cell = undefuse(cell or "")
         if name in LIST_FIELDS:
-            try:
-                record[name] = json.loads(cell) if cell.strip() else []
-            except (json.JSONDecodeError, RecursionError):
-                record[name] = cell
+            record[name] = json_list(cell)
         elif name == "context":
             lowered = cell.strip().lower()
             record[name] = lowered in _TRUE if lowered in _TRUE + _FALSE else cell

@@ -1,7 +1,8 @@
 """Read events from a GeoJSON FeatureCollection in the project's schema.
 
 Each feature's properties are the event's fields (the feature's own ``id``
-stands in for a missing ``id`` property); a Point geometry gives ``lat``/``lon``
+stands in for a missing ``id`` property; lists that a GIS tool wrote as JSON
+text are read back as lists); a Point geometry gives ``lat``/``lon``
 and a null geometry marks an unmapped event.  Rows are feature
 numbers, counted from 1.
 """
@@ -12,7 +13,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from geo.importers import file_error, read_text
+from geo.importers import file_error, json_list, read_text
+from geo.schema import LIST_FIELDS
 
 
 def read(path: Path) -> Iterator[tuple[int, dict]]:
@@ -39,6 +41,9 @@ def _record(path: Path, row: int, feature) -> dict:
     if not isinstance(properties, dict):
         raise file_error(path, "properties must be an object", row=row, field="properties")
     record = dict(properties)
+    for name in LIST_FIELDS:
+        if isinstance(record.get(name), str):
+            record[name] = json_list(record[name])
     if "id" not in record and isinstance(feature.get("id"), str | int) and not isinstance(feature.get("id"), bool):
         record["id"] = str(feature["id"])
     geometry = feature.get("geometry")
