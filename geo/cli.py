@@ -150,6 +150,7 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
 @click.option("--made", type=click.DateTime(["%Y-%m-%d"]), help="Date printed as 'made on' (default: today), for reproducible files.")
 @filter_options
 @_fail_on_problems
+@event_data.paused_gc
 def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, flt: filters.Filter, made, **options) -> None:
     """Write the events that match the filter to OUT as FORMAT.
 

@@ -187,6 +187,7 @@ class Store:
 
     # --- reading ---------------------------------------------------------------------
 
+    @event_data.paused_gc
     def load(self, check: bool = False) -> gpd.GeoDataFrame:
         """Every event as a frame (``geo.events.to_frame``), in the order they were added.
 
@@ -332,6 +333,7 @@ class Store:
             raise StoreError(f"{self.path}: nothing was written ({error})") from None
 
 
+@event_data.paused_gc
 def import_file(store: Store, path: Path | str, fmt: str | None = None, skip_invalid: bool = False) -> ImportReport:
     """Read, validate and upsert an event file (GeoJSON, CSV or ACLED CSV) in one transaction.
 
