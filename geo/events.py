@@ -155,7 +155,7 @@ def to_records(events: gpd.GeoDataFrame) -> list[dict]:
     """The events as plain schema records (coordinates as lat/lon, None when unmapped)."""
     columns = [c for c in COLUMNS if c in events.columns]
     frame = events[columns]
-    mapped = ~(events.geometry.isna() | events.geometry.is_empty)
+    mapped = is_mapped(events)
     lat = np.where(mapped, events.geometry.y.where(mapped), np.nan)
     lon = np.where(mapped, events.geometry.x.where(mapped), np.nan)
     records = []

@@ -162,6 +162,11 @@ def event_interval(record: Mapping) -> tuple[date, date] | None:
     return first, last
 
 
+def is_http_url(url: str) -> bool:
+    """True for an http(s) URL: the only kind a source may link to."""
+    return bool(_HTTP_URL.match(url or ""))
+
+
 def validate_records(
     rows: Iterable[tuple[int, Mapping]],
     file: str,
@@ -383,7 +388,7 @@ def _check_sources(sources: list[dict], problem) -> None:
         if not (source["publisher"] or source["author"] or source["title"] or source["kind"]):
             problem(f"{where}.publisher", "a source needs a publisher, author, title or kind")
         url = source["url"]
-        if url and not _HTTP_URL.match(url):
+        if url and not is_http_url(url):
             problem(f"{where}.url", f"only http(s) URLs are allowed: {url[:80]!r}")
         if source["date"]:
             try:

@@ -23,7 +23,7 @@ import pandas as pd
 from geo import filters
 from geo.events import is_mapped, to_records
 from geo.gazetteer import country_name
-from geo.schema import DATE_PRECISIONS
+from geo.schema import DATE_PRECISIONS, is_http_url
 from geo.style import actor_label, date_label, fatalities_label, place_label, source_label
 
 TABLE_LIMIT = 2_000
@@ -46,7 +46,7 @@ def md(text: object) -> str:
 
 def safe_url(url: str) -> str | None:
     """The URL fit for a markdown link target, or None unless it is http(s)."""
-    if not re.match(r"^https?://[^\s]+$", url or "", re.IGNORECASE):
+    if not is_http_url(url):
         return None
     return quote(url, safe=":/?#[]@!$&*+,;=%~.-_")
 

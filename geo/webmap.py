@@ -38,7 +38,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from geo import basemap, gazetteer, style
-from geo.events import COLUMNS
+from geo.events import COLUMNS, is_mapped
 from geo.filters import Filter
 
 TILES: dict[str, dict | None] = {
@@ -194,7 +194,7 @@ def header_texts(
     undated_excluded: int = 0, made_on: date | None = None,
 ) -> dict[str, str]:
     """The page's header and footer for ``events`` (offline basemap): ``title``, ``filter``, ``counts``, ``attribution``."""
-    mapped = int((~(events.geometry.isna() | events.geometry.is_empty)).sum())
+    mapped = int(is_mapped(events).sum())
     return _header(title, flt, len(events), mapped, undated_excluded, events["sources"].tolist(), "offline", made_on)
 
 
@@ -283,7 +283,7 @@ def decode_texts(encoded: str) -> dict:
 
 def _coordinates(events: gpd.GeoDataFrame) -> tuple[list, list]:
     geometry = events.geometry
-    missing = (geometry.isna() | geometry.is_empty).to_numpy()
+    missing = ~is_mapped(events).to_numpy()
     xs = np.where(missing, np.nan, geometry.x.to_numpy(dtype=float, na_value=np.nan))
     ys = np.where(missing, np.nan, geometry.y.to_numpy(dtype=float, na_value=np.nan))
     return _rounded(ys), _rounded(xs)
