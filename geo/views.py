@@ -22,7 +22,7 @@ import pandas as pd
 
 from geo import filters
 from geo.events import is_mapped, to_records
-from geo.gazetteer import country_name
+from geo.names import country_name
 from geo.schema import DATE_PRECISIONS, is_http_url
 from geo.style import actor_label, date_label, fatalities_label, place_label, source_label
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo import gazetteer
+from geo import gazetteer, names
 
 AJK = "Pakistan-administered Kashmir (Azad Jammu and Kashmir)"
 INDIAN_JK = "Indian-administered Jammu and Kashmir"
@@ -178,16 +178,16 @@ def test_towns_in_rejects_a_bad_box():
 
 
 def test_country_names_and_codes():
-    assert gazetteer.country_name("pk") == "Pakistan"
-    assert gazetteer.country_code("Pakistan") == "PK"
-    assert gazetteer.country_code("pak") == "PK"
-    assert gazetteer.country_code("qa") == "QA"
-    assert gazetteer.country_code("Côte d'Ivoire") == "CI"
-    assert gazetteer.country_code("the Netherlands") == gazetteer.country_code("Netherlands") == "NL"
-    assert gazetteer.country_code("UK") == "GB"
-    assert gazetteer.country_code("Atlantis") is None
+    assert names.country_name("pk") == "Pakistan"
+    assert names.country_code("Pakistan") == "PK"
+    assert names.country_code("pak") == "PK"
+    assert names.country_code("qa") == "QA"
+    assert names.country_code("Côte d'Ivoire") == "CI"
+    assert names.country_code("the Netherlands") == names.country_code("Netherlands") == "NL"
+    assert names.country_code("UK") == "GB"
+    assert names.country_code("Atlantis") is None
     with pytest.raises(ValueError, match="unknown country code"):
-        gazetteer.country_name("ZZ")
+        names.country_name("ZZ")
 
 
 def test_a_fresh_process_reuses_the_cache_file(gazetteer_cache):

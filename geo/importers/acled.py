@@ -29,7 +29,7 @@ event with the columns in ``COLUMNS``.  Each row becomes one record:
 - ``notes`` is the description; ``fatalities`` is ACLED's coded figure.
 - ``iso`` (ISO 3166-1 numeric) gives the country code, or ``country`` when
   ``iso`` is 0 or empty.  Disputed first-level regions get the neutral names of
-  ``geo.gazetteer.DISPUTED_ADMIN1``; ``place_reported`` keeps ACLED's names.
+  ``geo.names.DISPUTED_ADMIN1``; ``place_reported`` keeps ACLED's names.
 - Rows without coordinates are placed with the offline gazetteer when exactly
   one town of that name matches in the country (and region); otherwise they stay
   unmapped with a warning.
@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from geo import gazetteer
+from geo import gazetteer, names
 from geo.importers.events_csv import csv_rows
 from geo.schema import MAX_TEXT, Problem, ValidationError
 
@@ -264,11 +264,11 @@ class _Row:
     def _country(self) -> str:
         iso, name = self.get("iso"), self.get("country")
         if iso and iso != "0":
-            code = gazetteer.country_code(iso) if iso.isdigit() else None
+            code = names.country_code(iso) if iso.isdigit() else None
             if code is None:
                 self.problem("iso", f"{iso!r} is not an ISO 3166-1 numeric country code")
             return code or ""
-        code = gazetteer.country_code(name) if name else None
+        code = names.country_code(name) if name else None
         if code is None:
             self.problem("country", f"unknown country {name!r}" if name else "missing (and no iso code)")
         return code or ""
@@ -343,11 +343,11 @@ def _parse_date(text: str) -> date | None:
 @functools.cache
 def _neutral_names() -> dict[tuple[str, str], str]:
     """(country, casefolded name or unambiguous alias) -> neutral region name."""
-    names: dict[tuple[str, str], set[str]] = {}
-    for (country, _), (neutral, aliases) in gazetteer.DISPUTED_ADMIN1.items():
+    found: dict[tuple[str, str], set[str]] = {}
+    for (country, _), (neutral, aliases) in names.DISPUTED_ADMIN1.items():
         for alias in (neutral, *aliases):
-            names.setdefault((country, alias.casefold()), set()).add(neutral)
-    return {key: next(iter(found)) for key, found in names.items() if len(found) == 1}
+            found.setdefault((country, alias.casefold()), set()).add(neutral)
+    return {key: next(iter(neutral)) for key, neutral in found.items() if len(neutral) == 1}
 
 
 def neutral_admin1(country: str, admin1: str) -> str:
