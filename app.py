@@ -14,8 +14,9 @@ import altair as alt
 import streamlit as st
 from streamlit.components.v1 import declare_component
 
-from geo import briefing, duplicates, entry, export, filters, gazetteer, store, views, webmap
-from geo import events as event_data
+from geo import briefing, duplicates, export, filters, frame, gazetteer, ingest, stores, webmap
+from geo.app import form as entry
+from geo.app import views
 from geo.schema import DATE_PRECISIONS, EVENT_TYPES, FATALITY_QUALIFIERS, LOCATION_PRECISIONS, VERIFICATION_STATUSES
 from geo.style import category_colours
 
@@ -31,14 +32,14 @@ map_component = declare_component("incident_map", path=str(webmap.COMPONENT_DIR)
 # ---------------------------------------------------------------- data
 
 
-def open_store() -> store.Store:
-    """The event store (``$INCIDENT_MAP_STORE`` or the user's data directory), seeded on first use."""
-    return _store(str(store.default_path()))
+def open_store() -> stores.Store:
+    """The event store (``$INCIDENT_MAP_STORE``, else the user's own, which starts with the shipped events)."""
+    return _store(stores.named_location())
 
 
 @st.cache_resource(max_entries=4)
-def _store(path: str) -> store.Store:
-    return store.open_store(path)
+def _store(location: str | None) -> stores.Store:
+    return ingest.open_store(location)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading events…")
@@ -180,7 +181,7 @@ def table_and_card(shown) -> None:
         if on_map.empty and not selected:
             st.info("Select a row, or click a point on the map, to see the event's sources, excerpts and verification.")
             return
-        record = event_data.to_records(on_map.iloc[:1] if not on_map.empty else head.iloc[selected[:1]])[0]
+        record = frame.to_records(on_map.iloc[:1] if not on_map.empty else head.iloc[selected[:1]])[0]
         st.markdown(views.source_card(record))
         edit, delete = st.columns(2)
         edit.button("Edit this event", key="b_edit", on_click=start_edit, args=(record,))
@@ -240,7 +241,7 @@ def form_input() -> dict:
 def save_form(events) -> None:
     """Validate the form, stop at a likely duplicate unless confirmed, and save through the store."""
     original = state.get("edit_original")
-    record, problems = entry.check(entry.build_record(form_input(), original))
+    record, problems = ingest.check_record(entry.build_record(form_input(), original))
     if problems:
         state.form_problems = problems
         return
@@ -291,7 +292,7 @@ def event_form(events) -> None:
         record = entry.build_record(form_input(), original)
         found = duplicates.likely_duplicates(record, events)
         if not found.empty:
-            listed = "; ".join(f"“{r['title']}” ({r['date_start']}, {r['id']})" for r in event_data.to_records(found))
+            listed = "; ".join(f"“{r['title']}” ({r['date_start']}, {r['id']})" for r in frame.to_records(found))
             st.warning(views.md(f"Likely duplicate (within a day, within 5 km, a shared actor): {listed}"))
             st.checkbox("It is a different event: save anyway", key="e_dup_ok")
     st.button("Save event", key="b_save", type="primary", on_click=save_form, args=(events,))
@@ -368,7 +369,7 @@ def delete_prompt() -> None:
 def main() -> None:
     st.set_page_config(page_title=TITLE, layout="wide",
                        initial_sidebar_state="collapsed" if st.query_params.get("mode") == "screenshot" else "expanded")
-    stamp = (str(open_store().path), open_store().revision())
+    stamp = (open_store().location, open_store().revision())
     events = load_events(*stamp)
     read_url_once()
     flt = sidebar_filter(stamp)
@@ -397,7 +398,7 @@ def main() -> None:
     timeline(shown)
     st.subheader("Events")
     table_and_card(shown)
-    with st.expander(f"Unmapped events in this view ({int((~event_data.is_mapped(shown)).sum()):,})"):
+    with st.expander(f"Unmapped events in this view ({int((~frame.is_mapped(shown)).sum()):,})"):
         st.dataframe(views.unmapped_rows(shown), hide_index=True)
     downloads(shown, flt, result.undated_excluded)
     st.divider()

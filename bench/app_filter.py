@@ -24,8 +24,8 @@ import time
 from datetime import date
 
 from bench.synthetic import synthetic_records
-from geo import events as event_data
-from geo import filters, views, webmap
+from geo import filters, frame, webmap
+from geo.app import views
 
 TARGET_SECONDS = 1.0
 SCENARIOS = (
@@ -68,7 +68,7 @@ def answer(events, flt: filters.Filter) -> dict[str, float]:
 def explore_seconds(shown) -> float:
     """Seconds to make the peer's map HTML: ``explore()`` of the mapped events, coloured by type."""
     start = time.perf_counter()
-    mapped = shown[event_data.is_mapped(shown)][["title", "event_type", "date_start", "geometry"]]
+    mapped = shown[frame.is_mapped(shown)][["title", "event_type", "date_start", "geometry"]]
     mapped.explore(column="event_type").get_root().render()
     return time.perf_counter() - start
 
@@ -81,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    events = event_data.to_frame(synthetic_records(args.events, seed=0))
+    events = frame.to_frame(synthetic_records(args.events, seed=0))
     print(f"load (cached in the app): {time.perf_counter() - start:.2f} s for {len(events):,} events")
     top_actor = views.actor_counts(events)[0][0]
     explore_seconds(events.iloc[:100])  # warm up folium's templates, so the first peer timing is fair

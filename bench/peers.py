@@ -44,10 +44,10 @@ def folium_loop(source: Path, out: Path) -> None:
 
 
 def stages(source: Path, out: Path) -> None:
-    from geo import events, export
+    from geo import export, ingest
 
     start = time.perf_counter()
-    loaded = events.load_file(source)
+    loaded = ingest.load_file(source)
     middle = time.perf_counter()
     export.write_html(loaded, out)
     _print_stages(start, middle, time.perf_counter())

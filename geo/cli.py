@@ -15,10 +15,8 @@ from pathlib import Path
 
 import click
 
-from geo import events as event_data
 from geo import export as exporters
-from geo import filters
-from geo import store as event_store
+from geo import filters, frame, ingest, stores
 from geo.schema import ValidationError
 
 LISTED_IDS = 50
@@ -37,7 +35,7 @@ def _fail_on_problems(func):
                 click.echo(str(problem), err=True)
             click.echo(f"{len(error.problems)} problem(s) found.", err=True)
             sys.exit(1)
-        except event_store.StoreError as error:
+        except stores.StoreError as error:
             click.echo(str(error), err=True)
             sys.exit(1)
 
@@ -108,11 +106,11 @@ def validate(file: Path | None, fmt: str | None, store_path: Path | None) -> Non
     position in the store.
     """
     if file is None:
-        store = event_store.open_store(store_path)
-        path, events = store.path, store.load(check=True)
+        store = ingest.open_store(store_path)
+        path, events = store.location, ingest.check_stored(store)
     else:
-        path, events = file, event_data.load_file(file, fmt)
-    mapped = int(event_data.is_mapped(events).sum())
+        path, events = file, ingest.load_file(file, fmt)
+    mapped = int(frame.is_mapped(events).sum())
     click.echo(f"{path}: {len(events)} events valid ({mapped} mapped, {len(events) - mapped} unmapped).")
 
 
@@ -150,7 +148,7 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
 @click.option("--made", type=click.DateTime(["%Y-%m-%d"]), help="Date printed as 'made on' (default: today), for reproducible files.")
 @filter_options
 @_fail_on_problems
-@event_data.paused_gc
+@frame.paused_gc
 def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, flt: filters.Filter, made, **options) -> None:
     """Write the events that match the filter to OUT as FORMAT.
 
@@ -160,7 +158,7 @@ def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, fl
     numbered key).  The file is written atomically; on any error no file is
     left behind.
     """
-    events = event_data.load_file(source) if source else event_store.open_store(store_path).load()
+    events = ingest.load_file(source) if source else ingest.open_store(store_path).load()
     result = filters.apply(events, flt)
     made_on = made.date() if made else date.today()
     try:
@@ -187,15 +185,15 @@ def import_(file: Path, fmt: str | None, store_path: Path | None, skip_invalid: 
     is left as it was.  Prints how many events were added, updated and
     unchanged, and which; every change is recorded in the store's audit table.
     """
-    store = event_store.open_store(store_path)
-    report = event_store.import_file(store, file, fmt, skip_invalid=skip_invalid)
+    store = ingest.open_store(store_path)
+    report = ingest.import_file(store, file, fmt, skip_invalid=skip_invalid)
     for problem in report.warnings:
         click.echo(f"{problem.file}:{problem.row}:{problem.field}: warning: {problem.message}", err=True)
     for problem in report.skipped:
         click.echo(str(problem), err=True)
     if report.skipped:
         click.echo(f"Skipped {len(report.skipped_rows)} invalid row(s).", err=True)
-    click.echo(f"Imported {file} into {store.path}: {report.summary}.")
+    click.echo(f"Imported {file} into {store.location}: {report.summary}.")
     for label, ids in (("added", report.summary.added), ("updated", report.summary.updated)):
         if ids:
             more = f" ... and {len(ids) - LISTED_IDS} more" if len(ids) > LISTED_IDS else ""

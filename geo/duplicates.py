@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.events import is_mapped
+from geo.frame import is_mapped
 from geo.schema import event_interval
 
 EARTH_RADIUS_KM = 6371.0088

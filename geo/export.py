@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo.atomic import write_atomic
-from geo.events import to_records
+from geo.frame import to_records
 from geo.importers.events_csv import FORMULA_STARTS
 from geo.schema import FIELDS, LIST_FIELDS
 

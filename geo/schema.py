@@ -315,12 +315,12 @@ def _check_place(record: dict, problem, country_check: CountryCheck | None) -> N
             problem("location_precision", f"{precision!r} but there are no coordinates (use 'unknown' for unmapped events)")
         return
     coords = {}
-    for name, value, limit in (("lat", lat, 90), ("lon", lon, 180)):
+    for name, word, value, limit in (("lat", "latitude", lat, 90), ("lon", "longitude", lon, 180)):
         number = _number(value)
         if number is None:
-            problem(name, f"not a number: {value!r}" if value not in ("", None) else "missing (the other coordinate is given)")
+            problem(name, f"{word} is not a number: {value!r}" if value not in ("", None) else f"{word} missing (the other coordinate is given)")
         elif not -limit <= number <= limit:
-            problem(name, f"{number} is out of range (-{limit} to {limit})")
+            problem(name, f"{word} {number} is out of range (-{limit} to {limit})")
         else:
             coords[name] = number
         record[name] = number

@@ -6,21 +6,25 @@ import os
 
 import pytest
 
-from geo import events as event_data
+from geo import ingest
 from tests.helpers import ARTICLE, ROOT
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_store(tmp_path_factory):
-    """Keep every test, and every process a test starts, away from the user's own event store."""
+    """Keep every test, and every process a test starts, away from the user's own event store.
+
+    The session's store is one the tests name, so it starts empty; it gets the shipped events, as the user's own would.
+    """
     os.environ["INCIDENT_MAP_STORE"] = str(tmp_path_factory.mktemp("store") / "events.gpkg")
     os.environ.setdefault("INCIDENT_MAP_CACHE_DIR", str(ROOT / ".cache"))
+    ingest.add_shipped_events(ingest.open_store())
 
 
 @pytest.fixture(scope="session")
 def seed_events():
     """The shipped seed events, loaded and validated once."""
-    return event_data.load_file()
+    return ingest.load_file()
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo import ingest
 from tests.helpers import ROOT, run_cli
 
 DADYAL_TITLE = "JeM rally in Dadyal honouring Hamas members and Palestinians"
@@ -138,6 +139,7 @@ def own_store(tmp_path, monkeypatch):
     """A fresh store, seeded from the shipped events, for one test."""
     path = tmp_path / "events.gpkg"
     monkeypatch.setenv("INCIDENT_MAP_STORE", str(path))
+    ingest.add_shipped_events(ingest.open_store(path))
     return path
 
 
@@ -163,8 +165,6 @@ NEW_EVENT = {
 
 
 def test_the_form_adds_an_event_through_the_store(own_store):
-    from geo import store
-
     at = start()
     fill_form(at, place_query="Dadyal")
     picks = at.radio(key="e_pick").options
@@ -177,7 +177,7 @@ def test_the_form_adds_an_event_through_the_store(own_store):
     assert at.success[0].value.replace("\\", "").startswith("Saved “Rally in Dadyal against price rises” (1 added")
     assert counts(at).startswith("**16 of 16 events")
     assert "Rally in Dadyal against price rises" in titles(at)
-    saved = [r for r in store.open_store(own_store).history() if r["action"] == "add" and r["origin"] == "app: form"]
+    saved = [r for r in ingest.open_store(own_store).history() if r["action"] == "add" and r["origin"] == "app: form"]
     assert len(saved) == 1 and saved[0]["new"]["lat"] == pytest.approx(33.31222) and saved[0]["new"]["country"] == "PK"
     assert at.text_input(key="e_title").value == ""  # the form is cleared for the next event
 
@@ -211,7 +211,7 @@ def select_row(at: AppTest, title: str) -> AppTest:
 
 
 def test_delete_asks_for_confirmation_and_is_audited(own_store):
-    from geo import store
+    from geo import ingest
 
     at = select_row(start(), DADYAL_TITLE)
     at.button(key="b_delete").click().run()
@@ -222,12 +222,12 @@ def test_delete_asks_for_confirmation_and_is_audited(own_store):
     at.button(key="b_delete").click().run()
     at.button(key="b_delete_yes").click().run()
     assert DADYAL_TITLE not in titles(at) and counts(at).startswith("**14 of 14 events")
-    [entry] = store.open_store(own_store).history("mahjar-barducci-dadyal-jem-rally", limit=1)
+    [entry] = ingest.open_store(own_store).history("mahjar-barducci-dadyal-jem-rally", limit=1)
     assert entry["action"] == "delete" and entry["origin"] == "app: delete" and entry["old"]["title"] == DADYAL_TITLE
 
 
 def test_edit_loads_the_event_and_saves_the_change(own_store):
-    from geo import store
+    from geo import ingest
 
     at = select_row(start(), DADYAL_TITLE)
     at.button(key="b_edit").click().run()
@@ -237,6 +237,6 @@ def test_edit_loads_the_event_and_saves_the_change(own_store):
     fill_form(at, verification="corroborated")
     at.button(key="b_save").click().run()
     assert not at.error and counts(at).startswith("**15 of 15 events")
-    assert store.open_store(own_store).get("mahjar-barducci-dadyal-jem-rally")["verification"] == "corroborated"
-    [entry] = store.open_store(own_store).history("mahjar-barducci-dadyal-jem-rally", limit=1)
+    assert ingest.open_store(own_store).get("mahjar-barducci-dadyal-jem-rally")["verification"] == "corroborated"
+    [entry] = ingest.open_store(own_store).history("mahjar-barducci-dadyal-jem-rally", limit=1)
     assert entry["action"] == "update" and entry["new"] == {"verification": "corroborated"}

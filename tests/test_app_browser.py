@@ -18,6 +18,7 @@ import urllib.request
 
 import pytest
 
+from geo import ingest
 from tests.browser import offline_page
 from tests.helpers import ROOT
 
@@ -37,6 +38,7 @@ def app_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("app")
     port = _free_port()
     env = {**os.environ, "INCIDENT_MAP_STORE": str(folder / "events.gpkg")}
+    ingest.add_shipped_events(ingest.open_store(folder / "events.gpkg"))
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
                "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(folder / "streamlit.log", "wb") as log:

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from geo import briefing, filters, style
-from geo.events import is_mapped, to_records
+from geo.frame import is_mapped, to_records
 from tests.helpers import run_cli
 
 MADE = date(2026, 3, 1)

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from geo.events import SEED_FILE
 from geo.export import csv_text
+from geo.ingest import SEED_FILE
 from tests.helpers import run_cli
 
 
@@ -56,7 +56,7 @@ def test_validate_names_file_row_and_field_in_a_broken_copy(tmp_path, seed_doc):
     for expected in (
         f"{path}:1:date_start: not a valid date: '2026-13' (use YYYY-MM-DD, YYYY-MM or YYYY)",
         f"{path}:2:date_end: 2024-07 is before date_start 2024-08",
-        f"{path}:3:lat: 95.0 is out of range (-90 to 90)",
+        f"{path}:3:geometry: latitude 95.0 is out of range (-90 to 90)",
         f"{path}:4:sources: missing",
         f"{path}:6:id: duplicate id 'mahjar-barducci-rawalakot-conference' (first at row 5)",
         f"{path}:7:mood: unknown field",

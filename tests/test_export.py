@@ -9,8 +9,9 @@ import json
 import pytest
 
 from geo import atomic
-from geo.events import load_file, to_frame, to_records
 from geo.export import csv_text, defuse, geojson_text, write_csv
+from geo.frame import to_frame, to_records
+from geo.ingest import load_file
 from geo.schema import FIELDS, validate_records
 from tests.helpers import make_record
 

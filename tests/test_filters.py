@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from geo.events import to_frame
 from geo.filters import Filter, FilterError, apply, from_query, to_query
+from geo.frame import to_frame
 from geo.schema import validate_records
 from tests.helpers import make_record
 

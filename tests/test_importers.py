@@ -10,10 +10,9 @@ import random
 
 import pytest
 
-from geo import events as event_data
 from geo import export as exporters
-from geo import store as event_store
-from geo.importers import acled, detect_format, read_records
+from geo import frame, ingest
+from geo.importers import acled, detect_format, read
 from geo.schema import ValidationError
 from tests.helpers import ROOT
 
@@ -25,7 +24,7 @@ MALFORMED = DATA / "malformed"
 @pytest.fixture(scope="module")
 def sample() -> dict[str, dict]:
     """The realistic ACLED sample, mapped and validated, by ACLED event id."""
-    records = event_data.to_records(event_data.load_file(SAMPLE, "acled"))
+    records = frame.to_records(ingest.load_file(SAMPLE, "acled"))
     return {r["id"].removeprefix("acled:"): r for r in records}
 
 
@@ -140,7 +139,7 @@ def test_a_row_without_coordinates_is_placed_only_on_a_clear_gazetteer_match(sam
 
 
 def test_an_unmapped_row_is_kept_with_a_warning():
-    parsed = acled.parse(SAMPLE)
+    parsed = acled.read(SAMPLE)
     assert [str(w) for w in parsed.warnings] == [
         f"{SAMPLE}:9:location: no coordinates and the offline gazetteer has no town named 'Nowhere Kalan' in PK; kept unmapped"
     ]
@@ -154,24 +153,24 @@ def test_an_ambiguous_place_name_is_not_guessed():
 def test_utf16_with_a_byte_order_mark_is_read(tmp_path):
     path = tmp_path / "acled_utf16.csv"
     path.write_bytes(SAMPLE.read_text(encoding="utf-8").encode("utf-16"))
-    assert [r for _, r in read_records(path, "acled")] == [r for _, r in read_records(SAMPLE, "acled")]
+    assert [r for _, r in read(path, "acled").rows] == [r for _, r in read(SAMPLE, "acled").rows]
 
 
 def test_columns_acled_added_later_are_ignored(tmp_path):
     lines = SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
     path = tmp_path / "acled_extra.csv"
     path.write_text(lines[0].rstrip("\n") + ",population_best\n" + lines[1].rstrip("\n") + ",12000\n", encoding="utf-8")
-    assert [r["id"] for _, r in read_records(path, "acled")] == ["acled:PAK900101"]
+    assert [r["id"] for _, r in read(path, "acled").rows] == ["acled:PAK900101"]
 
 
 def test_an_acled_export_is_recognised_by_its_header():
     assert detect_format(SAMPLE) == "acled"
-    assert [r["id"] for _, r in read_records(SAMPLE)][:1] == ["acled:PAK900101"]
+    assert [r["id"] for _, r in read(SAMPLE).rows][:1] == ["acled:PAK900101"]
 
 
 def test_own_schema_csv_points_acled_files_to_the_acled_format():
     with pytest.raises(ValidationError) as caught:
-        list(read_records(SAMPLE, "csv"))
+        read(SAMPLE, "csv")
     assert str(caught.value) == (
         f"{SAMPLE}:1:-: missing column(s) id, title; the header must name the schema fields "
         "(this looks like an ACLED export: use --format acled)"
@@ -183,20 +182,22 @@ def test_own_schema_csv_points_acled_files_to_the_acled_format():
 
 @pytest.fixture
 def store(tmp_path):
-    return event_store.open_store(tmp_path / "events.gpkg")
+    """A store the test names, with the shipped events in it."""
+    store = ingest.open_store(tmp_path / "events.gpkg")
+    ingest.add_shipped_events(store)
+    return store
 
 
 def test_own_schema_geojson_and_csv_import_into_the_store(tmp_path, store, seed_events):
-    extra = event_data.to_records(seed_events)[:3]
+    extra = frame.to_records(seed_events)[:3]
     for record in extra:
         record["id"] = f"copy-{record['id']}"
-    frame = event_data.to_frame(extra)
-    geojson = exporters.WRITERS["geojson"](frame, tmp_path / "copy.geojson")
-    csv_file = exporters.WRITERS["csv"](event_data.to_frame([{**r, "id": f"csv-{r['id']}"} for r in extra]), tmp_path / "copy.csv")
-    assert event_store.import_file(store, geojson).summary.added == tuple(r["id"] for r in extra)
-    assert len(event_store.import_file(store, csv_file).summary.added) == 3
-    assert event_store.import_file(store, event_data.SEED_FILE).summary.unchanged == tuple(seed_events["id"])
-    stored = {r["id"]: r for r in event_data.to_records(store.load())}
+    geojson = exporters.WRITERS["geojson"](frame.to_frame(extra), tmp_path / "copy.geojson")
+    csv_file = exporters.WRITERS["csv"](frame.to_frame([{**r, "id": f"csv-{r['id']}"} for r in extra]), tmp_path / "copy.csv")
+    assert ingest.import_file(store, geojson).summary.added == tuple(r["id"] for r in extra)
+    assert len(ingest.import_file(store, csv_file).summary.added) == 3
+    assert ingest.import_file(store, ingest.SEED_FILE).summary.unchanged == tuple(seed_events["id"])
+    stored = {r["id"]: r for r in frame.to_records(store.load())}
     assert {k: v for k, v in stored[extra[0]["id"]].items() if k != "id"} == {k: v for k, v in extra[0].items() if k != "id"}
     assert len(stored) == len(seed_events) + 6
 
@@ -215,7 +216,7 @@ MALFORMED_CASES = {
     ],
     "acled_bad_coordinates.csv": [
         "2:latitude: not a number: '31,558'",
-        "3:lat: 95.0 is out of range (-90 to 90)",
+        "3:latitude: latitude 95.0 is out of range (-90 to 90)",
         "4:country: coordinates 31.558, 74.3507 lie in IN, PK, not BD",
         "5:longitude: missing (the other coordinate is given)",
     ],
@@ -227,7 +228,7 @@ MALFORMED_CASES = {
         "5:iso: '999' is not an ISO 3166-1 numeric country code",
         "6:fatalities: must be a whole number of 0 or more, not 'about 3'",
     ],
-    "acled_duplicate_ids.csv": ["4:id: duplicate id 'acled:PAK999001' (first at row 2)"],
+    "acled_duplicate_ids.csv": ["4:event_id_cnty: duplicate id 'acled:PAK999001' (first at row 2)"],
     "events_bad_rows.csv": [
         "3:title: missing",
         "4:date_start: not a valid date: '2025-13-05' (use YYYY-MM-DD, YYYY-MM or YYYY)",
@@ -273,13 +274,13 @@ def test_a_malformed_file_is_rejected_with_its_messages_and_the_store_is_untouch
     expected = MALFORMED_CASES.get(name) or GENERATED_CASES[name]
     before, revision = _digest(store.path), store.revision()
     with pytest.raises(ValidationError) as caught:
-        event_store.import_file(store, path, "acled" if name.startswith("acled") else None)
+        ingest.import_file(store, path, "acled" if name.startswith("acled") else None)
     assert str(caught.value).splitlines() == [f"{path}:{line}" for line in expected]
     assert _digest(store.path) == before and store.revision() == revision
 
 
 def test_skip_invalid_imports_the_valid_rows_and_reports_the_rest(store):
-    report = event_store.import_file(store, MALFORMED / "acled_bad_codes.csv", "acled", skip_invalid=True)
+    report = ingest.import_file(store, MALFORMED / "acled_bad_codes.csv", "acled", skip_invalid=True)
     assert report.summary.added == ("acled:PAK999006",)
     assert report.skipped_rows == [2, 3, 4, 5, 6]
     assert store.get("acled:PAK999006") is not None and store.get("acled:PAK999001") is None
@@ -288,7 +289,7 @@ def test_skip_invalid_imports_the_valid_rows_and_reports_the_rest(store):
 def test_skip_invalid_still_rejects_a_file_that_cannot_be_read(store):
     before = _digest(store.path)
     with pytest.raises(ValidationError, match="not a GeoJSON FeatureCollection"):
-        event_store.import_file(store, MALFORMED / "not_a_feature_collection.geojson", skip_invalid=True)
+        ingest.import_file(store, MALFORMED / "not_a_feature_collection.geojson", skip_invalid=True)
     assert _digest(store.path) == before
 
 
@@ -301,7 +302,7 @@ def test_the_sample_validates_through_the_cli_as_well(tmp_path):
 
 
 def test_a_stored_acled_event_keeps_every_mapped_field(store, sample):
-    event_store.import_file(store, SAMPLE, "acled")
+    ingest.import_file(store, SAMPLE, "acled")
     assert json.dumps(store.get("acled:PAK900102"), sort_keys=True) == json.dumps(sample["PAK900102"], sort_keys=True)
 
 
@@ -317,7 +318,7 @@ def test_a_semicolon_spreadsheet_with_spaced_headers_reads_like_the_comma_one(tm
     csv.writer(out, delimiter=";").writerows(rows)
     path = tmp_path / "excel.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
-    assert [r for _, r in read_records(path)] == [r for _, r in read_records(_comma_copy(tmp_path, seed_events))]
+    assert [r for _, r in read(path).rows] == [r for _, r in read(_comma_copy(tmp_path, seed_events)).rows]
 
 
 def _comma_copy(tmp_path, seed_events):
@@ -327,7 +328,7 @@ def _comma_copy(tmp_path, seed_events):
 
 
 def test_geojson_lists_flattened_to_json_text_are_read_back(tmp_path):
-    from geo.events import SEED_FILE
+    from geo.ingest import SEED_FILE
 
     doc = json.loads(SEED_FILE.read_text(encoding="utf-8"))
     for feature in doc["features"]:
@@ -335,4 +336,4 @@ def test_geojson_lists_flattened_to_json_text_are_read_back(tmp_path):
             feature["properties"][name] = json.dumps(feature["properties"][name])
     path = tmp_path / "flattened.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    assert [r for _, r in read_records(path)] == [r for _, r in read_records(SEED_FILE)]
+    assert [r for _, r in read(path).rows] == [r for _, r in read(SEED_FILE).rows]

@@ -60,11 +60,11 @@ def test_month_end_may_share_the_start_month():
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"lat": 91}, "events.geojson:1:lat: 91.0 is out of range (-90 to 90)"),
-        ({"lon": -181}, "events.geojson:1:lon: -181.0 is out of range (-180 to 180)"),
-        ({"lat": "north"}, "events.geojson:1:lat: not a number: 'north'"),
-        ({"lat": None}, "events.geojson:1:lat: missing (the other coordinate is given)"),
-        ({"lat": float("nan")}, "events.geojson:1:lat: not a number: nan"),
+        ({"lat": 91}, "events.geojson:1:lat: latitude 91.0 is out of range (-90 to 90)"),
+        ({"lon": -181}, "events.geojson:1:lon: longitude -181.0 is out of range (-180 to 180)"),
+        ({"lat": "north"}, "events.geojson:1:lat: latitude is not a number: 'north'"),
+        ({"lat": None}, "events.geojson:1:lat: latitude missing (the other coordinate is given)"),
+        ({"lat": float("nan")}, "events.geojson:1:lat: latitude is not a number: nan"),
     ],
 )
 def test_bad_coordinates(changes, expected):

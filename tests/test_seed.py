@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from geo.events import is_mapped, to_records
+from geo.frame import is_mapped, to_records
 
 # Town centres from public references, independent of the gazetteer the seed was built with.
 TOWNS = {

@@ -16,8 +16,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from geo import events as event_data
-from geo import store as event_store
+from geo import frame, ingest, stores
 from geo.schema import ValidationError
 from tests.helpers import ROOT, make_record, run_cli
 
@@ -25,8 +24,11 @@ SAMPLE = ROOT / "tests" / "data" / "acled_sample.csv"
 
 
 @pytest.fixture
-def store(tmp_path) -> event_store.Store:
-    return event_store.open_store(tmp_path / "events.gpkg")
+def store(tmp_path) -> stores.Store:
+    """A store the test names, with the shipped events in it."""
+    store = ingest.open_store(tmp_path / "events.gpkg")
+    ingest.add_shipped_events(store)
+    return store
 
 
 def acled_copies(path: Path, n: int, prefix: str, change=None) -> Path:
@@ -58,12 +60,12 @@ def test_a_new_store_is_seeded_and_the_seeding_is_audited(store, seed_events):
     assert list(store.load()["id"]) == list(seed_events["id"])
     history = store.history()
     assert len(history) == len(seed_events)
-    assert {(h["action"], h["origin"], h["old"]) for h in history} == {("add", str(event_data.SEED_FILE), None)}
+    assert {(h["action"], h["origin"], h["old"]) for h in history} == {("add", str(ingest.SEED_FILE), None)}
     assert {h["event_id"] for h in history} == set(seed_events["id"])
 
 
 def test_gdal_opens_the_store_as_a_geopackage_with_the_same_events(store, seed_events):
-    event_store.import_file(store, SAMPLE, "acled")
+    ingest.import_file(store, SAMPLE, "acled")
     layers = {name: kind for name, kind in pyogrio.list_layers(store.path)}
     assert layers == {"events": "Point", "audit": None}
     info = pyogrio.read_info(store.path, layer="events")
@@ -87,20 +89,31 @@ def test_gdal_opens_the_store_as_a_geopackage_with_the_same_events(store, seed_e
 
 def test_the_default_place_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("INCIDENT_MAP_STORE", str(tmp_path / "mine.gpkg"))
-    assert event_store.default_path() == tmp_path / "mine.gpkg"
+    assert stores.named_location() == str(tmp_path / "mine.gpkg")
+    assert ingest.open_store().location == str(tmp_path / "mine.gpkg")
     monkeypatch.delenv("INCIDENT_MAP_STORE")
+    assert stores.named_location() is None
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    assert event_store.default_path() == tmp_path / "data" / "incident-map" / "events.gpkg"
+    assert stores.default_path() == tmp_path / "data" / "incident-map" / "events.gpkg"
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert event_store.default_path() == tmp_path / "home" / ".local" / "share" / "incident-map" / "events.gpkg"
+    assert stores.default_path() == tmp_path / "home" / ".local" / "share" / "incident-map" / "events.gpkg"
+
+
+def test_the_default_store_starts_with_the_shipped_events_and_a_named_one_empty(monkeypatch, tmp_path, seed_events):
+    monkeypatch.delenv("INCIDENT_MAP_STORE")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert set(ingest.open_store().load()["id"]) == set(seed_events["id"])
+    named = ingest.open_store(tmp_path / "mine.gpkg")
+    assert named.created and named.load().empty
+    assert not ingest.open_store(tmp_path / "mine.gpkg").created
 
 
 def test_a_file_that_is_not_a_store_is_refused_and_left_alone(tmp_path):
     junk = tmp_path / "notes.gpkg"
     junk.write_text("shopping list\n", encoding="utf-8")
-    with pytest.raises(event_store.StoreError, match="cannot read the store"):
-        event_store.open_store(junk)
+    with pytest.raises(stores.StoreError, match="cannot read the store"):
+        ingest.open_store(junk)
     result = run_cli("import", str(SAMPLE), "--format", "acled", "--store", str(junk))
     assert result.returncode == 1
     assert result.stderr.startswith(f"{junk}: cannot read the store") and "Traceback" not in result.stderr
@@ -111,7 +124,7 @@ def test_check_reports_rows_edited_outside_the_app(store):
     with sqlite3.connect(store.path) as db:
         db.execute("UPDATE events SET date_precision = 'roughly' WHERE fid = 2")
     with pytest.raises(ValidationError) as caught:
-        store.load(check=True)
+        ingest.check_stored(store)
     assert str(caught.value) == f"{store.path}:2:date_precision: 'roughly' is not one of day, month, year, approximate, unknown"
 
 
@@ -120,13 +133,13 @@ def test_check_reports_rows_edited_outside_the_app(store):
 
 def test_add_update_delete_are_audited_with_old_and_new_values_and_origin(store):
     revision = store.revision()
-    assert store.upsert([make_record(id="app-1")], origin="app") == event_store.ChangeSummary(added=("app-1",))
+    assert store.upsert([make_record(id="app-1")], origin="app") == stores.ChangeSummary(added=("app-1",))
     assert store.revision() != revision
     changed = make_record(id="app-1", fatalities=2, fatalities_qualifier="at least", tags=["test", "edited"])
     assert store.upsert([changed], origin="app").updated == ("app-1",)
     assert store.upsert([changed], origin="app").unchanged == ("app-1",)  # nothing new: nothing written
-    assert store.get("app-1") == {name: changed[name] for name in event_data.FIELDS}
-    assert store.delete(["app-1", "no-such-event"], origin="cleanup") == event_store.ChangeSummary(deleted=("app-1",))
+    assert store.get("app-1") == {name: changed[name] for name in frame.FIELDS}
+    assert store.delete(["app-1", "no-such-event"], origin="cleanup") == stores.ChangeSummary(deleted=("app-1",))
     assert store.get("app-1") is None
 
     deleted, updated, added = store.history("app-1")
@@ -143,14 +156,14 @@ def test_add_update_delete_are_audited_with_old_and_new_values_and_origin(store)
 def test_an_invalid_record_is_refused_and_nothing_is_written(store):
     before = digest(store.path)
     with pytest.raises(ValidationError) as caught:
-        store.upsert([make_record(id="ok-1"), make_record(id="bad-1", title="", lat=95.0)], origin="app")
-    assert str(caught.value).splitlines() == ["app:2:title: missing", "app:2:lat: 95.0 is out of range (-90 to 90)"]
+        ingest.save(store, [make_record(id="ok-1"), make_record(id="bad-1", title="", lat=95.0)], origin="app")
+    assert str(caught.value).splitlines() == ["app:2:title: missing", "app:2:lat: latitude 95.0 is out of range (-90 to 90)"]
     assert digest(store.path) == before and store.get("ok-1") is None
 
 
 def test_a_record_whose_point_lies_outside_its_country_is_refused(store):
     with pytest.raises(ValidationError, match=r"app:1:country: coordinates 33.31222, 73.70346 lie in PK, not BD"):
-        store.upsert([make_record(id="app-2", country="BD")], origin="app")
+        ingest.save(store, [make_record(id="app-2", country="BD")], origin="app")
 
 
 # --- importing through the command line -----------------------------------------------------------
@@ -170,8 +183,8 @@ def test_importing_the_same_file_twice_adds_nothing(tmp_path):
 
 
 def test_a_newer_acled_export_updates_what_changed_and_says_which(tmp_path):
-    store = event_store.open_store(tmp_path / "events.gpkg")
-    event_store.import_file(store, SAMPLE, "acled")
+    store = ingest.open_store(tmp_path / "events.gpkg")
+    ingest.import_file(store, SAMPLE, "acled")
 
     def correct(i, row):
         if row["event_id_cnty"] == "PAK900102":
@@ -199,7 +212,7 @@ def test_a_newer_acled_export_updates_what_changed_and_says_which(tmp_path):
 
 def test_an_invalid_import_exits_1_names_file_row_field_and_leaves_the_store(tmp_path):
     path = tmp_path / "events.gpkg"
-    event_store.open_store(path)
+    ingest.open_store(path)
     before = digest(path)
     bad = ROOT / "tests" / "data" / "malformed" / "acled_bad_dates.csv"
     result = run_cli("import", str(bad), "--format", "acled", "--store", str(path))
@@ -229,11 +242,11 @@ def test_export_and_validate_read_the_store_by_default(tmp_path):
     assert run_cli("import", str(SAMPLE), "--format", "acled", env=env).returncode == 0
     validated = run_cli("validate", env=env)
     assert validated.returncode == 0, validated.stderr
-    assert f"{path}: 24 events valid (16 mapped, 8 unmapped)." in validated.stdout
+    assert f"{path}: 9 events valid (8 mapped, 1 unmapped)." in validated.stdout  # a store the user names starts empty
     out = tmp_path / "bd.geojson"
     exported = run_cli("export", "geojson", "--out", str(out), "--country", "BD", env=env)
     assert exported.returncode == 0, exported.stderr
-    assert f"Wrote 1 of 24 events to {out}." in exported.stdout
+    assert f"Wrote 1 of 9 events to {out}." in exported.stdout
 
 
 # --- concurrency and crashes ----------------------------------------------------------------------
@@ -246,8 +259,8 @@ def _import_process(file: Path, store_path: Path) -> subprocess.Popen:
     )
 
 
-def test_two_processes_importing_at_once_both_land(tmp_path, seed_events):
-    path = tmp_path / "shared.gpkg"  # neither finds a store: both race to create and seed it too
+def test_two_processes_importing_at_once_both_land(tmp_path):
+    path = tmp_path / "shared.gpkg"  # neither finds a store: both race to create it too
     files = [acled_copies(tmp_path / f"{prefix}.csv", 1500, prefix) for prefix in ("ONE", "TWO")]
     processes = [_import_process(file, path) for file in files]
     outputs = [p.communicate(timeout=240) for p in processes]
@@ -255,11 +268,10 @@ def test_two_processes_importing_at_once_both_land(tmp_path, seed_events):
         assert process.returncode == 0, err
         assert "1500 added, 0 updated, 0 unchanged" in out
     ids = stored_ids(path)
-    assert len(ids) == len(seed_events) + 3000
-    assert {f"acled:{p}{i:06d}" for p in ("ONE", "TWO") for i in range(1500)} <= ids
+    assert ids == {f"acled:{p}{i:06d}" for p in ("ONE", "TWO") for i in range(1500)}
     with sqlite3.connect(path) as db:
         origins = dict(db.execute("SELECT origin, COUNT(*) FROM audit GROUP BY origin"))
-    assert origins == {str(event_data.SEED_FILE): len(seed_events), str(files[0].resolve()): 1500, str(files[1].resolve()): 1500}
+    assert origins == {str(files[0].resolve()): 1500, str(files[1].resolve()): 1500}
 
 
 def _holds_write_lock(path: Path) -> bool:
@@ -277,10 +289,9 @@ def _holds_write_lock(path: Path) -> bool:
         db.close()
 
 
-def test_sigkill_in_the_middle_of_an_import_leaves_the_old_store_that_gdal_opens(tmp_path, seed_events):
-    store = event_store.open_store(tmp_path / "events.gpkg")
+def test_sigkill_in_the_middle_of_an_import_leaves_the_old_store_that_gdal_opens(store, seed_events):
     before = stored_ids(store.path)
-    big = acled_copies(tmp_path / "big.csv", 6000, "BIG")
+    big = acled_copies(store.path.with_name("big.csv"), 6000, "BIG")
     process = _import_process(big, store.path)
     try:
         while not _holds_write_lock(store.path):  # poll until the importer is inside its transaction
@@ -301,14 +312,12 @@ def test_sigkill_in_the_middle_of_an_import_leaves_the_old_store_that_gdal_opens
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         audited = db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
     assert audited == len(seed_events) + (len(gdal) - len(before))
-    assert event_store.import_file(store, SAMPLE, "acled").summary.added  # and it still takes writes
+    assert ingest.import_file(store, SAMPLE, "acled").summary.added  # and it still takes writes
 
 
-def test_the_fast_load_equals_the_checked_load(tmp_path):
-    from geo.events import to_records
-    from geo.store import open_store
+def test_the_fast_load_equals_the_checked_load(store):
+    from geo.frame import to_records
 
-    store = open_store(tmp_path / "events.gpkg")
-    fast, checked = store.load(), store.load(check=True)
+    fast, checked = store.load(), ingest.check_stored(store)
     assert to_records(fast) == to_records(checked)
     assert fast["day_max"].equals(checked["day_max"]) and fast["search_text"].equals(checked["search_text"])

@@ -7,14 +7,16 @@ import re
 import pandas as pd
 import pytest
 
-from geo import duplicates, entry, events, filters, views
+from geo import duplicates, filters, frame, ingest
+from geo.app import form as entry
+from geo.app import views
 from tests.helpers import make_record
 
 DADYAL = "mahjar-barducci-dadyal-jem-rally"
 
 
 def _record(seed_events, event_id):
-    return next(r for r in events.to_records(seed_events) if r["id"] == event_id)
+    return next(r for r in frame.to_records(seed_events) if r["id"] == event_id)
 
 
 def test_counts_text_names_unmapped_context_and_undated(seed_events):
@@ -110,8 +112,8 @@ def test_url_params_round_trip():
 
 
 def test_form_values_round_trip_every_seed_event(seed_events):
-    for record in events.to_records(seed_events):
-        clean, problems = entry.check(entry.build_record(entry.form_values(record), record))
+    for record in frame.to_records(seed_events):
+        clean, problems = ingest.check_record(entry.build_record(entry.form_values(record), record))
         assert problems == [] and clean == record
 
 
@@ -121,7 +123,7 @@ def test_build_record_from_a_new_form():
               "verification": "reported", "location_precision": "town",
               "candidate": {"name": "Dayal", "admin1": "AJK", "country": "PK", "lat": 33.31222, "lon": 73.70346},
               "sources": [{"publisher": "X", "excerpt": "A rally."}]}
-    clean, problems = entry.check(entry.build_record(values))
+    clean, problems = ingest.check_record(entry.build_record(values))
     assert problems == []
     assert clean["id"].startswith("app-rally-in-dadyal-")
     assert clean["actors"] == [{"name": "Group A", "role": "organiser"}, {"name": "Group B", "role": ""}]
@@ -131,9 +133,9 @@ def test_build_record_from_a_new_form():
 def test_check_requires_a_source_excerpt():
     values = {"title": "T", "event_type": "rally", "date_precision": "unknown", "claim": "c", "verification": "reported",
               "sources": [{"publisher": "X", "excerpt": ""}]}
-    _, problems = entry.check(entry.build_record(values))
+    _, problems = ingest.check_record(entry.build_record(values))
     assert any(p.startswith("sources[1].excerpt: missing") for p in problems)
-    _, problems = entry.check(entry.build_record({**values, "sources": []}))
+    _, problems = ingest.check_record(entry.build_record({**values, "sources": []}))
     assert "sources: missing" in problems
 
 

@@ -10,8 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from bench.synthetic import synthetic_records
-from geo import events as event_data
-from geo import export, style, webmap
+from geo import export, frame, style, webmap
 from geo.filters import Filter
 from tests.helpers import make_record, run_cli
 from tests.payloads import BAD_URL, PAYLOADS, TEMPLATE_PROBE, payload_records
@@ -76,7 +75,7 @@ def test_json_for_a_script_element_cannot_end_it():
 def test_seed_page_carries_every_event_compactly(seed_events, seed_page):
     blocks = page_blocks(seed_page)
     data, texts = blocks["data"], blocks["texts"]
-    records = event_data.to_records(seed_events)
+    records = frame.to_records(seed_events)
     assert blocks["encoding"] == ""  # small: plain JSON
     strings = texts["strings"]
     assert len(strings) == len(set(strings)) and strings[0] == ""
@@ -135,7 +134,7 @@ def test_assets_can_be_linked_instead(seed_events):
 
 
 def test_payloads_stay_inside_the_data_blocks():
-    events = event_data.to_frame(payload_records())
+    events = frame.to_frame(payload_records())
     page = webmap.render_html(events, title=PAYLOADS[0], flt=Filter(text=PAYLOADS[3]))
     scripts = scripts_of(page)
     assert len(scripts) == 6  # basemap, data, three assets, one text block: no injected <script>
@@ -157,7 +156,7 @@ def test_payloads_stay_inside_the_data_blocks():
 def test_large_texts_are_compressed_chunked_and_round_trip(monkeypatch):
     monkeypatch.setattr(webmap, "TEXT_CHUNK", 4096)
     records = synthetic_records(2500, seed=1)
-    events = event_data.to_frame(records)
+    events = frame.to_frame(records)
     page = webmap.render_html(events)
     blocks = page_blocks(page)
     assert blocks["encoding"] == "gzip-base64"
@@ -169,7 +168,7 @@ def test_large_texts_are_compressed_chunked_and_round_trip(monkeypatch):
 
 def test_colour_by_actor_greys_the_rest():
     cast = [[{"name": f"Group {k}", "role": "organiser"}] for k in range(12)]
-    events = event_data.to_frame([make_record(id=f"e{k}", actors=cast[k] * (1 + (k < 3))) for k in range(12)] + [
+    events = frame.to_frame([make_record(id=f"e{k}", actors=cast[k] * (1 + (k < 3))) for k in range(12)] + [
         make_record(id="nobody", actors=[])])  # fmt: skip
     data = webmap.map_data(events, color_by="actor")
     labels = [row[0] for row in data["categories"]]

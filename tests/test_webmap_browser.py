@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.synthetic import synthetic_records
-from geo import events as event_data
-from geo import webmap
+from geo import frame, webmap
 from geo.filters import Filter
 from tests.helpers import run_cli
 from tests.payloads import BAD_URL, PAYLOADS, SAFE_URL, TEMPLATE_PROBE, payload_records
@@ -77,7 +76,7 @@ def painted(colours: list[tuple[int, int, int]], hex_colour: str, tolerance: int
 
 def test_seed_map_draws_offline(offline_page, seed_map, seed_events):
     page = open_map(offline_page, seed_map)
-    mapped = event_data.is_mapped(seed_events)
+    mapped = frame.is_mapped(seed_events)
     assert page.evaluate("() => window.incidentMap.countryCount") > 200
     assert painted(canvas_colours(page, "im-basemap"), "#f4f1ea")  # land is painted
     assert page.evaluate("() => window.incidentMap.markerCount()") == int(mapped.sum()) == 8
@@ -97,7 +96,7 @@ def test_seed_map_draws_offline(offline_page, seed_map, seed_events):
 
 def test_clicking_a_marker_opens_its_source_card(offline_page, seed_map, seed_events):
     page = open_map(offline_page, seed_map)
-    record = next(r for r in event_data.to_records(seed_events) if r["id"] == GUJRANWALA)
+    record = next(r for r in frame.to_records(seed_events) if r["id"] == GUJRANWALA)
     click_event(page, GUJRANWALA)
     card = page.locator(".leaflet-popup-content .im-card")
     card.wait_for()
@@ -124,7 +123,7 @@ def test_hover_shows_title_and_date(offline_page, seed_map):
 
 def test_unmapped_panel_lists_the_unmapped_events(offline_page, seed_map, seed_events):
     page = open_map(offline_page, seed_map)
-    unmapped = [r for r in event_data.to_records(seed_events) if r["lat"] is None]
+    unmapped = [r for r in frame.to_records(seed_events) if r["lat"] is None]
     items = page.locator("#im-unmapped details")
     assert items.count() == len(unmapped) == 7
     assert page.locator("#im-unmapped h2").text_content() == "Not on the map (7)"
@@ -151,7 +150,7 @@ def test_map_works_inside_an_iframe(offline_page, seed_map):
 
 
 def test_hostile_text_runs_nothing_and_reads_as_text(offline_page, tmp_path):
-    events = event_data.to_frame(payload_records())
+    events = frame.to_frame(payload_records())
     path = write_map(tmp_path, events, title=PAYLOADS[1], flt=Filter(text=PAYLOADS[3]))
     page = open_map(offline_page, path)
     assert page.locator("#im-title").text_content() == PAYLOADS[1]
@@ -185,7 +184,7 @@ def test_hostile_text_runs_nothing_and_reads_as_text(offline_page, tmp_path):
 
 def test_thousands_of_events_compressed_texts(offline_page, tmp_path):
     records = synthetic_records(2500, seed=2)
-    events = event_data.to_frame(records)
+    events = frame.to_frame(records)
     path = write_map(tmp_path, events)
     assert 'data-encoding="gzip-base64"' in path.read_text(encoding="utf-8")
     page = open_map(offline_page, path)
@@ -215,7 +214,7 @@ def test_view_is_kept_across_renders_when_asked(offline_page, tmp_path, seed_eve
 
 
 def test_one_event_and_no_mapped_events(offline_page, tmp_path, seed_events):
-    mapped = event_data.is_mapped(seed_events)
+    mapped = frame.is_mapped(seed_events)
     page = open_map(offline_page, write_map(tmp_path, seed_events[mapped].iloc[:1], made_on=date(2026, 1, 1)))
     assert page.evaluate("() => window.incidentMap.map.getZoom()") == 9
     assert page.evaluate("() => window.incidentMap.markerCount()") == 1

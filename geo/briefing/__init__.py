@@ -36,8 +36,8 @@ from matplotlib.textpath import TextToPath
 from shapely.ops import substring
 
 from geo import basemap, gazetteer, style
-from geo.events import is_mapped
 from geo.filters import Filter
+from geo.frame import is_mapped
 
 FORMATS = ("png", "pdf", "svg")
 A4_LANDSCAPE_IN = (297 / 25.4, 210 / 25.4)

@@ -1,20 +1,44 @@
-"""Readers that turn event files into raw schema records.
+"""Readers that turn event files into raw schema records: one contract for every format.
 
-Each reader yields ``(row, record)`` pairs, the row being what a validation
-message cites; ``read_records`` picks the reader by format or file extension.
-Readers never validate fields and never write to the store.
+Each format's module has ``read(path) -> Read``: the raw records with the row a
+message cites, the problems the reader found in the file's own terms (an ACLED
+row whose date cannot be read), warnings, and the name each schema field goes
+by in that file, so that validation can name the user's own column.  ``read``
+here picks the reader by format or file extension.  Problems with the file as a
+whole (missing, empty, not the format) raise ``ValidationError``.  Readers never
+validate schema fields and never write to a store.
 """
 
 from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.schema import Problem, ValidationError
 
 FORMATS = ("geojson", "csv", "acled")
+
+
+@dataclass
+class Read:
+    """What a reader found in one file."""
+
+    rows: list[tuple[int, dict]] = field(default_factory=list)
+    """Raw records with the row (feature number, line number) that messages cite."""
+    problems: list[Problem] = field(default_factory=list)
+    """Rows the reader could not turn into records, in the file's own terms; those rows are not in ``rows``."""
+    warnings: list[Problem] = field(default_factory=list)
+    columns: Mapping[str, str] = field(default_factory=dict)
+    """Schema field -> the name it goes by in the file, where the two differ (``lat`` -> ``latitude``)."""
+
+    def column(self, field_path: str) -> str:
+        """A problem's field (``lat``, ``sources[2].url``) as the file names it."""
+        base, sep, rest = field_path.partition("[") if "[" in field_path else field_path.partition(".")
+        name = self.columns.get(base)
+        return field_path if name is None else name if not rest else f"{name}{sep}{rest}"
 
 
 def file_error(path: Path | str, message: str, row: int = 0, field: str = "-") -> ValidationError:
@@ -98,16 +122,16 @@ def _decode_utf16(path: Path, data: bytes) -> str:
     return text
 
 
-def read_records(path: Path | str, fmt: str | None = None) -> Iterator[tuple[int, dict]]:
+def read(path: Path | str, fmt: str | None = None) -> Read:
     """Raw records from an event file in the project's GeoJSON or CSV form, or ACLED's CSV."""
     path = Path(path)
     fmt = fmt or detect_format(path)
     if fmt == "geojson":
-        from geo.importers.events_geojson import read
+        from geo.importers.events_geojson import read as reader
     elif fmt == "csv":
-        from geo.importers.events_csv import read
+        from geo.importers.events_csv import read as reader
     elif fmt == "acled":
-        from geo.importers.acled import read
+        from geo.importers.acled import read as reader
     else:
         raise file_error(path, f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return read(path)
+    return reader(path)

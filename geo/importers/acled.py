@@ -43,12 +43,11 @@ validates the schema fields and never writes to the store.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from geo import gazetteer, names
+from geo.importers import Read
 from geo.importers.events_csv import csv_rows
 from geo.schema import MAX_TEXT, Problem, ValidationError
 
@@ -103,25 +102,17 @@ _CLEAR_MATCHES = ("exact name", "alternate name", "spelling variant")
 _SOURCE_KIND = "report cited by ACLED; its words are known only through ACLED's notes"
 
 
-@dataclass
-class Parsed:
-    """What ``parse`` found: records by line, row problems in ACLED's terms, and warnings."""
-
-    rows: list[tuple[int, dict]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-
-def read(path: Path) -> Iterator[tuple[int, dict]]:
-    """Yield ``(line_number, record)`` for each row; raises ``ValidationError`` first if any row is unreadable."""
-    parsed = parse(path)
-    if parsed.problems:
-        raise ValidationError(parsed.problems)
-    yield from parsed.rows
+SCHEMA_COLUMNS = {
+    "id": "event_id_cnty", "title": "sub_event_type", "date_start": "event_date", "date_end": "event_date",
+    "date_precision": "time_precision", "date_note": "time_precision", "place_reported": "location", "place_name": "location",
+    "lat": "latitude", "lon": "longitude", "location_precision": "geo_precision", "location_note": "geo_precision",
+    "actors": "actor1", "description": "notes", "sources": "source", "claim": "source",
+}  # fmt: skip
+"""Schema field -> the ACLED column it is made from, so that a problem names the user's column."""
 
 
-def parse(path: Path) -> Parsed:
-    """Map every row of an ACLED export, collecting the rows that cannot be mapped as problems.
+def read(path: Path) -> Read:
+    """Map every row of an ACLED export; rows that cannot be mapped are problems in ACLED's terms.
 
     File-level problems (unreadable, empty, missing columns) raise ``ValidationError``.
     """
@@ -130,16 +121,16 @@ def parse(path: Path) -> Parsed:
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise ValidationError([Problem(str(path), 1, ", ".join(missing), "missing ACLED column(s); is this an ACLED export?")])
-    parsed = Parsed()
+    found = Read(columns=SCHEMA_COLUMNS)
     for line, cells in rows:
         row = _Row(str(path), line, cells)
         record = row.record()
         if row.problems:
-            parsed.problems.extend(row.problems)
+            found.problems.extend(row.problems)
         else:
-            parsed.rows.append((line, record))
-        parsed.warnings.extend(row.warnings)
-    return parsed
+            found.rows.append((line, record))
+        found.warnings.extend(row.warnings)
+    return found
 
 
 class _Row:

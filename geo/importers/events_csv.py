@@ -1,7 +1,8 @@
 """Read events from a CSV file in the project's schema.
 
-Columns are the schema's field names; ``actors``, ``sources`` and ``tags``
-hold JSON lists; ``context`` is true/false.  A leading apostrophe that a CSV
+Columns are the schema's field names, in any case (``latitude``/``longitude``
+are read as ``lat``/``lon``); ``actors``, ``sources`` and ``tags`` hold JSON
+lists; ``context`` is true/false.  Messages name a column as the file spells it.  A leading apostrophe that a CSV
 export put before ``= + - @`` to defuse a formula is taken off again.  Rows
 are the file's line numbers, so they match what a spreadsheet shows.
 """
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from geo.importers import file_error, json_list, read_text
+from geo.importers import Read, file_error, json_list, read_text
 from geo.schema import FIELDS, LIST_FIELDS, Problem, ValidationError
 
 DELIMITERS = ",;\t"
@@ -62,18 +63,36 @@ def csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     return list(header), rows()
 
 
-def read(path: Path) -> Iterator[tuple[int, dict]]:
-    """Yield ``(line_number, record)`` for each data row."""
+COLUMN_ALIASES = {"latitude": "lat", "longitude": "lon", "lng": "lon", "long": "lon", "type": "event_type"}
+"""Other names a column may have, casefolded, for files from spreadsheets and GIS tools."""
+
+
+def read(path: Path) -> Read:
+    """Every data row as ``(line_number, record)``; the header names the schema fields (see the module docstring)."""
     header, rows = csv_rows(path)
-    missing = [name for name in ("id", "title") if name not in header]
+    fields = {name: _field(name) for name in header}
+    spellings: dict[str | None, list[str]] = {}
+    for name, field in fields.items():
+        spellings.setdefault(field, []).append(name)
+    missing = [name for name in ("id", "title") if name not in spellings]
     if missing:
         hint = " (this looks like an ACLED export: use --format acled)" if "event_id_cnty" in header else ""
         raise file_error(path, f"missing column(s) {', '.join(missing)}; the header must name the schema fields{hint}", row=1)
-    unknown = [name for name in header if name not in FIELDS]
+    unknown = [name for name, field in fields.items() if field is None]
     if unknown:
-        raise ValidationError([Problem(str(path), 1, name, "unknown column") for name in unknown])
-    for row, raw in rows:
-        yield row, _record(path, row, raw)
+        raise ValidationError([Problem(str(path), 1, name, f"unknown column (the columns are: {', '.join(FIELDS)})") for name in unknown])
+    twice = {field: names for field, names in spellings.items() if field and len(names) > 1}
+    if twice:
+        raise ValidationError([Problem(str(path), 1, " and ".join(names), f"both name the field {field!r}")
+                               for field, names in twice.items()])
+    records = [(row, _record(path, row, {fields.get(name): cell for name, cell in raw.items()})) for row, raw in rows]
+    return Read(rows=records, columns={field: name for name, field in fields.items() if name != field})
+
+
+def _field(column: str) -> str | None:
+    """The schema field a column names, or None."""
+    folded = column.casefold()
+    return folded if folded in FIELDS else COLUMN_ALIASES.get(folded)
 
 
 def _record(path: Path, row: int, raw: dict) -> dict:

@@ -4,21 +4,21 @@ Each feature's properties are the event's fields (the feature's own ``id``
 stands in for a missing ``id`` property; lists that a GIS tool wrote as JSON
 text are read back as lists); a Point geometry gives ``lat``/``lon``
 and a null geometry marks an unmapped event.  Rows are feature
-numbers, counted from 1.
+numbers, counted from 1; a problem with a point's coordinates is reported
+under ``geometry``, where the file holds them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-from geo.importers import file_error, json_list, read_text
+from geo.importers import Read, file_error, json_list, read_text
 from geo.schema import LIST_FIELDS
 
 
-def read(path: Path) -> Iterator[tuple[int, dict]]:
-    """Yield ``(feature_number, record)`` for each feature."""
+def read(path: Path) -> Read:
+    """Every feature as ``(feature_number, record)``."""
     text = read_text(path)
     try:
         doc = json.loads(text)
@@ -30,8 +30,8 @@ def read(path: Path) -> Iterator[tuple[int, dict]]:
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise file_error(path, "not a GeoJSON FeatureCollection")
-    for row, feature in enumerate(doc["features"], 1):
-        yield row, _record(path, row, feature)
+    rows = [(row, _record(path, row, feature)) for row, feature in enumerate(doc["features"], 1)]
+    return Read(rows=rows, columns={"lat": "geometry", "lon": "geometry"})
 
 
 def _record(path: Path, row: int, feature) -> dict:

@@ -38,8 +38,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from geo import basemap, gazetteer, style
-from geo.events import COLUMNS, is_mapped
 from geo.filters import Filter
+from geo.frame import COLUMNS, is_mapped
 
 TILES: dict[str, dict | None] = {
     "offline": None,

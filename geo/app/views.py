@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geo import filters
-from geo.events import is_mapped, to_records
+from geo.frame import is_mapped, to_records
 from geo.names import country_name
 from geo.schema import DATE_PRECISIONS, is_http_url
 from geo.style import actor_label, date_label, fatalities_label, place_label, source_label

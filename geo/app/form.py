@@ -1,10 +1,10 @@
 """Turn what a person types into the add/edit form into an event record, and back.
 
 The form keeps plain values (text, a chosen gazetteer candidate, a list of
-source fields); ``build_record`` makes a schema record of them and
-``check`` validates it with the same rules as any import, so a record saved
-from the app is no different from an imported one.  This module never talks
-to the store or to Streamlit.
+source fields); ``build_record`` makes a schema record of them, which
+``geo.ingest.check_record`` validates with the same rules as any import, so a
+record saved from the app is no different from an imported one.  This module
+never validates, and never talks to the store or to Streamlit.
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 
-from geo.events import country_check
-from geo.schema import FIELDS, ValidationError, validate_records
+from geo.schema import FIELDS
 
-FORM_FILE = "form"
 TEXT_INPUTS = ("title", "event_type", "date_start", "date_end", "date_precision", "date_note", "place_reported",
                "location_note", "description", "fatalities_qualifier", "claim", "verification")
 """The schema's text fields the form asks for as they are."""
@@ -96,14 +94,6 @@ def build_record(values: Mapping, original: Mapping | None = None) -> dict:
         source = {name: str(given.get(name) or "").strip() for name in SOURCE_INPUTS}
         record["sources"].append({**source, "id": old.get("id") or f"s{index}", "cited_by": old.get("cited_by", "")})
     return record
-
-
-def check(record: Mapping) -> tuple[dict | None, list[str]]:
-    """The validated record, or None and the problems as "field: message" lines."""
-    try:
-        return validate_records([(1, record)], FORM_FILE, country_check)[0], []
-    except ValidationError as error:
-        return None, [f"{p.field}: {p.message}" for p in error.problems]
 
 
 def form_values(record: Mapping) -> dict:

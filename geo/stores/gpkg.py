@@ -1,28 +1,6 @@
-"""The event store: one GeoPackage file that QGIS and GDAL open as it is, with an audit trail.
+"""The GeoPackage event store: one file that QGIS and GDAL open as it is, with an audit trail.
 
-For: keeping the user's events between sessions, importing files into them,
-and recording every change.  It never draws, filters by itself or knows about
-Streamlit; it is the one place that writes events.
-
-The calls (a shared PostGIS backend could answer the same ones later)::
-
-    store = open_store()                 # or open_store(path); see default_path()
-    events = store.load()                # GeoDataFrame as geo.events.to_frame makes it
-    result = store.filter(flt)           # geo.filters.FilterResult of the stored events
-    record = store.get("acled:PAK1234")  # a plain schema record, or None
-    summary = store.upsert([record], origin="app")   # ChangeSummary(added, updated, unchanged)
-    store.delete(["app-some-event-1a2b3c4d"], origin="app")  # ChangeSummary(deleted=...)
-    store.history("acled:PAK1234")       # audit entries, newest first
-    store.revision()                     # changes whenever the events change: a cache key
-    report = import_file(store, "export.csv", fmt="acled", skip_invalid=False)
-
-Everything that goes in passes ``geo.schema.validate_records`` with the basemap
-country check, as ``geo.events.load_file`` does.  ``upsert`` raises
-``ValidationError`` (one ``ORIGIN:N:FIELD: message`` per problem, N the record's
-position from 1) and writes nothing; ``import_file`` cites the file's rows.
-An upsert replaces the whole event with that id; records equal to the stored
-ones are counted as unchanged and not written.  ``origin`` says where a change
-came from ("app", an imported file's path) and is kept in the audit table.
+The default backend of ``geo.stores`` (see ``geo.stores.base`` for the calls).
 
 The file (GeoPackage 1.2, written with sqlite3 following the OGC spec):
 ``gpkg_spatial_ref_sys``, ``gpkg_contents``, ``gpkg_geometry_columns``; the
@@ -39,9 +17,8 @@ process killed mid-write leaves the old content, which GDAL opens read-only
 (it replays the WAL).  Work that can fail (reading, validating) happens before
 the transaction.  After each write the WAL is checkpointed into the .gpkg, and
 SQLite removes it when the last connection closes, so a closed store is one file.
-A new store is built in a temporary file, seeded from ``data/events.geojson``
-(audited with that file as origin) and linked into place, so two processes
-creating it at once end up with one seeded store.
+A new store is built in a temporary file and linked into place, so two
+processes creating it at once end up with one store.
 """
 
 from __future__ import annotations
@@ -53,17 +30,15 @@ import struct
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from geo import events as event_data
-from geo import filters
-from geo.importers import acled, detect_format, file_error, read_records
-from geo.schema import FIELDS, LIST_FIELDS, Problem, ValidationError
+from geo import frame
+from geo.schema import FIELDS, LIST_FIELDS
+from geo.stores.base import ChangeSummary, Store, StoreError
 
 ENV_VAR = "INCIDENT_MAP_STORE"
 FILE_NAME = "events.gpkg"
@@ -84,7 +59,7 @@ _WGS84 = (
     'AUTHORITY["EPSG","4326"]]'
 )
 _COLUMN_TYPES = {"title": "TEXT NOT NULL", "context": "BOOLEAN NOT NULL", "fatalities": "INTEGER"}
-_COLUMNS = event_data.COLUMNS  # the schema fields stored as columns; lat/lon live in the geometry
+_COLUMNS = frame.COLUMNS  # the schema fields stored as columns; lat/lon live in the geometry
 _SCHEMA = f"""
 CREATE TABLE gpkg_spatial_ref_sys (
   srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
@@ -124,85 +99,39 @@ _AUDIT_INSERT = f"INSERT INTO {AUDIT} (changed_at, event_id, action, old_json, n
 _CHUNK = 500  # ids per "IN (...)" query
 
 
-class StoreError(RuntimeError):
-    """The store cannot be opened or written (not a store, locked too long, disk full...)."""
-
-
-@dataclass(frozen=True)
-class ChangeSummary:
-    """The ids a write added, updated, left unchanged or deleted."""
-
-    added: tuple[str, ...] = ()
-    updated: tuple[str, ...] = ()
-    unchanged: tuple[str, ...] = ()
-    deleted: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        parts = [f"{len(self.added)} added", f"{len(self.updated)} updated", f"{len(self.unchanged)} unchanged"]
-        return ", ".join(parts + ([f"{len(self.deleted)} deleted"] if self.deleted else []))
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """What ``import_file`` did: the changes, the problems of rows left out, and warnings."""
-
-    file: Path
-    summary: ChangeSummary
-    skipped: tuple[Problem, ...] = ()
-    warnings: tuple[Problem, ...] = ()
-
-    @property
-    def skipped_rows(self) -> list[int]:
-        """The rows left out (only with ``skip_invalid``)."""
-        return sorted({p.row for p in self.skipped})
-
-
-def default_path() -> Path:
-    """``$INCIDENT_MAP_STORE``, else ``$XDG_DATA_HOME/incident-map/events.gpkg``, else ``~/.local/share/incident-map/events.gpkg``."""
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME", "")
-    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
-    return base / "incident-map" / FILE_NAME
-
-
-def open_store(path: Path | str | None = None) -> Store:
-    """The store at ``path`` (default: ``default_path()``), created and seeded if it does not exist."""
-    path = Path(path).expanduser() if path else default_path()
-    if not path.exists():
+def open_gpkg(path: Path | str) -> GeoPackageStore:
+    """The store in the GeoPackage file at ``path``, created empty if it does not exist."""
+    path = Path(path).expanduser()
+    created = not path.exists()
+    if created:
         _create(path)
-    store = Store(path)
+    store = GeoPackageStore(path)
     store.check_file()
+    store.created = created
     return store
 
 
-class Store:
+class GeoPackageStore(Store):
     """Events in one GeoPackage file; every method opens its own short connection, so it can be shared."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
-
-    def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        self.location = str(self.path)
 
     # --- reading ---------------------------------------------------------------------
 
-    @event_data.paused_gc
-    def load(self, check: bool = False) -> gpd.GeoDataFrame:
-        """Every event as a frame (``geo.events.to_frame``), in the order they were added.
+    @frame.paused_gc
+    def load(self) -> gpd.GeoDataFrame:
+        """Every event as a frame (``geo.frame``), in the order they were added."""
+        return frame.table_to_frame(_table(self._rows()))
 
-        What is stored was validated on the way in; ``check=True`` validates it
-        again (rows cited by their position), for files edited by other tools.
-        """
+    def records(self) -> list[dict]:
+        """Every event as a plain schema record, in the order they were added."""
+        return [_record(row) for row in self._rows()]
+
+    def _rows(self) -> list[tuple]:
         with self._reading() as db:
-            rows = db.execute(f"{_SELECT} ORDER BY fid").fetchall()
-        if check:
-            return event_data.to_frame(event_data.validate(enumerate(map(_record, rows), 1), str(self.path)))
-        return event_data.table_to_frame(_table(rows))
-
-    def filter(self, flt: filters.Filter) -> filters.FilterResult:
-        """The stored events that match ``flt``."""
-        return filters.apply(self.load(), flt)
+            return db.execute(f"{_SELECT} ORDER BY fid").fetchall()
 
     def get(self, event_id: str) -> dict | None:
         """One event as a plain schema record, or None."""
@@ -249,24 +178,9 @@ class Store:
     # --- writing ---------------------------------------------------------------------
 
     def upsert(self, records: Iterable[Mapping], origin: str) -> ChangeSummary:
-        """Validate ``records`` and add them, or replace the stored events with the same ids, in one transaction."""
-        return self._write(event_data.validate(list(enumerate(records, 1)), origin), origin)
-
-    def delete(self, ids: Iterable[str], origin: str) -> ChangeSummary:
-        """Delete the events with these ids (unknown ids are ignored), recording each in the audit table."""
-        ids = list(dict.fromkeys(ids))
-        with self._transaction() as db:
-            now = _now()
-            existing = _existing(db, ids)
-            gone = [event_id for event_id in ids if event_id in existing]
-            db.executemany(f"DELETE FROM {TABLE} WHERE id = ?", [(event_id,) for event_id in gone])
-            db.executemany(_AUDIT_INSERT, [(now, i, "delete", _dumps(existing[i]), None, origin) for i in gone])
-            if gone:
-                _touch(db, now, [])
-        return ChangeSummary(deleted=tuple(gone))
-
-    def _write(self, records: list[dict], origin: str) -> ChangeSummary:
-        """Write validated records: insert new ids, update changed ones, audit both."""
+        """Add validated records, or replace the stored events with the same ids, in one transaction: insert new ids,
+        update changed ones, audit both."""
+        records = list(records)
         added, updated, unchanged, audit, points = [], [], [], [], []
         with self._transaction() as db:
             now = _now()
@@ -295,6 +209,19 @@ class Store:
             if audit:
                 _touch(db, now, points)
         return ChangeSummary(tuple(added), tuple(updated), tuple(unchanged))
+
+    def delete(self, ids: Iterable[str], origin: str) -> ChangeSummary:
+        """Delete the events with these ids (unknown ids are ignored), recording each in the audit table."""
+        ids = list(dict.fromkeys(ids))
+        with self._transaction() as db:
+            now = _now()
+            existing = _existing(db, ids)
+            gone = [event_id for event_id in ids if event_id in existing]
+            db.executemany(f"DELETE FROM {TABLE} WHERE id = ?", [(event_id,) for event_id in gone])
+            db.executemany(_AUDIT_INSERT, [(now, i, "delete", _dumps(existing[i]), None, origin) for i in gone])
+            if gone:
+                _touch(db, now, [])
+        return ChangeSummary(deleted=tuple(gone))
 
     # --- connections -----------------------------------------------------------------
 
@@ -331,41 +258,6 @@ class Store:
             raise StoreError(f"{self.path}: nothing was written ({error}{hint})") from None
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: nothing was written ({error})") from None
-
-
-@event_data.paused_gc
-def import_file(store: Store, path: Path | str, fmt: str | None = None, skip_invalid: bool = False) -> ImportReport:
-    """Read, validate and upsert an event file (GeoJSON, CSV or ACLED CSV) in one transaction.
-
-    Any invalid row raises ``ValidationError`` listing every problem as
-    ``FILE:ROW:FIELD: message`` and leaves the store untouched; with
-    ``skip_invalid`` the valid rows go in and the report lists the others.
-    Problems with the file as a whole (unreadable, empty, not the format)
-    always raise.  The audit origin is the file's absolute path.
-    """
-    path = Path(path)
-    fmt = fmt or detect_format(path)
-    if fmt == "acled":
-        parsed = acled.parse(path)
-        rows, problems, warnings = parsed.rows, parsed.problems, parsed.warnings
-    else:
-        rows, problems, warnings = list(read_records(path, fmt)), [], []
-    if not rows and not problems:
-        raise file_error(path, "no events in the file")
-    try:
-        clean = event_data.validate(rows, str(path))
-    except ValidationError as error:
-        problems = sorted(problems + error.problems, key=lambda p: p.row)
-        bad = {p.row for p in problems}
-        if not skip_invalid or 0 in bad:
-            raise ValidationError(problems) from None
-        clean = event_data.validate([(row, record) for row, record in rows if row not in bad], str(path))
-    if problems and not skip_invalid:
-        raise ValidationError(problems)
-    if not clean:
-        raise ValidationError([*problems, Problem(str(path), 0, "-", "no valid events to import")])
-    summary = store._write(clean, str(path.resolve()))
-    return ImportReport(path, summary, tuple(problems), tuple(warnings))
 
 
 # --- records <-> rows ----------------------------------------------------------------
@@ -482,9 +374,8 @@ def _touch(db: sqlite3.Connection, now: str, points: list[tuple[float, float]]) 
 
 
 def _create(path: Path) -> None:
-    """Build a seeded store in a temporary file and link it into place unless another process got there first."""
+    """Build an empty store in a temporary file and link it into place unless another process got there first."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    seed = event_data.validate(list(read_records(event_data.SEED_FILE)), str(event_data.SEED_FILE))
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with closing(sqlite3.connect(temp, isolation_level=None)) as db:
@@ -493,7 +384,6 @@ def _create(path: Path) -> None:
             db.execute(f"PRAGMA user_version = {GPKG_VERSION}")
             db.execute("PRAGMA journal_mode = WAL")
             db.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
-        Store(temp)._write(seed, str(event_data.SEED_FILE))
         try:
             os.link(temp, path)
         except FileExistsError:

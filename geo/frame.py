@@ -1,34 +1,30 @@
-"""Validated events as a GeoDataFrame, and back.
+"""Validated event records as a GeoDataFrame, and back.
 
-``load_file`` is the one way data enters the project from a file: read (an
-importer) -> validate (the schema, with the basemap's country check) -> frame.
 The frame has the schema's fields (coordinates as point geometry, EPSG:4326)
 plus the derived columns in ``DERIVED`` that filtering and rendering use.
-This module never draws, filters or writes files.
+Records come in already validated (``geo.ingest``, or a store that holds only
+validated events).  This module never reads files, validates, draws, filters
+or writes.
 """
 
 from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import basemap
-from geo.importers import read_records
-from geo.schema import FIELDS, validate_records
+from geo.schema import FIELDS, LIST_FIELDS
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-SEED_FILE = DATA_DIR / "events.geojson"
 COLUMNS = tuple(f for f in FIELDS if f not in ("lat", "lon"))
 DERIVED = ("day_min", "day_max", "actor_names", "search_text")
 """Derived columns: the event's possible days, its actor names, lowercased searchable text."""
 
 CRS = "EPSG:4326"
+_TEXT_AND_LISTS = tuple(f for f in FIELDS if f not in ("lat", "lon", "fatalities", "context"))
 
 
 def paused_gc(func):
@@ -52,45 +48,6 @@ def paused_gc(func):
     return paused
 
 
-COUNTRY_TOLERANCE_KM = 25
-"""How far a point may lie outside its named country's polygon (coastal towns, border towns, a coarse basemap)."""
-
-
-def country_check(lat: float, lon: float) -> set[str]:
-    """Countries at or within COUNTRY_TOLERANCE_KM of a point, from the shipped basemap."""
-    return basemap.countries_near(lat, lon, tolerance_km=COUNTRY_TOLERANCE_KM)
-
-
-def validate(rows: Iterable[tuple[int, Mapping]], file: str) -> list[dict]:
-    """``validate_records`` with the basemap country check, asked for every distinct point at once."""
-    rows = list(rows)
-    points = list(dict.fromkeys(p for p in (_point(raw) for _, raw in rows) if p is not None))
-    found = basemap.countries_near_many([p[0] for p in points], [p[1] for p in points], COUNTRY_TOLERANCE_KM) if points else []
-    known = dict(zip(points, found, strict=True))
-
-    def check(lat: float, lon: float) -> set[str]:
-        return known[(lat, lon)] if (lat, lon) in known else country_check(lat, lon)
-
-    return validate_records(rows, file, check)
-
-
-def _point(raw) -> tuple[float, float] | None:
-    """A raw record's (lat, lon) as floats, if both are numbers in range."""
-    if not isinstance(raw, Mapping):
-        return None
-    try:
-        lat, lon = float(raw.get("lat")), float(raw.get("lon"))
-    except (TypeError, ValueError):
-        return None
-    return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None
-
-
-@paused_gc
-def load_file(path: Path | str = SEED_FILE, fmt: str | None = None) -> gpd.GeoDataFrame:
-    """Read, validate and frame an event file; raises ValidationError listing every problem."""
-    return to_frame(validate(read_records(path, fmt), str(path)))
-
-
 def to_frame(records: Iterable[dict]) -> gpd.GeoDataFrame:
     """A GeoDataFrame of validated records, with the derived columns."""
     return table_to_frame(pd.DataFrame.from_records(list(records), columns=list(FIELDS)))
@@ -101,6 +58,8 @@ def table_to_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
 
     The table is taken over, not copied.
     """
+    if table.empty:  # pandas gives empty columns no type; give them the types a filled table has
+        table = table.astype({name: object if name in LIST_FIELDS else "str" for name in _TEXT_AND_LISTS})
     lat = pd.to_numeric(table.pop("lat"), errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(table.pop("lon"), errors="coerce").to_numpy(dtype=float)
     geometry = gpd.points_from_xy(lon, lat, crs=CRS)
@@ -112,8 +71,8 @@ def table_to_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
     end = table["date_end"].where(table["date_end"].ne("") & dated, start)
     table["day_min"] = _period_start(start)
     table["day_max"] = _period_end(end)
-    table["actor_names"] = [tuple(a["name"] for a in actors) for actors in table["actors"]]
-    table["search_text"] = _search_text(table)
+    table["actor_names"] = pd.Series([tuple(a["name"] for a in actors) for actors in table["actors"]], index=table.index, dtype=object)
+    table["search_text"] = pd.Series(_search_text(table), index=table.index, dtype="str")
     return gpd.GeoDataFrame(table, geometry=geometry, crs=CRS).set_index(pd.RangeIndex(len(table)))
 
 

@@ -1,0 +1,175 @@
+"""Ingest: read a file, validate every record, check its place, and hand the clean records to a store.
+
+The one way events enter the project, and the one caller of validation:
+``read`` (``geo.importers``, any format) -> ``validate`` (``geo.schema`` with
+the basemap's country check) -> a frame (``load_file``) or a store
+(``import_file``, ``save``).  Problems are ``FILE:ROW:FIELD: message`` with
+the field named as the user's file names it.  A file with any invalid row
+changes nothing (unless the caller asks to skip invalid rows).  This module
+never knows which store backend it feeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo import basemap, frame, importers, stores
+from geo.schema import Problem, ValidationError, validate_records
+from geo.stores import ChangeSummary, Store
+
+SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "events.geojson"
+"""The shipped events: the first dataset, in the default store from its first use."""
+
+COUNTRY_TOLERANCE_KM = 25
+"""How far a point may lie outside its named country's polygon (coastal towns, border towns, a coarse basemap)."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A file's valid records, the problems of the rows left out (only when skipping), and warnings."""
+
+    file: Path
+    records: list[dict]
+    skipped: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def skipped_rows(self) -> list[int]:
+        return sorted({p.row for p in self.skipped})
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What ``import_file`` did: the changes, the problems of rows left out, and warnings."""
+
+    file: Path
+    summary: ChangeSummary
+    skipped: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def skipped_rows(self) -> list[int]:
+        """The rows left out (only with ``skip_invalid``)."""
+        return sorted({p.row for p in self.skipped})
+
+
+def country_check(lat: float, lon: float) -> set[str]:
+    """Countries at or within COUNTRY_TOLERANCE_KM of a point, from the shipped basemap."""
+    return basemap.countries_near(lat, lon, tolerance_km=COUNTRY_TOLERANCE_KM)
+
+
+def validate(rows: Iterable[tuple[int, Mapping]], file: str, read: importers.Read | None = None) -> list[dict]:
+    """``validate_records`` with the basemap country check, asked for every distinct point at once.
+
+    With ``read`` (what a reader found), each problem names the field as that file does.
+    """
+    rows = list(rows)
+    points = list(dict.fromkeys(p for p in (_point(raw) for _, raw in rows) if p is not None))
+    found = basemap.countries_near_many([p[0] for p in points], [p[1] for p in points], COUNTRY_TOLERANCE_KM) if points else []
+    known = dict(zip(points, found, strict=True))
+
+    def check(lat: float, lon: float) -> set[str]:
+        return known[(lat, lon)] if (lat, lon) in known else country_check(lat, lon)
+
+    try:
+        return validate_records(rows, file, check)
+    except ValidationError as error:
+        if read is None:
+            raise
+        raise ValidationError([replace(p, field=read.column(p.field)) for p in error.problems]) from None
+
+
+def _point(raw) -> tuple[float, float] | None:
+    """A raw record's (lat, lon) as floats, if both are numbers in range."""
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        lat, lon = float(raw.get("lat")), float(raw.get("lon"))
+    except (TypeError, ValueError):
+        return None
+    return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None
+
+
+@frame.paused_gc
+def check_file(path: Path | str, fmt: str | None = None, *, skip_invalid: bool = False) -> Checked:
+    """Read and validate an event file (GeoJSON, CSV or ACLED CSV).
+
+    Any invalid row raises ``ValidationError`` listing every problem as
+    ``FILE:ROW:FIELD: message``; with ``skip_invalid`` the valid rows are kept
+    and the others reported.  Problems with the file as a whole (unreadable,
+    empty, not the format, no events) always raise.
+    """
+    path = Path(path)
+    read = importers.read(path, fmt)
+    problems = list(read.problems)
+    if not read.rows and not problems:
+        raise importers.file_error(path, "no events in the file")
+    try:
+        clean = validate(read.rows, str(path), read)
+    except ValidationError as error:
+        problems = sorted(problems + error.problems, key=lambda p: p.row)
+        bad = {p.row for p in problems}
+        if not skip_invalid or 0 in bad:
+            raise ValidationError(problems) from None
+        clean = validate([(row, record) for row, record in read.rows if row not in bad], str(path), read)
+    if problems and not skip_invalid:
+        raise ValidationError(problems)
+    if not clean:
+        raise ValidationError([*problems, Problem(str(path), 0, "-", "no valid events to import")])
+    return Checked(path, clean, tuple(problems), tuple(read.warnings))
+
+
+def load_file(path: Path | str = SEED_FILE, fmt: str | None = None) -> gpd.GeoDataFrame:
+    """Read, validate and frame an event file; raises ValidationError listing every problem."""
+    return frame.to_frame(check_file(path, fmt).records)
+
+
+def import_file(store: Store, path: Path | str, fmt: str | None = None, *, skip_invalid: bool = False) -> ImportReport:
+    """``check_file``, then upsert the valid records in one transaction; the audit origin is the file's absolute path.
+
+    Nothing is written when the file is rejected.
+    """
+    checked = check_file(path, fmt, skip_invalid=skip_invalid)
+    summary = store.upsert(checked.records, str(checked.file.resolve()))
+    return ImportReport(checked.file, summary, checked.skipped, checked.warnings)
+
+
+def save(store: Store, records: Iterable[Mapping], origin: str) -> ChangeSummary:
+    """Validate records that do not come from a file (the app's form, a script) and upsert them.
+
+    Problems cite ``ORIGIN:N:FIELD``, N the record's position from 1; nothing is written if any.
+    """
+    return store.upsert(validate(list(enumerate(records, 1)), origin), origin)
+
+
+def check_record(record: Mapping, origin: str = "form") -> tuple[dict | None, list[str]]:
+    """One record validated, or None and its problems as "field: message" lines (for a form)."""
+    try:
+        return validate([(1, record)], origin)[0], []
+    except ValidationError as error:
+        return None, [f"{p.field}: {p.message}" for p in error.problems]
+
+
+def check_stored(store: Store) -> gpd.GeoDataFrame:
+    """Every stored event validated again (rows cited by their position), for stores edited by other tools."""
+    return frame.to_frame(validate(enumerate(store.records(), 1), store.location))
+
+
+def open_store(location: str | Path | None = None) -> Store:
+    """``geo.stores.open_store``, with the shipped events added to the default store when it is created.
+
+    A store the user names (``location`` or ``$INCIDENT_MAP_STORE``) starts empty: it is theirs.
+    """
+    store = stores.open_store(location)
+    if store.created and stores.named_location(location) is None:
+        add_shipped_events(store)
+    return store
+
+
+def add_shipped_events(store: Store) -> ImportReport:
+    """Import the shipped events (the first dataset) into ``store``."""
+    return import_file(store, SEED_FILE)
