@@ -318,7 +318,8 @@ def _check_place(record: dict, problem, country_check: CountryCheck | None) -> N
     for name, word, value, limit in (("lat", "latitude", lat, 90), ("lon", "longitude", lon, 180)):
         number = _number(value)
         if number is None:
-            problem(name, f"{word} is not a number: {value!r}" if value not in ("", None) else f"{word} missing (the other coordinate is given)")
+            given = value not in ("", None)
+            problem(name, f"{word} is not a number: {value!r}" if given else f"{word} missing (the other coordinate is given)")
         elif not -limit <= number <= limit:
             problem(name, f"{word} {number} is out of range (-{limit} to {limit})")
         else:

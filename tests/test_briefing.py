@@ -11,7 +11,7 @@ import pypdf
 import pytest
 from PIL import Image
 
-from geo import briefing, filters, style
+from geo import briefing, filters, style, wording
 from geo.frame import is_mapped, to_records
 from tests.helpers import run_cli
 
@@ -97,7 +97,7 @@ def test_pdf_has_one_page_whose_text_holds_title_filter_and_every_source(cli_fil
     shown = filters.apply(seed_events, flt).events
     assert squash("Kashmir briefing: reported events") in text
     assert squash(flt.describe()) in text
-    labels = {style.source_label(s) for sources in shown[is_mapped(shown)]["sources"] for s in sources}
+    labels = {wording.source_label(s) for sources in shown[is_mapped(shown)]["sources"] for s in sources}
     assert "News18" in labels
     for label in labels:
         assert squash(label) in text, label

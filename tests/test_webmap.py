@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from bench.synthetic import synthetic_records
-from geo import export, frame, style, webmap
+from geo import export, frame, style, webmap, wording
 from geo.filters import Filter
 from tests.helpers import make_record, run_cli
 from tests.payloads import BAD_URL, PAYLOADS, TEMPLATE_PROBE, payload_records
@@ -82,8 +82,8 @@ def test_seed_page_carries_every_event_compactly(seed_events, seed_page):
     for i, record in enumerate(records):
         assert text_of(texts, "id", i) == record["id"]
         assert text_of(texts, "title", i) == record["title"]
-        assert text_of(texts, "date", i) == style.date_label(record)
-        assert text_of(texts, "place", i) == style.place_label(record)
+        assert text_of(texts, "date", i) == wording.date_label(record)
+        assert text_of(texts, "place", i) == wording.place_label(record)
         if record["lat"] is None:
             assert data["points"]["lat"][i] is None and data["points"]["lon"][i] is None
         else:

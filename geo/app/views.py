@@ -24,7 +24,7 @@ from geo import filters
 from geo.frame import is_mapped, to_records
 from geo.names import country_name
 from geo.schema import DATE_PRECISIONS, is_http_url
-from geo.style import actor_label, date_label, fatalities_label, place_label, source_label
+from geo.wording import actor_label, date_label, fatalities_label, place_label, shown_of_total, source_label
 
 TABLE_LIMIT = 2_000
 """Most rows the table shows; downloads always hold every matching event."""
@@ -72,13 +72,9 @@ def parse_view(params: Mapping[str, str | list[str]]) -> tuple[filters.Filter, l
 
 
 def counts_text(total: int, shown: gpd.GeoDataFrame, undated_excluded: int) -> str:
-    """ "12 of 240 events; 2 unmapped, 1 undated left out" (the parts after ";" only when not zero)."""
-    unmapped = int((~is_mapped(shown)).sum())
-    context = int(shown["context"].sum())
-    parts = [f"{unmapped:,} unmapped" if unmapped else "", f"{context:,} context" if context else "",
-             f"{undated_excluded:,} undated left out" if undated_excluded else ""]
-    detail = ", ".join(p for p in parts if p)
-    return f"{len(shown):,} of {total:,} events" + (f"; {detail}" if detail else "")
+    """ "12 of 240 events; 2 unmapped, 1 undated left out" for the events a filter shows."""
+    unmapped, context = int((~is_mapped(shown)).sum()), int(shown["context"].sum())
+    return shown_of_total(len(shown), total, unmapped=unmapped, context=context, undated_excluded=undated_excluded)
 
 
 def date_note(shown: gpd.GeoDataFrame, flt: filters.Filter, undated_excluded: int) -> str:

@@ -35,7 +35,7 @@ from matplotlib.patches import Circle, FancyBboxPatch, Rectangle
 from matplotlib.textpath import TextToPath
 from shapely.ops import substring
 
-from geo import basemap, gazetteer, style
+from geo import basemap, gazetteer, style, wording
 from geo.filters import Filter
 from geo.frame import is_mapped
 
@@ -131,7 +131,7 @@ class KeyEntry:
 
 
 def in_date_order(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The events sorted by start date (undated last), then title, then id, as ``style.date_sort_key`` orders them."""
+    """The events sorted by start date (undated last), then title, then id, as ``wording.date_sort_key`` orders them."""
     start = events["date_start"].fillna("").astype(str)
     keys = pd.DataFrame({"start": start.where(start != "", "9999"), "title": events["title"], "id": events["id"]})
     return events.iloc[np.lexsort([keys[c].to_numpy(dtype=str) for c in ("id", "title", "start")])]
@@ -147,9 +147,9 @@ def key_entries(events: gpd.GeoDataFrame) -> list[KeyEntry]:
             number=number,
             id=id_,
             title=title,
-            date=style.date_label({"date_start": start, "date_end": end, "date_precision": precision}),
+            date=wording.date_label({"date_start": start, "date_end": end, "date_precision": precision}),
             actors=tuple(a["name"] for a in actors),
-            sources=tuple(dict.fromkeys(style.source_label(source) for source in sources)),
+            sources=tuple(dict.fromkeys(wording.source_label(source) for source in sources)),
             event_type=event_type,
             context=bool(context),
             lon=float(lon),
@@ -478,7 +478,7 @@ class _Briefing:
             sources = _listing("Sources: ", credits, width_pt * 0.8, size, 1)[0]
         else:
             sources = "Sources: as named in the key" if len(self.events) else "Sources: none (no events)"
-        made = f"Made on {style.made_on_label(self.made_on)}."
+        made = f"Made on {wording.made_on_label(self.made_on)}."
         blocks = [
             (_wrap(describe, width_pt, size), _INK),
             (unmapped, _INK),

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from geo import basemap, gazetteer, style
+from geo import basemap, gazetteer, style, wording
 from geo.filters import Filter
 from geo.frame import COLUMNS, is_mapped
 
@@ -258,7 +258,7 @@ def attribution_label(sources_per_event: list[list[dict]], tiles: str, made_on: 
     else:
         events = "unnamed sources (see each event)" if sources_per_event else "none"
     credit = TILES[tiles]["credit"] if TILES[tiles] else "Natural Earth via world-atlas"
-    return f"Events: {events}; basemap: {credit}; made on {style.made_on_label(made_on)}"
+    return f"Events: {events}; basemap: {credit}; made on {wording.made_on_label(made_on)}"
 
 
 def script_json(value) -> str:
@@ -335,9 +335,9 @@ def _texts(column: dict) -> dict:
     columns = _TextColumns()
     for name, field in _TEXT_COLUMNS:
         columns.add(name, column[field])
-    columns.add("date", _labelled(style.date_label, column, ("date_start", "date_end", "date_precision")))
-    columns.add("place", _labelled(style.place_label, column, ("place_name", "admin1", "country", "location_precision")))
-    columns.add("fatalities", _labelled(style.fatalities_label, column, ("fatalities", "fatalities_qualifier")))
+    columns.add("date", _labelled(wording.date_label, column, ("date_start", "date_end", "date_precision")))
+    columns.add("place", _labelled(wording.place_label, column, ("place_name", "admin1", "country", "location_precision")))
+    columns.add("fatalities", _labelled(wording.fatalities_label, column, ("fatalities", "fatalities_qualifier")))
     columns.add("actors", [text for cast in column["actors"] for a in cast for text in (a["name"], a["role"])])
     columns.add("tags", [tag for tags in column["tags"] for tag in tags])
     columns.add("sources", _source_rows(column["sources"]))
@@ -363,7 +363,7 @@ def _labelled(label, column: dict, fields: tuple[str, ...]) -> list[str]:
 
 @functools.lru_cache(maxsize=65536)
 def _source_label(publisher: str, author: str, title: str, kind: str) -> str:
-    return style.source_label({"publisher": publisher, "author": author, "title": title, "kind": kind})
+    return wording.source_label({"publisher": publisher, "author": author, "title": title, "kind": kind})
 
 
 def _source_rows(sources_per_event: list[list[dict]]) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo import style
+from geo import style, wording
 from geo.schema import EVENT_TYPES
 
 
@@ -20,18 +20,18 @@ def test_no_two_categories_share_a_colour():
 
 
 def test_date_labels_carry_their_precision():
-    assert style.date_label({"date_start": "2026-01", "date_precision": "month"}) == "January 2026 (month)"
-    assert style.date_label({"date_start": "2025-04-22", "date_precision": "day"}) == "22 April 2025 (day)"
-    assert style.date_label({"date_start": "2008", "date_precision": "year"}) == "2008 (year)"
+    assert wording.date_label({"date_start": "2026-01", "date_precision": "month"}) == "January 2026 (month)"
+    assert wording.date_label({"date_start": "2025-04-22", "date_precision": "day"}) == "22 April 2025 (day)"
+    assert wording.date_label({"date_start": "2008", "date_precision": "year"}) == "2008 (year)"
     window = {"date_start": "2025-04-19", "date_end": "2025-04-25", "date_precision": "approximate"}
-    assert style.date_label(window) == "around 19 April 2025 – 25 April 2025 (approximate)"
-    assert style.date_label({"date_start": "", "date_precision": "unknown"}) == "date unknown"
+    assert wording.date_label(window) == "around 19 April 2025 – 25 April 2025 (approximate)"
+    assert wording.date_label({"date_start": "", "date_precision": "unknown"}) == "date unknown"
 
 
 def test_place_labels_carry_their_precision():
     record = {"place_name": "Dadyal", "admin1": "Pakistan-administered Kashmir (Azad Jammu and Kashmir)", "country": "PK",
               "location_precision": "town"}
-    assert style.place_label(record) == "Dadyal, Pakistan-administered Kashmir (Azad Jammu and Kashmir), Pakistan (town)"
-    assert style.place_label({"location_precision": "unknown"}) == "place unknown (not mapped)"
-    assert style.fatalities_label({"fatalities": 30, "fatalities_qualifier": "around"}) == "around 30 (as reported)"
-    assert style.fatalities_label({"fatalities": None}) == ""
+    assert wording.place_label(record) == "Dadyal, Pakistan-administered Kashmir (Azad Jammu and Kashmir), Pakistan (town)"
+    assert wording.place_label({"location_precision": "unknown"}) == "place unknown (not mapped)"
+    assert wording.fatalities_label({"fatalities": 30, "fatalities_qualifier": "around"}) == "around 30 (as reported)"
+    assert wording.fatalities_label({"fatalities": None}) == ""
