@@ -7,7 +7,7 @@ import os
 import pytest
 
 from geo import ingest
-from tests.helpers import ARTICLE, ROOT
+from tests.helpers import ROOT, article_path
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -29,8 +29,11 @@ def seed_events():
 
 @pytest.fixture(scope="session")
 def article_text() -> str:
-    """The article the seed data comes from."""
-    return ARTICLE.read_text(encoding="utf-8")
+    """The article the seed data comes from, read from ``$INCIDENT_MAP_ARTICLE``; the test is skipped without it."""
+    path, reason = article_path()
+    if path is None:
+        pytest.skip(reason)
+    return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
