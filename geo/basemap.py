@@ -435,7 +435,8 @@ _CLAIM_LABELS = {
 
 _NE_FILE = "naturalearth.json"
 ADMIN1_TOLERANCE_KM = 10.0  # how far outside every area a point may lie (coasts are generalised) and still get a name
-_VIEW_PIXELS = 2000  # layers() simplifies to about 1/2000 of the view's span unless told otherwise
+_VIEW_PIXELS = 1000  # layers() simplifies to about 1/1000 of the view's span (a pixel) unless told otherwise
+_LABEL_FRACTION = 50  # layers() labels only areas at least 1/50 of the view's span across
 ADMIN1_MAX_SPAN = 40.0  # degrees: layers() leaves first-level areas out of views larger than this
 
 Bbox = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
@@ -678,12 +679,16 @@ def _admin1_boundaries() -> gpd.GeoDataFrame:
     for feature in topology["objects"]["admin1"]["geometries"]:
         for arc in _arc_ids(feature):
             users.setdefault(arc, []).append(feature["properties"]["adm0_a3"])
-    rows = [(owners[0], shapely.LineString(arcs[arc])) for arc, owners in users.items()
-            if len(owners) == 2 and owners[0] == owners[1]]
-    return gpd.GeoDataFrame(rows, columns=["adm0_a3", "geometry"], crs=CRS).drop(columns="adm0_a3")
+    by_country: dict[str, list[shapely.LineString]] = {}
+    for arc, owners in users.items():
+        if len(owners) == 2 and owners[0] == owners[1]:
+            by_country.setdefault(owners[0], []).append(shapely.LineString(arcs[arc]))
+    merged = [shapely.line_merge(shapely.MultiLineString(lines)) for _, lines in sorted(by_country.items())]
+    return gpd.GeoDataFrame(geometry=merged, crs=CRS)  # one feature per country: far lighter as GeoJSON
 
 
 LAYER_NAMES = ("admin1", "admin1_boundaries", "admin1_labels", "claim_lines", "rivers", "lakes")
+GEOJSON_LAYERS = LAYER_NAMES[1:]
 
 
 @dataclass(frozen=True)
@@ -691,7 +696,8 @@ class Layers:
     """The basemap layers that meet a view, clipped to it (GeoDataFrames in EPSG:4326).
 
     ``admin1``: areas (iso_a2, name, geometry); ``admin1_boundaries``: lines between areas of one
-    country; ``admin1_labels``: a point per area whose label point is in view (iso_a2, name);
+    country (a row per country); ``admin1_labels``: a point per area large enough to label whose
+    label point is in view (iso_a2, name);
     ``claim_lines`` (label); ``rivers``; ``lakes``.
     """
 
@@ -703,11 +709,11 @@ class Layers:
     rivers: gpd.GeoDataFrame
     lakes: gpd.GeoDataFrame
 
-    def to_geojson(self, precision: int = 3, include: Sequence[str] = LAYER_NAMES) -> dict[str, dict]:
+    def to_geojson(self, precision: int = 3, include: Sequence[str] = GEOJSON_LAYERS) -> dict[str, dict]:
         """The layers named in ``include`` as GeoJSON FeatureCollections (plain JSON types),
         coordinates rounded to ``precision`` decimals (3: about 100 m, finer than the data),
-        properties reduced to what a map shows. A web map that draws boundaries and labels can
-        leave out "admin1", the heaviest."""
+        properties reduced to what a map shows. By default every layer but the area polygons
+        ("admin1", the heaviest: each boundary twice): a map draws the boundaries and the labels."""
         keep = {"admin1": ["iso_a2", "name"], "admin1_labels": ["iso_a2", "name"], "claim_lines": ["label"]}
         unknown = set(include) - set(LAYER_NAMES)
         if unknown:
@@ -763,11 +769,16 @@ def _layer_tables() -> dict[str, gpd.GeoDataFrame]:
     """The full layers with only the columns ``Layers`` carries, spatial indexes built once."""
     table = _admin1()
     labels = table.drop_duplicates("name")
+    bounds = shapely.bounds(labels.geometry.values)
     tables = {
         "admin1": table[["iso_a2", "name", "geometry"]],
         "admin1_boundaries": _admin1_boundaries(),
-        "admin1_labels": gpd.GeoDataFrame(labels[["iso_a2", "name"]], geometry=shapely.points(labels["label_lon"], labels["label_lat"]),
-                                          crs=CRS),
+        "admin1_labels": gpd.GeoDataFrame(
+            {"iso_a2": labels["iso_a2"], "name": labels["name"],
+             "size": np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])},
+            geometry=shapely.points(labels["label_lon"], labels["label_lat"]),
+            crs=CRS,
+        ),
         "claim_lines": _claims()[["label", "geometry"]],
         "rivers": _rivers(),
         "lakes": _lakes(),
@@ -782,12 +793,14 @@ def layers(bbox: Bbox, *, tolerance: float | None = None, admin1_max_span: float
 
     Only features meeting the box are returned, clipped to it, so a map or an export carries only
     what its view needs: pass the events' extent plus a margin. ``tolerance`` (degrees) simplifies
-    the clipped lines and areas; by default about 1/2000 of the view's larger span, which leaves a
-    district-sized view at full detail and keeps a continent light. A box across 180° is handled (see
-    ``_view_boxes``). The first-level layers (areas, their boundaries and labels) are left empty for a
-    view wider or taller than ``admin1_max_span`` degrees, where they would be unreadable and heavy
-    (the whole world's are ~3 MB of GeoJSON); None keeps them at any size. For the web map, call
-    ``.to_geojson()`` on the result; the briefing draws the GeoDataFrames.
+    the clipped lines and areas; by default about 1/1000 of the view's larger span (a pixel of a
+    typical map), which leaves a district-sized view at full detail and keeps a continent light.
+    Only areas at least 1/50 of the view across get a label point. The first-level layers (areas,
+    their boundaries and labels) are left empty for a view wider or taller than
+    ``admin1_max_span`` degrees, where they would be unreadable and heavy (the whole world's are
+    ~3 MB of GeoJSON); None keeps them at any size. A box across 180° is handled (see
+    ``_view_boxes``). For the web map, call ``.to_geojson()`` on the result; the briefing draws the
+    GeoDataFrames.
     """
     boxes = _view_boxes(bbox)
     span = max(sum(box[2] - box[0] for box, _ in boxes), boxes[0][0][3] - boxes[0][0][1])
@@ -798,6 +811,8 @@ def layers(bbox: Bbox, *, tolerance: float | None = None, admin1_max_span: float
         name: table.iloc[:0] if too_big and name.startswith("admin1") else _clip(table, boxes, 0 if name == "admin1_labels" else tolerance)
         for name, table in _layer_tables().items()
     }
+    labels = clipped["admin1_labels"]
+    clipped["admin1_labels"] = labels[labels["size"] >= span / _LABEL_FRACTION].drop(columns="size").reset_index(drop=True)
     return Layers(bbox=tuple(map(float, bbox)), **clipped)
 
 

@@ -446,6 +446,8 @@ def test_layers_hold_only_what_meets_the_view():
     assert len(view.rivers) >= 1 and len(view.lakes) >= 1 and len(view.admin1_boundaries) >= 1
     assert set(view.admin1_labels["name"]) <= expected
     assert AJK in set(view.admin1_labels["name"])
+    assert "Islamabad Capital Territory" in set(view.admin1_labels["name"])  # ~0.3° across: labelled in a 2.5° view ...
+    assert "Islamabad Capital Territory" not in set(basemap.layers((60, 5, 100, 40)).admin1_labels["name"])  # ... not in a 40° one
 
 
 def test_a_small_view_is_much_smaller_than_the_whole():
@@ -464,11 +466,12 @@ def test_large_views_leave_out_first_level_areas():
 
 def test_geojson_layers_are_plain_json_with_rounded_coordinates():
     collections = basemap.layers(KASHMIR_VIEW).to_geojson(precision=3)
-    assert set(collections) == set(basemap.LAYER_NAMES)
+    assert set(collections) == set(basemap.LAYER_NAMES) - {"admin1"}  # boundaries and labels, not areas, by default
     text = json.dumps(collections)
     assert all(len(c.split(".")[-1]) <= 3 for c in text.replace("]", ",").replace("[", ",").split(",") if "." in c and c[-1].isdigit())
-    names = {f["properties"]["name"] for f in collections["admin1"]["features"]}
-    assert AJK in names
+    assert AJK in {f["properties"]["name"] for f in collections["admin1_labels"]["features"]}
+    areas = basemap.layers(KASHMIR_VIEW).to_geojson(include=["admin1"])["admin1"]
+    assert {AJK, IJK} <= {f["properties"]["name"] for f in areas["features"]}
     assert set(basemap.layers(KASHMIR_VIEW).to_geojson(include=["rivers"])) == {"rivers"}
     with pytest.raises(ValueError, match="unknown layers"):
         basemap.layers(KASHMIR_VIEW).to_geojson(include=["roads"])
