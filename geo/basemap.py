@@ -1,9 +1,12 @@
-"""The offline basemap: country polygons, disputed boundary lines and vendored web assets.
+"""The offline basemap: country polygons, disputed boundary lines, first-level areas, rivers,
+lakes and vendored web assets.
 
 For: the map layers every view draws, the country check behind validation ("do these
-coordinates lie in or near the named country?"), and the JS/CSS the web map inlines.
+coordinates lie in or near the named country?"), naming the first-level area a point lies in
+and finding areas by a user's words, and the JS/CSS the web map inlines.
 It must not touch the network or import Streamlit, and it never presents a disputed
 line as a settled border: those come separately, with neutral labels, to be drawn dashed.
+Disputed first-level areas carry neutral display names (``ADMIN1_NAMES``).
 
 Data: ``data/basemap/countries-50m.json`` (and ``-110m``), world-atlas 2.0.2, i.e.
 Natural Earth 4.1.0 Admin 0 countries as TopoJSON. Natural Earth draws de facto
@@ -22,6 +25,11 @@ Punjab, Pakistan-administered Kashmir and Indian-administered Jammu and Kashmir
 meet; from there to NJ 9842 it is the Line of Control. Every India–China shared arc
 is the Line of Actual Control.
 
+Natural Earth layers (``admin1``, ``claim_lines``, ``rivers``, ``lakes``, and ``layers(bbox)`` for a
+view): ``data/basemap/naturalearth.json``, built by ``data/basemap/make_layers.py``; its README
+says from what. Natural Earth's own "disputed areas" lines are claim limits, not lines of control,
+so they complement the derived lines above (``claim_lines``) rather than replace them.
+
 Country check (``countries_near``): de facto polygons, plus ``_ALSO_MATCHES``: areas
 where a second code is as legitimate a name for the place (and is what datasets such
 as ACLED use): Siachen Glacier matches IN and PK, Crimea UA as well as RU, and the
@@ -30,14 +38,17 @@ Moroccan-administered part of Western Sahara EH as well as MA.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry import Point, mapping
 from shapely.ops import linemerge, substring
@@ -148,6 +159,19 @@ def _polygon(arcs: list[np.ndarray], rings: list) -> shapely.Geometry:
 
 def _geometry(arcs: list[np.ndarray], geometry: dict) -> shapely.Geometry:
     """A TopoJSON Polygon or MultiPolygon as a valid shapely geometry."""
+    return shapely.make_valid(_assemble(arcs, geometry), method="structure")
+
+
+def _valid(geometries: Sequence[shapely.Geometry]) -> np.ndarray:
+    """Geometries made valid, testing them all at once and repairing only those that need it."""
+    geometries = np.asarray(geometries, dtype=object)
+    bad = ~shapely.is_valid(geometries)
+    geometries[bad] = shapely.make_valid(geometries[bad], method="structure")
+    return geometries
+
+
+def _assemble(arcs: list[np.ndarray], geometry: dict) -> shapely.Geometry:
+    """A TopoJSON Polygon or MultiPolygon as a shapely geometry, not yet checked for validity."""
     if geometry["type"] == "Polygon":
         polygons = [_polygon(arcs, geometry["arcs"])]
     elif geometry["type"] == "MultiPolygon":
@@ -155,8 +179,7 @@ def _geometry(arcs: list[np.ndarray], geometry: dict) -> shapely.Geometry:
     else:
         raise ValueError(f"unsupported TopoJSON geometry type {geometry['type']!r}")
     parts = shapely.get_parts(polygons)
-    merged = parts[0] if len(parts) == 1 else shapely.MultiPolygon(list(parts))
-    return shapely.make_valid(merged, method="structure")
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(list(parts))
 
 
 def _arc_ids(geometry: dict) -> set[int]:
@@ -333,6 +356,464 @@ def countries_near_many(
 def countries_near(lat: float, lon: float, tolerance_km: float = 25.0) -> set[str]:
     """ISO alpha-2 codes of countries containing (lat, lon) or within tolerance_km of it."""
     return countries_near_many([lat], [lon], tolerance_km)[0]
+
+
+# --- Natural Earth layers: first-level areas, claim lines, rivers, lakes ----------------------------
+
+# Neutral display names for first-level areas whose Natural Earth name takes a side, is out of date or
+# is an abbreviation, keyed by (Natural Earth adm0_a3, name in naturalearth.json), with the other names
+# (from either side) that a user's query may use, Natural Earth's own among them where it still fits.
+# Aliases are only ever matched, never displayed.
+# Natural Earth's de facto drawing is kept, and so is the ISO code of the country polygon each area
+# lies in; only the wording changes. The Kashmir entries reuse the gazetteer's wording.
+_KASHMIR = gazetteer.DISPUTED_ADMIN1
+ADMIN1_NAMES: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("PAK", "Azad Kashmir"): (_KASHMIR[("PK", "06")][0], (*_KASHMIR[("PK", "06")][1], "Azad Jammu & Kashmir")),
+    ("PAK", "Northern Areas"): (_KASHMIR[("PK", "07")][0], (*_KASHMIR[("PK", "07")][1], "Gilgit Baltistan", "GB")),
+    ("IND", "Jammu and Kashmir"): (_KASHMIR[("IN", "12")][0], (*_KASHMIR[("IN", "12")][1], "Jammu & Kashmir", "Indian Kashmir")),
+    ("IND", "Ladakh"): (_KASHMIR[("IN", "41")][0], _KASHMIR[("IN", "41")][1]),
+    ("KAS", "Kashmir"): ("Indian-administered Siachen Glacier", ("Siachen", "Siachen Glacier", "Saltoro")),
+    ("CHN", "Aksai Chin"): ("Chinese-administered Aksai Chin", ("Aksai Chin", "Aksai Qin", "Aksayqin")),
+    ("CHN", "Shaksgam Valley"): ("Chinese-administered Shaksgam Valley", ("Shaksgam", "Shaksgam Valley", "Trans-Karakoram Tract")),
+    ("IND", "Arunachal Pradesh"): ("Arunachal Pradesh", ("Zangnan", "South Tibet")),
+    ("PAK", "K.P."): ("Khyber Pakhtunkhwa", ("K.P.", "KPK", "NWFP", "N.W.F.P.", "North-West Frontier Province")),
+    ("PAK", "F.C.T."): ("Islamabad Capital Territory", ("F.C.T.", "ICT", "Islamabad")),
+    ("PAK", "F.A.T.A."): ("Federally Administered Tribal Areas", ("F.A.T.A.", "FATA", "Tribal Areas")),
+    ("PAK", "Baluchistan"): ("Balochistan", ("Baluchistan",)),
+    ("ISR", "Golan Heights"): ("Israeli-administered Golan Heights", ("Golan", "Golan Heights", "Jawlan", "al-Jawlan", "Ramat HaGolan",
+                                                                       "Occupied Golan", "Israeli-occupied Golan Heights")),
+    ("SYR", "UNDOF"): ("UNDOF zone (Golan Heights area of separation)", ("UNDOF", "Area of Separation", "Golan buffer zone")),
+    ("PSX", "West Bank"): ("West Bank", ("Palestine", "East Jerusalem", "Judea and Samaria", "Occupied Palestinian Territory", "OPT")),
+    ("PSX", "Gaza Strip"): ("Gaza Strip", ("Gaza", "Palestine", "Occupied Palestinian Territory", "OPT")),
+    ("CYN", "Northern Cyprus"): ("Turkish Cypriot-administered Northern Cyprus", ("Northern Cyprus", "North Cyprus", "TRNC",
+                                 "Turkish Republic of Northern Cyprus", "Kuzey Kibris", "occupied areas", "Occupied Cyprus")),
+    ("RUS", "Crimea"): ("Russian-administered Crimea", ("Crimea", "Krym", "Qirim", "Republic of Crimea", "Autonomous Republic of Crimea",
+                                                        "Occupied Crimea")),
+    ("RUS", "Sevastopol"): ("Russian-administered Sevastopol", ("Sevastopol", "Sebastopol", "Occupied Sevastopol")),
+    ("SAH", "Western Sahara"): ("Polisario-administered Western Sahara (east of the Berm)", ("Western Sahara", "Free Zone",
+                                "Liberated Territories", "Sahrawi Arab Democratic Republic", "SADR", "buffer zone")),
+    ("MAR", "Laâyoune - Boujdour - Sakia El Hamra"): ("Moroccan-administered Western Sahara (Laâyoune-Boujdour-Sakia El Hamra)",
+                                                      ("Laâyoune - Boujdour - Sakia El Hamra", "Western Sahara", "Laayoune", "El Aaiun",
+                                                       "Boujdour", "Sakia El Hamra", "Southern Provinces", "Occupied Western Sahara")),
+    ("MAR", "Oued el Dahab"): ("Moroccan-administered Western Sahara (Oued Ed-Dahab-Lagouira)",
+                               ("Oued el Dahab", "Western Sahara", "Dakhla", "Oued Ed-Dahab", "Rio de Oro", "Southern Provinces",
+                                "Occupied Western Sahara")),
+    ("MAR", "Es-Semara"): ("Moroccan-administered Western Sahara (Es-Semara)",
+                           ("Western Sahara", "Smara", "Es Semara", "Southern Provinces", "Occupied Western Sahara")),
+    ("FLK", "Falkland Islands"): ("Falkland Islands (Islas Malvinas)", ("Malvinas", "Islas Malvinas")),
+    ("MDA", "Stîngă Nistrului"): ("Transnistria (Stînga Nistrului)", ("Stîngă Nistrului", "Transnistria", "Pridnestrovie",
+                                                                   "Left Bank of the Dniester")),
+    ("MDA", "Transnistria"): ("Transnistria", ("Pridnestrovie", "Stinga Nistrului", "Left Bank of the Dniester")),
+    ("AZE", "Stepanakert"): ("Xankəndi / Stepanakert", ("Khankendi", "Stepanakert", "Nagorno-Karabakh", "Artsakh")),
+    ("AZE", "Şuşa"): ("Şuşa / Shushi", ("Şuşa", "Shusha", "Shushi", "Nagorno-Karabakh")),
+    ("SOL", "Somaliland"): ("Somaliland", ("Republic of Somaliland", "Northwestern Somalia")),
+}
+# Kosovo's municipalities: Natural Earth gives the Serbian names only; both languages are official there.
+_KOSOVO_ALBANIAN = {
+    "Dečani": "Deçan", "Dragaš": "Dragash", "Glogovac": "Drenas", "Gnjilane": "Gjilan", "Istok": "Istog", "Kačanik": "Kaçanik",
+    "Klina": "Klinë", "Kosovo Polje": "Fushë Kosovë", "Kosovska Kamenica": "Kamenicë", "Kosovska Mitrovica": "Mitrovicë",
+    "Leposavić": "Leposaviq", "Lipljan": "Lipjan", "Mališevo": "Malishevë", "Novo Brdo": "Novobërdë", "Obilić": "Obiliq",
+    "Orahovac": "Rahovec", "Peć": "Pejë", "Podujevo": "Podujevë", "Priština": "Prishtinë", "Srbica": "Skenderaj",
+    "Suva Reka": "Suharekë", "Uroševac": "Ferizaj", "Vitina": "Viti", "Vučitrn": "Vushtrri", "Zvečan": "Zveçan",
+    "Đakovica": "Gjakovë", "Štimlje": "Shtime", "Štrpce": "Shtërpcë",
+}
+ADMIN1_NAMES.update({("KOS", sr): (f"{sq} / {sr}", (sq, sr)) for sr, sq in _KOSOVO_ALBANIAN.items()})
+
+# Natural Earth's "Breakaway, Disputed Areas" boundary lines are claim limits (how far a state's claim
+# reaches beyond what it holds), not lines of control; their names say whose claim.
+_CLAIMANTS = {
+    "Indian claim": "India", "Pakistani claim": "Pakistan", "Chinese claim": "China", "Japanese claim": "Japan",
+    "Lebanese claim": "Lebanon", "Bolivian claim": "Bolivia", "Moldovan claim": "Moldova", "Georgian claim": "Georgia",
+    "Suriname claim": "Suriname", "Sudanese claim": "Sudan", "Kenyan claim": "Kenya", "Syrian claim": "Syria",
+    "South Sudanese claim": "South Sudan", "Guatemalan claim": "Guatemala", "Venezuelan claim": "Venezuela",
+    "Portuguese claim": "Portugal", "Western Saharan claim": "the Sahrawi Arab Democratic Republic", "Ukrainian claim": "Ukraine",
+}
+_CLAIM_LABELS = {
+    "Former USSR oblast in 1991": "Boundary of the former Nagorno-Karabakh Autonomous Oblast (1991)",
+    "Ceasefire Line 1994": "1994 ceasefire line (Nagorno-Karabakh conflict)",
+}
+
+_NE_FILE = "naturalearth.json"
+ADMIN1_TOLERANCE_KM = 10.0  # how far outside every area a point may lie (coasts are generalised) and still get a name
+_VIEW_PIXELS = 1000  # layers() simplifies to about 1/1000 of the view's span (a pixel) unless told otherwise
+_LABEL_FRACTION = 50  # layers() labels only areas at least 1/50 of the view's span across
+ADMIN1_MAX_SPAN = 40.0  # degrees: layers() leaves first-level areas out of views larger than this
+
+Bbox = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
+
+
+@functools.cache
+def _ne_topology() -> tuple[dict, list[np.ndarray]]:
+    topology = json.loads((BASEMAP_DIR / _NE_FILE).read_text(encoding="utf-8"))
+    return topology, _decode_arcs(topology)
+
+
+def _lines(arcs: list[np.ndarray], geometry: dict) -> shapely.Geometry:
+    return shapely.MultiLineString([_ring(arcs, part) for part in geometry["arcs"]])
+
+
+def _display_names(table: gpd.GeoDataFrame) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Neutral display name and aliases per row. A name that two countries share gets the country
+    ("Punjab (Pakistan)"); the bare name stays an alias."""
+    names, aliases = [], []
+    for code, adm0, name, gn_name in table[["iso_a2", "adm0_a3", "name", "gn_name"]].itertuples(index=False):
+        if not isinstance(name, str):  # a few islands and Antarctica have no first-level name
+            name = gazetteer.country_name(code) if isinstance(code, str) else adm0
+        display, others = ADMIN1_NAMES.get((adm0, name), (name, (name,)))
+        names.append(display)
+        others = [*others, *(n for n in (gn_name,) if isinstance(n, str))]
+        aliases.append(tuple(dict.fromkeys(a for a in others if a != display)))
+    countries_by_name: dict[str, set[str]] = {}
+    for display, code in zip(names, table["iso_a2"], strict=True):
+        countries_by_name.setdefault(display, set()).add(code)
+    for i, (display, code) in enumerate(zip(names, table["iso_a2"], strict=True)):
+        if len(countries_by_name[display]) > 1 and isinstance(code, str):
+            names[i] = f"{display} ({gazetteer.country_name(code)})"
+            aliases[i] = (display, *aliases[i])
+    return names, aliases
+
+
+@functools.cache
+def _admin1() -> gpd.GeoDataFrame:
+    topology, arcs = _ne_topology()
+    features = topology["objects"]["admin1"]["geometries"]
+    table = gpd.GeoDataFrame(
+        [f["properties"] for f in features],
+        geometry=_valid([_assemble(arcs, f) for f in features]),
+        crs=CRS,
+    )
+    names, aliases = _display_names(table)
+    label_lon, label_lat = zip(*table["label"], strict=True)
+    return gpd.GeoDataFrame(
+        {
+            "iso_a2": table["iso_a2"].astype(object).where(table["iso_a2"].notna(), None),
+            "name": names,
+            "aliases": aliases,
+            "source_name": table["name"],
+            "label_lon": np.asarray(label_lon, dtype=float),
+            "label_lat": np.asarray(label_lat, dtype=float),
+        },
+        geometry=table.geometry.values,
+        crs=CRS,
+    )
+
+
+def admin1() -> gpd.GeoDataFrame:
+    """First-level areas (states, provinces, ...), Natural Earth 1:10m, de facto: columns iso_a2,
+    name (neutral display name), aliases (other accepted names, a tuple), source_name (Natural
+    Earth's), label_lon/label_lat (where a label fits), geometry (valid (Multi)Polygons, EPSG:4326).
+
+    A display name may occur on several rows (an area in several pieces, or a city and the district
+    around it) and then means their union. ``iso_a2`` is that of the country polygon the area lies
+    in (None for the Siachen Glacier, the Spratly Islands and Clipperton Island).
+    """
+    return _admin1().copy()
+
+
+@functools.cache
+def _admin1_index() -> tuple[shapely.STRtree, np.ndarray, np.ndarray]:
+    """Polygon parts (prepared), the display name of each, and an STRtree over them."""
+    table = _admin1()
+    parts, index = shapely.get_parts(table.geometry.values, return_index=True)
+    shapely.prepare(parts)
+    return shapely.STRtree(parts), parts, table["name"].to_numpy()[index]
+
+
+def _check_points(lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lats, lons = np.asarray(lats, dtype=float), np.asarray(lons, dtype=float)
+    if lats.shape != lons.shape or lats.ndim != 1:
+        raise ValueError("lats and lons must be sequences of the same length")
+    bad = ~(np.isfinite(lats) & np.isfinite(lons) & (np.abs(lats) <= 90) & (np.abs(lons) <= 180))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"coordinate {i} is out of range: lat={lats[i]}, lon={lons[i]}")
+    return lats, lons
+
+
+def _great_circle_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * np.degrees(np.arcsin(np.sqrt(np.clip(a, 0, 1)))) * _KM_PER_DEGREE
+
+
+def admin1_at_many(
+    lats: Sequence[float] | np.ndarray,
+    lons: Sequence[float] | np.ndarray,
+    tolerance_km: float = ADMIN1_TOLERANCE_KM,
+) -> list[str | None]:
+    """For each point, the display name of the first-level area containing it; for a point outside
+    every area (a coast drawn coarser than reality, a jetty, a ship in port) the nearest area within
+    tolerance_km; else None. Raises ValueError for a coordinate that is not finite or out of range.
+    """
+    lats, lons = _check_points(lats, lons)
+    tree, parts, names = _admin1_index()
+    found: list[str | None] = [None] * len(lats)
+    point_idx, part_idx = tree.query(shapely.points(lons, lats), predicate="intersects")
+    for i, j in zip(point_idx[::-1], part_idx[::-1], strict=True):  # reversed: the lowest part wins a shared edge
+        found[i] = names[j]
+    missing = np.array([i for i, name in enumerate(found) if name is None], dtype=int)
+    if tolerance_km <= 0 or not len(missing):
+        return found
+    areas = _search_areas(lats[missing], lons[missing], tolerance_km)
+    area_idx, part_idx = tree.query(areas, predicate="intersects")
+    if not len(area_idx):
+        return found
+    points = shapely.points(lons[missing[area_idx]], lats[missing[area_idx]])
+    nearest = shapely.get_coordinates(shapely.shortest_line(points, parts[part_idx]))[1::2]
+    km = _great_circle_km(lats[missing[area_idx]], lons[missing[area_idx]], nearest[:, 1], nearest[:, 0])
+    best: dict[int, tuple[float, str]] = {}
+    for k, j, d in zip(area_idx, part_idx, km, strict=True):
+        if d <= tolerance_km and (k not in best or d < best[k][0]):
+            best[k] = (d, names[j])
+    for k, (_, name) in best.items():
+        found[missing[k]] = name
+    return found
+
+
+def admin1_at(lat: float, lon: float, tolerance_km: float = ADMIN1_TOLERANCE_KM) -> str | None:
+    """The display name of the first-level area at (or within tolerance_km of) a point, or None."""
+    return admin1_at_many([lat], [lon], tolerance_km)[0]
+
+
+def _fold_name(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form of an area name; "&" reads as "and"."""
+    return gazetteer._fold(text.replace("&", " and "))  # the gazetteer's folding; both move to names.py
+
+
+@functools.cache
+def _name_index() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Folded display names -> display names, and folded aliases -> display names (first seen first)."""
+    by_name: dict[str, list[str]] = {}
+    by_alias: dict[str, list[str]] = {}
+    table = _admin1()
+    for name, aliases in zip(table["name"], table["aliases"], strict=True):
+        for key, index in [(_fold_name(name), by_name), *((_fold_name(a), by_alias) for a in aliases)]:
+            if key and name not in index.setdefault(key, []):
+                index[key].append(name)
+    return by_name, by_alias
+
+
+def find_admin1(query: str) -> list[str]:
+    """Display names of the first-level areas a user's text names, best first; [] when none does.
+
+    Matching ignores case, accents and punctuation ("&" reads as "and") and accepts the common names
+    each side uses ("AJK", "PoK", "Jammu & Kashmir"). An exact name or alias wins; failing that, areas
+    whose name or an alias contains every word of the query ("kashmir"). ``suggest_admin1`` offers
+    close names for a misspelling.
+    """
+    folded = _fold_name(query)
+    if not folded:
+        return []
+    by_name, by_alias = _name_index()
+    exact = by_name.get(folded, []) + by_alias.get(folded, [])
+    if exact:
+        return list(dict.fromkeys(exact))
+    words = set(folded.split())
+    found: list[str] = []
+    for index in (by_name, by_alias):
+        for key, names in index.items():
+            if words <= set(key.split()):
+                found.extend(names)
+    return sorted(dict.fromkeys(found))
+
+
+def suggest_admin1(query: str, limit: int = 5) -> list[str]:
+    """Display names whose name or alias is spelt closest to ``query`` (difflib), for "did you mean"."""
+    by_name, by_alias = _name_index()
+    keys = {**by_alias, **by_name}
+    close = difflib.get_close_matches(_fold_name(query), list(keys), n=limit * 3, cutoff=0.75)
+    return list(dict.fromkeys(name for key in close for name in keys[key]))[:limit]
+
+
+@functools.cache
+def _claims() -> gpd.GeoDataFrame:
+    topology, arcs = _ne_topology()
+    rows = []
+    for feature in topology["objects"]["claim_lines"]["geometries"]:
+        name, admin = feature["properties"]["name"], feature["properties"]["admin"]
+        if not feature["arcs"]:
+            continue
+        label = _CLAIM_LABELS.get(name) or f"Limit of the area claimed by {_CLAIMANTS[name]} (held by {admin})"
+        rows.append((label, name, linemerge(_lines(arcs, feature))))
+    return gpd.GeoDataFrame(rows, columns=["label", "source_name", "geometry"], crs=CRS)
+
+
+def claim_lines() -> gpd.GeoDataFrame:
+    """Natural Earth's disputed-area boundary lines: columns label (neutral wording), source_name, geometry.
+
+    They mark how far a claim reaches beyond the ground its claimant holds (India's claim over
+    Gilgit-Baltistan and Aksai Chin, Pakistan's over Jammu and Kashmir and Ladakh, ...); they are not
+    lines of control, which ``disputed_boundaries`` gives. Draw them fainter than those.
+    """
+    return _claims().copy()
+
+
+@functools.cache
+def _rivers() -> gpd.GeoDataFrame:
+    topology, arcs = _ne_topology()
+    return gpd.GeoDataFrame(geometry=[_lines(arcs, f) for f in topology["objects"]["rivers"]["geometries"]], crs=CRS)
+
+
+def rivers() -> gpd.GeoDataFrame:
+    """Natural Earth 1:50m rivers and lake centre-lines (no names in the source): geometry only."""
+    return _rivers().copy()
+
+
+@functools.cache
+def _lakes() -> gpd.GeoDataFrame:
+    topology, arcs = _ne_topology()
+    return gpd.GeoDataFrame(geometry=_valid([_assemble(arcs, f) for f in topology["objects"]["lakes"]["geometries"]]), crs=CRS)
+
+
+def lakes() -> gpd.GeoDataFrame:
+    """Natural Earth 1:10m lakes and reservoirs (no names in the source): geometry only."""
+    return _lakes().copy()
+
+
+@functools.cache
+def _admin1_boundaries() -> gpd.GeoDataFrame:
+    """Boundaries between two first-level areas of the same country, each arc once: what a map draws
+    inside a country (borders between countries come from the country layer)."""
+    topology, arcs = _ne_topology()
+    users: dict[int, list[str]] = {}
+    for feature in topology["objects"]["admin1"]["geometries"]:
+        for arc in _arc_ids(feature):
+            users.setdefault(arc, []).append(feature["properties"]["adm0_a3"])
+    by_country: dict[str, list[shapely.LineString]] = {}
+    for arc, owners in users.items():
+        if len(owners) == 2 and owners[0] == owners[1]:
+            by_country.setdefault(owners[0], []).append(shapely.LineString(arcs[arc]))
+    merged = [shapely.line_merge(shapely.MultiLineString(lines)) for _, lines in sorted(by_country.items())]
+    return gpd.GeoDataFrame(geometry=merged, crs=CRS)  # one feature per country: far lighter as GeoJSON
+
+
+LAYER_NAMES = ("admin1", "admin1_boundaries", "admin1_labels", "claim_lines", "rivers", "lakes")
+GEOJSON_LAYERS = LAYER_NAMES[1:]
+
+
+@dataclass(frozen=True)
+class Layers:
+    """The basemap layers that meet a view, clipped to it (GeoDataFrames in EPSG:4326).
+
+    ``admin1``: areas (iso_a2, name, geometry); ``admin1_boundaries``: lines between areas of one
+    country (a row per country); ``admin1_labels``: a point per area large enough to label whose
+    label point is in view (iso_a2, name);
+    ``claim_lines`` (label); ``rivers``; ``lakes``.
+    """
+
+    bbox: Bbox
+    admin1: gpd.GeoDataFrame
+    admin1_boundaries: gpd.GeoDataFrame
+    admin1_labels: gpd.GeoDataFrame
+    claim_lines: gpd.GeoDataFrame
+    rivers: gpd.GeoDataFrame
+    lakes: gpd.GeoDataFrame
+
+    def to_geojson(self, precision: int = 3, include: Sequence[str] = GEOJSON_LAYERS) -> dict[str, dict]:
+        """The layers named in ``include`` as GeoJSON FeatureCollections (plain JSON types),
+        coordinates rounded to ``precision`` decimals (3: about 100 m, finer than the data),
+        properties reduced to what a map shows. By default every layer but the area polygons
+        ("admin1", the heaviest: each boundary twice): a map draws the boundaries and the labels."""
+        keep = {"admin1": ["iso_a2", "name"], "admin1_labels": ["iso_a2", "name"], "claim_lines": ["label"]}
+        unknown = set(include) - set(LAYER_NAMES)
+        if unknown:
+            raise ValueError(f"unknown layers {sorted(unknown)}; choose from {LAYER_NAMES}")
+        return {layer: _feature_collection(getattr(self, layer), keep.get(layer, []), precision) for layer in include}
+
+
+def _feature_collection(table: gpd.GeoDataFrame, columns: list[str], precision: int) -> dict:
+    geometries = shapely.set_precision(table.geometry.values, 10.0**-precision, mode="pointwise")
+    features = []
+    for geometry, *values in zip(geometries, *(table[c] for c in columns), strict=True):
+        if geometry is None or geometry.is_empty:
+            continue
+        features.append({"type": "Feature", "properties": dict(zip(columns, values, strict=True)), "geometry": mapping(geometry)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _view_boxes(bbox: Bbox) -> list[tuple[Bbox, float]]:
+    """The view as boxes inside [-180, 180] and the longitude shift that puts each back in the view.
+    A view across 180° (lon_min > lon_max, or lon_max > 180) becomes two boxes; the western one is
+    shifted by +360° so that the output runs on continuously from lon_min eastwards."""
+    lon_min, lat_min, lon_max, lat_max = map(float, bbox)
+    if not (-90 <= lat_min <= lat_max <= 90) or not all(np.isfinite((lon_min, lon_max))):
+        raise ValueError(f"bad bounding box {bbox!r}: expected (lon_min, lat_min, lon_max, lat_max)")
+    if lon_max > 180:
+        lon_max -= 360
+    if lon_min < -180:
+        lon_min += 360
+    if not (-180 <= lon_min <= 180 and -180 <= lon_max <= 180):
+        raise ValueError(f"bad bounding box {bbox!r}: longitudes must lie within [-180, 540)")
+    if lon_min <= lon_max:
+        return [((lon_min, lat_min, lon_max, lat_max), 0.0)]
+    return [((lon_min, lat_min, 180.0, lat_max), 0.0), ((-180.0, lat_min, lon_max, lat_max), 360.0)]
+
+
+def _clip(table: gpd.GeoDataFrame, boxes: list[tuple[Bbox, float]], tolerance: float) -> gpd.GeoDataFrame:
+    """Rows meeting the boxes, geometries clipped (and shifted, and simplified by ``tolerance``)."""
+    pieces = []
+    for box, shift in boxes:
+        hits = table.iloc[np.sort(table.sindex.query(shapely.box(*box), predicate="intersects"))]
+        geometry = shapely.clip_by_rect(hits.geometry.values, *box)
+        if tolerance > 0:
+            geometry = shapely.simplify(geometry, tolerance, preserve_topology=True)
+        if shift:
+            geometry = shapely.transform(geometry, lambda xy, s=shift: xy + (s, 0))
+        part = hits.set_geometry(geometry)
+        pieces.append(part[~part.geometry.is_empty])
+    return gpd.GeoDataFrame(pd.concat(pieces, ignore_index=True), crs=CRS) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+
+
+@functools.cache
+def _layer_tables() -> dict[str, gpd.GeoDataFrame]:
+    """The full layers with only the columns ``Layers`` carries, spatial indexes built once."""
+    table = _admin1()
+    labels = table.drop_duplicates("name")
+    bounds = shapely.bounds(labels.geometry.values)
+    tables = {
+        "admin1": table[["iso_a2", "name", "geometry"]],
+        "admin1_boundaries": _admin1_boundaries(),
+        "admin1_labels": gpd.GeoDataFrame(
+            {"iso_a2": labels["iso_a2"], "name": labels["name"],
+             "size": np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])},
+            geometry=shapely.points(labels["label_lon"], labels["label_lat"]),
+            crs=CRS,
+        ),
+        "claim_lines": _claims()[["label", "geometry"]],
+        "rivers": _rivers(),
+        "lakes": _lakes(),
+    }
+    for frame in tables.values():
+        frame.sindex  # noqa: B018  (build the STRtree now, not on every view)
+    return tables
+
+
+def layers(bbox: Bbox, *, tolerance: float | None = None, admin1_max_span: float | None = ADMIN1_MAX_SPAN) -> Layers:
+    """The basemap layers inside ``bbox`` = (lon_min, lat_min, lon_max, lat_max), for a map of that view.
+
+    Only features meeting the box are returned, clipped to it, so a map or an export carries only
+    what its view needs: pass the events' extent plus a margin. ``tolerance`` (degrees) simplifies
+    the clipped lines and areas; by default about 1/1000 of the view's larger span (a pixel of a
+    typical map), which leaves a district-sized view at full detail and keeps a continent light.
+    Only areas at least 1/50 of the view across get a label point. The first-level layers (areas,
+    their boundaries and labels) are left empty for a view wider or taller than
+    ``admin1_max_span`` degrees, where they would be unreadable and heavy (the whole world's are
+    ~3 MB of GeoJSON); None keeps them at any size. A box across 180° is handled (see
+    ``_view_boxes``). For the web map, call ``.to_geojson()`` on the result; the briefing draws the
+    GeoDataFrames.
+    """
+    boxes = _view_boxes(bbox)
+    span = max(sum(box[2] - box[0] for box, _ in boxes), boxes[0][0][3] - boxes[0][0][1])
+    if tolerance is None:
+        tolerance = span / _VIEW_PIXELS
+    too_big = admin1_max_span is not None and span > admin1_max_span
+    clipped = {
+        name: table.iloc[:0] if too_big and name.startswith("admin1") else _clip(table, boxes, 0 if name == "admin1_labels" else tolerance)
+        for name, table in _layer_tables().items()
+    }
+    labels = clipped["admin1_labels"]
+    clipped["admin1_labels"] = labels[labels["size"] >= span / _LABEL_FRACTION].drop(columns="size").reset_index(drop=True)
+    return Layers(bbox=tuple(map(float, bbox)), **clipped)
 
 
 # --- vendored assets ---------------------------------------------------------------

