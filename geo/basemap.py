@@ -6,7 +6,7 @@ coordinates lie in or near the named country?"), naming the first-level area a p
 and finding areas by a user's words, and the JS/CSS the web map inlines.
 It must not touch the network or import Streamlit, and it never presents a disputed
 line as a settled border: those come separately, with neutral labels, to be drawn dashed.
-Disputed first-level areas carry neutral display names (``ADMIN1_NAMES``).
+Disputed first-level areas carry neutral display names (``names.ADMIN1_NAMES``).
 
 Data: ``data/basemap/countries-50m.json`` (and ``-110m``), world-atlas 2.0.2, i.e.
 Natural Earth 4.1.0 Admin 0 countries as TopoJSON. Natural Earth draws de facto
@@ -360,79 +360,6 @@ def countries_near(lat: float, lon: float, tolerance_km: float = 25.0) -> set[st
 
 # --- Natural Earth layers: first-level areas, claim lines, rivers, lakes ----------------------------
 
-# Neutral display names for first-level areas whose Natural Earth name takes a side, is out of date or
-# is an abbreviation, keyed by (Natural Earth adm0_a3, name in naturalearth.json), with the other names
-# (from either side) that a user's query may use, Natural Earth's own among them where it still fits.
-# Aliases are only ever matched, never displayed.
-# Natural Earth's de facto drawing is kept, and so is the ISO code of the country polygon each area
-# lies in; only the wording changes. The Kashmir entries reuse the gazetteer's wording.
-_KASHMIR = gazetteer.DISPUTED_ADMIN1
-ADMIN1_NAMES: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
-    ("PAK", "Azad Kashmir"): (_KASHMIR[("PK", "06")][0], (*_KASHMIR[("PK", "06")][1], "Azad Jammu & Kashmir")),
-    ("PAK", "Northern Areas"): (_KASHMIR[("PK", "07")][0], (*_KASHMIR[("PK", "07")][1], "Gilgit Baltistan", "GB")),
-    ("IND", "Jammu and Kashmir"): (_KASHMIR[("IN", "12")][0], (*_KASHMIR[("IN", "12")][1], "Jammu & Kashmir", "Indian Kashmir")),
-    ("IND", "Ladakh"): (_KASHMIR[("IN", "41")][0], _KASHMIR[("IN", "41")][1]),
-    ("KAS", "Kashmir"): ("Indian-administered Siachen Glacier", ("Siachen", "Siachen Glacier", "Saltoro")),
-    ("CHN", "Aksai Chin"): ("Chinese-administered Aksai Chin", ("Aksai Chin", "Aksai Qin", "Aksayqin")),
-    ("CHN", "Shaksgam Valley"): ("Chinese-administered Shaksgam Valley", ("Shaksgam", "Shaksgam Valley", "Trans-Karakoram Tract")),
-    ("IND", "Arunachal Pradesh"): ("Arunachal Pradesh", ("Zangnan", "South Tibet")),
-    ("PAK", "K.P."): ("Khyber Pakhtunkhwa", ("K.P.", "KPK", "NWFP", "N.W.F.P.", "North-West Frontier Province")),
-    ("PAK", "F.C.T."): ("Islamabad Capital Territory", ("F.C.T.", "ICT", "Islamabad")),
-    ("PAK", "F.A.T.A."): ("Federally Administered Tribal Areas", ("F.A.T.A.", "FATA", "Tribal Areas")),
-    ("PAK", "Baluchistan"): ("Balochistan", ("Baluchistan",)),
-    ("ISR", "Golan Heights"): ("Israeli-administered Golan Heights", ("Golan", "Golan Heights", "Jawlan", "al-Jawlan", "Ramat HaGolan",
-                                                                       "Occupied Golan", "Israeli-occupied Golan Heights")),
-    ("SYR", "UNDOF"): ("UNDOF zone (Golan Heights area of separation)", ("UNDOF", "Area of Separation", "Golan buffer zone")),
-    ("PSX", "West Bank"): ("West Bank", ("Palestine", "East Jerusalem", "Judea and Samaria", "Occupied Palestinian Territory", "OPT")),
-    ("PSX", "Gaza Strip"): ("Gaza Strip", ("Gaza", "Palestine", "Occupied Palestinian Territory", "OPT")),
-    ("CYN", "Northern Cyprus"): ("Turkish Cypriot-administered Northern Cyprus", ("Northern Cyprus", "North Cyprus", "TRNC",
-                                 "Turkish Republic of Northern Cyprus", "Kuzey Kibris", "occupied areas", "Occupied Cyprus")),
-    ("RUS", "Crimea"): ("Russian-administered Crimea", ("Crimea", "Krym", "Qirim", "Republic of Crimea", "Autonomous Republic of Crimea",
-                                                        "Occupied Crimea")),
-    ("RUS", "Sevastopol"): ("Russian-administered Sevastopol", ("Sevastopol", "Sebastopol", "Occupied Sevastopol")),
-    ("SAH", "Western Sahara"): ("Polisario-administered Western Sahara (east of the Berm)", ("Western Sahara", "Free Zone",
-                                "Liberated Territories", "Sahrawi Arab Democratic Republic", "SADR", "buffer zone")),
-    ("MAR", "Laâyoune - Boujdour - Sakia El Hamra"): ("Moroccan-administered Western Sahara (Laâyoune-Boujdour-Sakia El Hamra)",
-                                                      ("Laâyoune - Boujdour - Sakia El Hamra", "Western Sahara", "Laayoune", "El Aaiun",
-                                                       "Boujdour", "Sakia El Hamra", "Southern Provinces", "Occupied Western Sahara")),
-    ("MAR", "Oued el Dahab"): ("Moroccan-administered Western Sahara (Oued Ed-Dahab-Lagouira)",
-                               ("Oued el Dahab", "Western Sahara", "Dakhla", "Oued Ed-Dahab", "Rio de Oro", "Southern Provinces",
-                                "Occupied Western Sahara")),
-    ("MAR", "Es-Semara"): ("Moroccan-administered Western Sahara (Es-Semara)",
-                           ("Western Sahara", "Smara", "Es Semara", "Southern Provinces", "Occupied Western Sahara")),
-    ("FLK", "Falkland Islands"): ("Falkland Islands (Islas Malvinas)", ("Malvinas", "Islas Malvinas")),
-    ("MDA", "Stîngă Nistrului"): ("Transnistria (Stînga Nistrului)", ("Stîngă Nistrului", "Transnistria", "Pridnestrovie",
-                                                                   "Left Bank of the Dniester")),
-    ("MDA", "Transnistria"): ("Transnistria", ("Pridnestrovie", "Stinga Nistrului", "Left Bank of the Dniester")),
-    ("AZE", "Stepanakert"): ("Xankəndi / Stepanakert", ("Khankendi", "Stepanakert", "Nagorno-Karabakh", "Artsakh")),
-    ("AZE", "Şuşa"): ("Şuşa / Shushi", ("Şuşa", "Shusha", "Shushi", "Nagorno-Karabakh")),
-    ("SOL", "Somaliland"): ("Somaliland", ("Republic of Somaliland", "Northwestern Somalia")),
-}
-# Kosovo's municipalities: Natural Earth gives the Serbian names only; both languages are official there.
-_KOSOVO_ALBANIAN = {
-    "Dečani": "Deçan", "Dragaš": "Dragash", "Glogovac": "Drenas", "Gnjilane": "Gjilan", "Istok": "Istog", "Kačanik": "Kaçanik",
-    "Klina": "Klinë", "Kosovo Polje": "Fushë Kosovë", "Kosovska Kamenica": "Kamenicë", "Kosovska Mitrovica": "Mitrovicë",
-    "Leposavić": "Leposaviq", "Lipljan": "Lipjan", "Mališevo": "Malishevë", "Novo Brdo": "Novobërdë", "Obilić": "Obiliq",
-    "Orahovac": "Rahovec", "Peć": "Pejë", "Podujevo": "Podujevë", "Priština": "Prishtinë", "Srbica": "Skenderaj",
-    "Suva Reka": "Suharekë", "Uroševac": "Ferizaj", "Vitina": "Viti", "Vučitrn": "Vushtrri", "Zvečan": "Zveçan",
-    "Đakovica": "Gjakovë", "Štimlje": "Shtime", "Štrpce": "Shtërpcë",
-}
-ADMIN1_NAMES.update({("KOS", sr): (f"{sq} / {sr}", (sq, sr)) for sr, sq in _KOSOVO_ALBANIAN.items()})
-
-# Natural Earth's "Breakaway, Disputed Areas" boundary lines are claim limits (how far a state's claim
-# reaches beyond what it holds), not lines of control; their names say whose claim.
-_CLAIMANTS = {
-    "Indian claim": "India", "Pakistani claim": "Pakistan", "Chinese claim": "China", "Japanese claim": "Japan",
-    "Lebanese claim": "Lebanon", "Bolivian claim": "Bolivia", "Moldovan claim": "Moldova", "Georgian claim": "Georgia",
-    "Suriname claim": "Suriname", "Sudanese claim": "Sudan", "Kenyan claim": "Kenya", "Syrian claim": "Syria",
-    "South Sudanese claim": "South Sudan", "Guatemalan claim": "Guatemala", "Venezuelan claim": "Venezuela",
-    "Portuguese claim": "Portugal", "Western Saharan claim": "the Sahrawi Arab Democratic Republic", "Ukrainian claim": "Ukraine",
-}
-_CLAIM_LABELS = {
-    "Former USSR oblast in 1991": "Boundary of the former Nagorno-Karabakh Autonomous Oblast (1991)",
-    "Ceasefire Line 1994": "1994 ceasefire line (Nagorno-Karabakh conflict)",
-}
-
 _NE_FILE = "naturalearth.json"
 ADMIN1_TOLERANCE_KM = 10.0  # how far outside every area a point may lie (coasts are generalised) and still get a name
 _VIEW_PIXELS = 1000  # layers() simplifies to about 1/1000 of the view's span (a pixel) unless told otherwise
@@ -455,22 +382,22 @@ def _lines(arcs: list[np.ndarray], geometry: dict) -> shapely.Geometry:
 def _display_names(table: gpd.GeoDataFrame) -> tuple[list[str], list[tuple[str, ...]]]:
     """Neutral display name and aliases per row. A name that two countries share gets the country
     ("Punjab (Pakistan)"); the bare name stays an alias."""
-    names, aliases = [], []
+    displays, aliases = [], []
     for code, adm0, name, gn_name in table[["iso_a2", "adm0_a3", "name", "gn_name"]].itertuples(index=False):
         if not isinstance(name, str):  # a few islands and Antarctica have no first-level name
-            name = gazetteer.country_name(code) if isinstance(code, str) else adm0
-        display, others = ADMIN1_NAMES.get((adm0, name), (name, (name,)))
-        names.append(display)
+            name = names.country_name(code) if isinstance(code, str) else adm0
+        display, others = names.ADMIN1_NAMES.get((adm0, name), (name, (name,)))
+        displays.append(display)
         others = [*others, *(n for n in (gn_name,) if isinstance(n, str))]
         aliases.append(tuple(dict.fromkeys(a for a in others if a != display)))
     countries_by_name: dict[str, set[str]] = {}
-    for display, code in zip(names, table["iso_a2"], strict=True):
+    for display, code in zip(displays, table["iso_a2"], strict=True):
         countries_by_name.setdefault(display, set()).add(code)
-    for i, (display, code) in enumerate(zip(names, table["iso_a2"], strict=True)):
+    for i, (display, code) in enumerate(zip(displays, table["iso_a2"], strict=True)):
         if len(countries_by_name[display]) > 1 and isinstance(code, str):
-            names[i] = f"{display} ({gazetteer.country_name(code)})"
+            displays[i] = f"{display} ({names.country_name(code)})"
             aliases[i] = (display, *aliases[i])
-    return names, aliases
+    return displays, aliases
 
 
 @functools.cache
@@ -482,12 +409,12 @@ def _admin1() -> gpd.GeoDataFrame:
         geometry=_valid([_assemble(arcs, f) for f in features]),
         crs=CRS,
     )
-    names, aliases = _display_names(table)
+    area_names, aliases = _display_names(table)
     label_lon, label_lat = zip(*table["label"], strict=True)
     return gpd.GeoDataFrame(
         {
             "iso_a2": table["iso_a2"].astype(object).where(table["iso_a2"].notna(), None),
-            "name": names,
+            "name": area_names,
             "aliases": aliases,
             "source_name": table["name"],
             "label_lon": np.asarray(label_lon, dtype=float),
@@ -546,11 +473,11 @@ def admin1_at_many(
     tolerance_km; else None. Raises ValueError for a coordinate that is not finite or out of range.
     """
     lats, lons = _check_points(lats, lons)
-    tree, parts, names = _admin1_index()
+    tree, parts, area_names = _admin1_index()
     found: list[str | None] = [None] * len(lats)
     point_idx, part_idx = tree.query(shapely.points(lons, lats), predicate="intersects")
     for i, j in zip(point_idx[::-1], part_idx[::-1], strict=True):  # reversed: the lowest part wins a shared edge
-        found[i] = names[j]
+        found[i] = area_names[j]
     missing = np.array([i for i, name in enumerate(found) if name is None], dtype=int)
     if tolerance_km <= 0 or not len(missing):
         return found
@@ -564,7 +491,7 @@ def admin1_at_many(
     best: dict[int, tuple[float, str]] = {}
     for k, j, d in zip(area_idx, part_idx, km, strict=True):
         if d <= tolerance_km and (k not in best or d < best[k][0]):
-            best[k] = (d, names[j])
+            best[k] = (d, area_names[j])
     for k, (_, name) in best.items():
         found[missing[k]] = name
     return found
@@ -577,7 +504,7 @@ def admin1_at(lat: float, lon: float, tolerance_km: float = ADMIN1_TOLERANCE_KM)
 
 def _fold_name(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form of an area name; "&" reads as "and"."""
-    return gazetteer._fold(text.replace("&", " and "))  # the gazetteer's folding; both move to names.py
+    return names.fold(text.replace("&", " and "))
 
 
 @functools.cache
@@ -611,9 +538,9 @@ def find_admin1(query: str) -> list[str]:
     words = set(folded.split())
     found: list[str] = []
     for index in (by_name, by_alias):
-        for key, names in index.items():
+        for key, matched in index.items():
             if words <= set(key.split()):
-                found.extend(names)
+                found.extend(matched)
     return sorted(dict.fromkeys(found))
 
 
@@ -633,7 +560,7 @@ def _claims() -> gpd.GeoDataFrame:
         name, admin = feature["properties"]["name"], feature["properties"]["admin"]
         if not feature["arcs"]:
             continue
-        label = _CLAIM_LABELS.get(name) or f"Limit of the area claimed by {_CLAIMANTS[name]} (held by {admin})"
+        label = names.CLAIM_LABELS.get(name) or f"Limit of the area claimed by {names.CLAIMANTS[name]} (held by {admin})"
         rows.append((label, name, linemerge(_lines(arcs, feature))))
     return gpd.GeoDataFrame(rows, columns=["label", "source_name", "geometry"], crs=CRS)
 

@@ -43,6 +43,79 @@ DISPUTED_ADMIN1: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
 with the common names (from either side) that are still accepted as search hints.  Hints never
 change what is displayed."""
 
+# Neutral display names for first-level areas whose Natural Earth name takes a side, is out of date or
+# is an abbreviation, keyed by (Natural Earth adm0_a3, name in naturalearth.json), with the other names
+# (from either side) that a user's query may use, Natural Earth's own among them where it still fits.
+# Aliases are only ever matched, never displayed.
+# Natural Earth's de facto drawing is kept, and so is the ISO code of the country polygon each area
+# lies in; only the wording changes. The Kashmir entries reuse DISPUTED_ADMIN1's wording.
+_KASHMIR = DISPUTED_ADMIN1
+ADMIN1_NAMES: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("PAK", "Azad Kashmir"): (_KASHMIR[("PK", "06")][0], (*_KASHMIR[("PK", "06")][1], "Azad Jammu & Kashmir")),
+    ("PAK", "Northern Areas"): (_KASHMIR[("PK", "07")][0], (*_KASHMIR[("PK", "07")][1], "Gilgit Baltistan", "GB")),
+    ("IND", "Jammu and Kashmir"): (_KASHMIR[("IN", "12")][0], (*_KASHMIR[("IN", "12")][1], "Jammu & Kashmir", "Indian Kashmir")),
+    ("IND", "Ladakh"): (_KASHMIR[("IN", "41")][0], _KASHMIR[("IN", "41")][1]),
+    ("KAS", "Kashmir"): ("Indian-administered Siachen Glacier", ("Siachen", "Siachen Glacier", "Saltoro")),
+    ("CHN", "Aksai Chin"): ("Chinese-administered Aksai Chin", ("Aksai Chin", "Aksai Qin", "Aksayqin")),
+    ("CHN", "Shaksgam Valley"): ("Chinese-administered Shaksgam Valley", ("Shaksgam", "Shaksgam Valley", "Trans-Karakoram Tract")),
+    ("IND", "Arunachal Pradesh"): ("Arunachal Pradesh", ("Zangnan", "South Tibet")),
+    ("PAK", "K.P."): ("Khyber Pakhtunkhwa", ("K.P.", "KPK", "NWFP", "N.W.F.P.", "North-West Frontier Province")),
+    ("PAK", "F.C.T."): ("Islamabad Capital Territory", ("F.C.T.", "ICT", "Islamabad")),
+    ("PAK", "F.A.T.A."): ("Federally Administered Tribal Areas", ("F.A.T.A.", "FATA", "Tribal Areas")),
+    ("PAK", "Baluchistan"): ("Balochistan", ("Baluchistan",)),
+    ("ISR", "Golan Heights"): ("Israeli-administered Golan Heights", ("Golan", "Golan Heights", "Jawlan", "al-Jawlan", "Ramat HaGolan",
+                                                                       "Occupied Golan", "Israeli-occupied Golan Heights")),
+    ("SYR", "UNDOF"): ("UNDOF zone (Golan Heights area of separation)", ("UNDOF", "Area of Separation", "Golan buffer zone")),
+    ("PSX", "West Bank"): ("West Bank", ("Palestine", "East Jerusalem", "Judea and Samaria", "Occupied Palestinian Territory", "OPT")),
+    ("PSX", "Gaza Strip"): ("Gaza Strip", ("Gaza", "Palestine", "Occupied Palestinian Territory", "OPT")),
+    ("CYN", "Northern Cyprus"): ("Turkish Cypriot-administered Northern Cyprus", ("Northern Cyprus", "North Cyprus", "TRNC",
+                                 "Turkish Republic of Northern Cyprus", "Kuzey Kibris", "occupied areas", "Occupied Cyprus")),
+    ("RUS", "Crimea"): ("Russian-administered Crimea", ("Crimea", "Krym", "Qirim", "Republic of Crimea", "Autonomous Republic of Crimea",
+                                                        "Occupied Crimea")),
+    ("RUS", "Sevastopol"): ("Russian-administered Sevastopol", ("Sevastopol", "Sebastopol", "Occupied Sevastopol")),
+    ("SAH", "Western Sahara"): ("Polisario-administered Western Sahara (east of the Berm)", ("Western Sahara", "Free Zone",
+                                "Liberated Territories", "Sahrawi Arab Democratic Republic", "SADR", "buffer zone")),
+    ("MAR", "Laâyoune - Boujdour - Sakia El Hamra"): ("Moroccan-administered Western Sahara (Laâyoune-Boujdour-Sakia El Hamra)",
+                                                      ("Laâyoune - Boujdour - Sakia El Hamra", "Western Sahara", "Laayoune", "El Aaiun",
+                                                       "Boujdour", "Sakia El Hamra", "Southern Provinces", "Occupied Western Sahara")),
+    ("MAR", "Oued el Dahab"): ("Moroccan-administered Western Sahara (Oued Ed-Dahab-Lagouira)",
+                               ("Oued el Dahab", "Western Sahara", "Dakhla", "Oued Ed-Dahab", "Rio de Oro", "Southern Provinces",
+                                "Occupied Western Sahara")),
+    ("MAR", "Es-Semara"): ("Moroccan-administered Western Sahara (Es-Semara)",
+                           ("Western Sahara", "Smara", "Es Semara", "Southern Provinces", "Occupied Western Sahara")),
+    ("FLK", "Falkland Islands"): ("Falkland Islands (Islas Malvinas)", ("Malvinas", "Islas Malvinas")),
+    ("MDA", "Stîngă Nistrului"): ("Transnistria (Stînga Nistrului)", ("Stîngă Nistrului", "Transnistria", "Pridnestrovie",
+                                                                   "Left Bank of the Dniester")),
+    ("MDA", "Transnistria"): ("Transnistria", ("Pridnestrovie", "Stinga Nistrului", "Left Bank of the Dniester")),
+    ("AZE", "Stepanakert"): ("Xankəndi / Stepanakert", ("Khankendi", "Stepanakert", "Nagorno-Karabakh", "Artsakh")),
+    ("AZE", "Şuşa"): ("Şuşa / Shushi", ("Şuşa", "Shusha", "Shushi", "Nagorno-Karabakh")),
+    ("SOL", "Somaliland"): ("Somaliland", ("Republic of Somaliland", "Northwestern Somalia")),
+}
+# Kosovo's municipalities: Natural Earth gives the Serbian names only; both languages are official there.
+_KOSOVO_ALBANIAN = {
+    "Dečani": "Deçan", "Dragaš": "Dragash", "Glogovac": "Drenas", "Gnjilane": "Gjilan", "Istok": "Istog", "Kačanik": "Kaçanik",
+    "Klina": "Klinë", "Kosovo Polje": "Fushë Kosovë", "Kosovska Kamenica": "Kamenicë", "Kosovska Mitrovica": "Mitrovicë",
+    "Leposavić": "Leposaviq", "Lipljan": "Lipjan", "Mališevo": "Malishevë", "Novo Brdo": "Novobërdë", "Obilić": "Obiliq",
+    "Orahovac": "Rahovec", "Peć": "Pejë", "Podujevo": "Podujevë", "Priština": "Prishtinë", "Srbica": "Skenderaj",
+    "Suva Reka": "Suharekë", "Uroševac": "Ferizaj", "Vitina": "Viti", "Vučitrn": "Vushtrri", "Zvečan": "Zveçan",
+    "Đakovica": "Gjakovë", "Štimlje": "Shtime", "Štrpce": "Shtërpcë",
+}
+ADMIN1_NAMES.update({("KOS", sr): (f"{sq} / {sr}", (sq, sr)) for sr, sq in _KOSOVO_ALBANIAN.items()})
+
+# Natural Earth's "Breakaway, Disputed Areas" boundary lines are claim limits (how far a state's claim
+# reaches beyond what it holds), not lines of control; their names say whose claim.
+CLAIMANTS = {
+    "Indian claim": "India", "Pakistani claim": "Pakistan", "Chinese claim": "China", "Japanese claim": "Japan",
+    "Lebanese claim": "Lebanon", "Bolivian claim": "Bolivia", "Moldovan claim": "Moldova", "Georgian claim": "Georgia",
+    "Suriname claim": "Suriname", "Sudanese claim": "Sudan", "Kenyan claim": "Kenya", "Syrian claim": "Syria",
+    "South Sudanese claim": "South Sudan", "Guatemalan claim": "Guatemala", "Venezuelan claim": "Venezuela",
+    "Portuguese claim": "Portugal", "Western Saharan claim": "the Sahrawi Arab Democratic Republic", "Ukrainian claim": "Ukraine",
+}
+CLAIM_LABELS = {
+    "Former USSR oblast in 1991": "Boundary of the former Nagorno-Karabakh Autonomous Oblast (1991)",
+    "Ceasefire Line 1994": "1994 ceasefire line (Nagorno-Karabakh conflict)",
+}
+
 COUNTRY_ALIASES: dict[str, str] = {
     "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
     "usa": "US", "united states of america": "US", "america": "US", "uae": "AE", "emirates": "AE",

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo import basemap
+from geo import basemap, names
 
 REPO = Path(__file__).resolve().parent.parent
 LOC = "Line of Control (de facto boundary)"
@@ -330,9 +330,9 @@ def test_display_names_are_neutral():
 
 def test_every_neutral_name_rule_still_matches_the_data():
     table = basemap.admin1()
-    stale = [key for key in basemap.ADMIN1_NAMES if key[1] not in set(table["source_name"])]
+    stale = [key for key in names.ADMIN1_NAMES if key[1] not in set(table["source_name"])]
     assert not stale  # a rule whose Natural Earth name is gone would silently show the old name
-    assert set(table["name"]) >= {display for display, _ in basemap.ADMIN1_NAMES.values()}
+    assert set(table["name"]) >= {display for display, _ in names.ADMIN1_NAMES.values()}
 
 
 def test_names_shared_by_two_countries_say_which():
