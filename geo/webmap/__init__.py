@@ -26,10 +26,8 @@ import base64
 import functools
 import gzip
 import json
-import re
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import geopandas as gpd
 import jinja2
@@ -40,6 +38,7 @@ from markupsafe import Markup
 from geo import basemap, gazetteer, style, wording
 from geo.filters import Filter
 from geo.frame import COLUMNS, is_mapped
+from geo.webmap.inline import inline_text
 
 TILES: dict[str, dict | None] = {
     "offline": None,
@@ -421,21 +420,4 @@ def _template() -> jinja2.Template:
 def _asset(relpath: str, base_url: str | None) -> dict:
     if base_url is not None:
         return {"url": f"{base_url.rstrip('/')}/{relpath}"}
-    return {"text": Markup(_inline_text(relpath))}
-
-
-@functools.cache
-def _inline_text(relpath: str) -> str:
-    """A vendored asset ready to inline: CSS images as data: URIs; never able to close its element."""
-    text = basemap.asset_text(relpath)
-    if relpath.endswith(".css"):
-        folder = str(Path(relpath).parent)
-
-        def data_uri(match: re.Match) -> str:
-            payload = base64.b64encode(basemap.asset_bytes(f"{folder}/{match.group(1)}")).decode("ascii")
-            return f"url(data:image/png;base64,{payload})"
-
-        text = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, text)
-    if re.search(r"</(script|style)|<!--", text, re.IGNORECASE):
-        raise ValueError(f"asset {relpath} contains text that would end its element early")
-    return text
+    return {"text": Markup(inline_text(relpath))}
