@@ -19,6 +19,7 @@ from geo.app import form as entry
 from geo.app import views
 from geo.schema import DATE_PRECISIONS, EVENT_TYPES, FATALITY_QUALIFIERS, LOCATION_PRECISIONS, VERIFICATION_STATUSES
 from geo.style import category_colours
+from geo.webmap import component
 
 TITLE = "Reported incidents"
 MAP_VIEW_KEY = "incident-map-app-view"  # the map keeps centre and zoom here (sessionStorage) across filter changes
@@ -26,7 +27,7 @@ SCREENSHOT_CSS = "<style>header, [data-testid='stToolbar'] {display: none !impor
 DATE_RANGE = {"min_value": date(1900, 1, 1), "max_value": date(2100, 12, 31), "format": "YYYY-MM-DD"}
 
 state = st.session_state
-map_component = declare_component("incident_map", path=str(webmap.COMPONENT_DIR))
+map_component = declare_component("incident_map", path=str(component.component_dir()))
 
 
 # ---------------------------------------------------------------- data
@@ -117,25 +118,29 @@ def sidebar_filter(stamp: tuple[str, str]) -> filters.Filter:
 @st.cache_resource(max_entries=2, show_spinner="Drawing the map…")
 def map_payload(path: str, revision: str) -> bytes:
     """Every event of one store revision for the map component, made once per revision."""
-    return webmap.component_payload(load_events(path, revision), title=TITLE, persist_view_key=MAP_VIEW_KEY)
+    return component.payload(load_events(path, revision), title=TITLE, persist_view_key=MAP_VIEW_KEY)
 
 
-def event_map(stamp, events, shown, flt: filters.Filter, undated_excluded: int, height: int) -> None:
-    """The offline web map (vendored Leaflet) as a component: it gets all events once per store revision,
-    then only which of them to show, so a filter change redraws the points without reloading the map."""
+def event_map(stamp, events, flt: filters.Filter, height: int, screenshot: bool = False) -> None:
+    """The offline web map (the export's folium page) as a component: it gets all events once per store revision,
+    then only which of them to show and the dates, so a filter change redraws the points without reloading the map."""
     revision = "|".join(stamp)
     loaded = (state.get("map") or {}).get("loaded")
     map_component(revision=revision, payload=map_payload(*stamp) if loaded != revision else None,
-                  mask=webmap.shown_mask(events, shown), height=height, key="map", on_change=map_picked, default=None,
-                  header=webmap.header_texts(shown, title=TITLE, flt=flt, undated_excluded=undated_excluded))
+                  **component.filter_args(events, flt), screenshot=screenshot, height=height, key="map", on_change=map_changed,
+                  default=None)
 
 
-def map_picked() -> None:
-    """The user opened an event's card on the map: show it below, in place of the table's selection."""
+def map_changed() -> None:
+    """The reader opened an event's card on the map (show it below, in place of the table's selection), or selected
+    a period on its timeline (it becomes the date filter)."""
     value = state.get("map") or {}
     if value.get("picks", 0) != state.get("map_picks", 0):
         state.map_picks = value.get("picks", 0)
         state.card_id = value.get("pick")
+    if value.get("ranges", 0) != state.get("map_ranges", 0):
+        state.map_ranges = value.get("ranges", 0)
+        state.f_from, state.f_to = views.range_dates(value.get("range"))
 
 
 def table_picked() -> None:
@@ -378,7 +383,7 @@ def main() -> None:
     shown = result.events
     if state.v_screenshot:
         st.html(SCREENSHOT_CSS)
-        event_map(stamp, events, shown, flt, result.undated_excluded, height=860)
+        event_map(stamp, events, flt, height=860, screenshot=True)
         return
 
     st.title(TITLE)
@@ -393,7 +398,7 @@ def main() -> None:
     if shown.empty:
         st.warning(views.md(f"No events match this filter. {flt.describe()}"))
 
-    event_map(stamp, events, shown, flt, result.undated_excluded, height=620)
+    event_map(stamp, events, flt, height=720)
     st.subheader("Timeline")
     timeline(shown)
     st.subheader("Events")

@@ -279,7 +279,7 @@ def disputed_geojson() -> dict:
     features = [
         {
             "type": "Feature",
-            "properties": {"label": label},
+            "properties": {"label": label, "short": names.SHORT_LINE_NAMES.get(label, label)},
             "geometry": mapping(shapely.set_precision(geometry, 1e-5)),
         }
         for label, geometry in zip(_disputed()["label"], _disputed().geometry, strict=True)

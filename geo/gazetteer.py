@@ -19,7 +19,6 @@ import importlib.metadata
 import io
 import json
 import math
-import os
 import re
 import threading
 import warnings
@@ -32,6 +31,7 @@ import numpy as np
 
 from geo.atomic import write_atomic
 from geo.names import DISPUTED_ADMIN1, country_code, fold, package_file
+from geo.paths import cache_dir
 
 _REGION_FILLER = frozenset({"the", "of", "and", "province", "division", "state", "region", "district", "governorate",
                             "territory", "oblast", "prefecture", "county", "department", "municipality"})
@@ -132,11 +132,7 @@ def cache_path() -> Path:
 
     The file name carries the versions of the data packages and of this module, so an upgrade rebuilds it.
     """
-    folder = os.environ.get("INCIDENT_MAP_CACHE_DIR")
-    if not folder:
-        xdg = os.environ.get("XDG_CACHE_HOME", "")
-        folder = str(Path(xdg if os.path.isabs(xdg) else Path.home() / ".cache") / "incident-map")
-    return Path(folder) / f"gazetteer-{_version_key()}.npz"
+    return cache_dir() / f"gazetteer-{_version_key()}.npz"
 
 
 # --- matching ---------------------------------------------------------------------------------

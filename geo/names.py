@@ -116,6 +116,23 @@ CLAIM_LABELS = {
     "Ceasefire Line 1994": "1994 ceasefire line (Nagorno-Karabakh conflict)",
 }
 
+SHORT_LINE_NAMES: dict[str, str] = {
+    "Line of Control (de facto boundary)": "Line of Control (de facto)",
+    "Working Boundary / International Border (Jammu–Sialkot; designation disputed)": "Working Boundary / International Border",
+    "Line of Actual Control (de facto boundary)": "Line of Actual Control (de facto)",
+    "Actual Ground Position Line (de facto boundary, Siachen Glacier)": "Actual Ground Position Line (de facto)",
+    "De facto boundary (Siachen Glacier – Shaksgam Valley)": "De facto boundary (Siachen–Shaksgam)",
+    "China–Pakistan boundary (1963 provisional agreement; disputed by India)": "China–Pakistan boundary (disputed)",
+    "Crimea – mainland Ukraine line (de facto boundary; status disputed)": "Crimea line (de facto)",
+    "Golan Heights ceasefire line (de facto boundary)": "Golan ceasefire line (de facto)",
+    "1949 Armistice Line (Green Line)": "Green Line (1949)",
+    "Green Line (UN buffer zone, de facto boundary)": "UN buffer zone (de facto)",
+    "Kosovo–Serbia boundary (status disputed)": "Kosovo–Serbia boundary (disputed)",
+    "Berm (de facto line of control, Western Sahara)": "Berm (de facto)",
+}
+"""The name a de facto or disputed line carries on the map, where its full description (the key) does not fit;
+the full description stays in its tooltip and the legend."""
+
 COUNTRY_ALIASES: dict[str, str] = {
     "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
     "usa": "US", "united states of america": "US", "america": "US", "uae": "AE", "emirates": "AE",

@@ -8,6 +8,7 @@ whatever shows it.  This module never draws or prints anything itself.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import date
 
@@ -26,6 +27,65 @@ def shown_of_total(shown: int, total: int, *, unmapped: int = 0, context: int = 
              f"{undated_excluded:,} undated left out" if undated_excluded else ""]
     detail = ", ".join(p for p in parts if p)
     return f"{shown:,} of {plural(total, 'event')}" + (f"; {detail}" if detail else "")
+
+
+PHRASES: dict[str, tuple[str, str]] = {
+    "counts": ("{n} event: {mapped} mapped, {unmapped} unmapped", "{n} events: {mapped} mapped, {unmapped} unmapped"),
+    "undated_left_out": ("{n} undated event left out by the date filter", "{n} undated events left out by the date filter"),
+    "at_spot": ("{n} event at this spot", "{n} events at this spot"),
+    "back_to_spot": ("\u2190 the event here", "\u2190 all {n} events here"),
+    "more_at_spot": ("and {n} more here: click to list them", "and {n} more here: click to list them"),
+    "more_than_listed": ("and {n} more here: zoom in, or narrow the filter (dates, type, actor) to list it.",
+                         "and {n} more here: zoom in, or narrow the filter (dates, type, actor) to list them."),
+    "not_on_map": ("Not on the map ({n})", "Not on the map ({n})"),
+    "unmapped_note": ("This event has no place precise enough for a map point. Open it for its sources.",
+                      "These events have no place precise enough for a map point. Open one for its sources."),
+    "all_mapped": ("The event shown has a map point.", "Every event shown has a map point."),
+    "none_mapped": ("The event shown has no map point: see the list of events not on the map.",
+                    "None of the {n} events shown has a map point: see the list of events not on the map."),
+    "no_events": ("No events match this filter.", "No events match this filter."),
+    "show_more": ("show {n} more", "show {n} more"),
+    "sources": ("Source", "Sources ({n})"),
+    "excerpts": ("{n} excerpt", "{n} excerpts"),
+    "legend_context": ("faded, dashed: context event", "faded, dashed: context event"),
+    "legend_stack": ("number: events at one spot", "number: events at one spot"),
+    "legend_disputed": ("dashed: de facto or disputed boundary", "dashed: de facto or disputed boundary"),
+    "context_badge": ("context event (background)", "context event (background)"),
+    "period_counts": ("{period}: {shown} of {n} event", "{period}: {shown} of {n} events"),
+    "undated_in_time": ("{n} undated event left out", "{n} undated events left out"),
+}
+"""Phrases the web page composes itself (it counts what it shows), as (one, many) with ``{n}`` for the number.
+
+The page gets this table, so Python and the browser say the same thing from one copy."""
+
+
+def phrase(key: str, n: int, **values: object) -> str:
+    """``PHRASES[key]`` for ``n`` things, with ``{n}`` and other numbers written with thousands separators."""
+    one, many = PHRASES[key]
+    numbers = {name: f"{value:,}" if isinstance(value, int) else value for name, value in values.items()}
+    return (one if n == 1 else many).format(n=f"{n:,}", **numbers)
+
+
+def map_counts(count: int, mapped: int, undated_excluded: int = 0, dated_filter: bool = False) -> str:
+    """ "15 events: 8 mapped, 7 unmapped", plus the undated events a date filter left out."""
+    text = phrase("counts", count, mapped=mapped, unmapped=count - mapped)
+    if undated_excluded or dated_filter:
+        text += "; " + phrase("undated_left_out", undated_excluded)
+    return text
+
+
+def attribution(sources_per_event: list[list[dict]], basemap_credits: list[str], made_on: date, most: int = 5) -> str:
+    """ "Events: <publishers or authors, most often cited first>; basemap: <credits>; made on <date>"."""
+    cited = Counter(s["publisher"] or s["author"] for sources in sources_per_event for s in sources)
+    cited.pop("", None)
+    names = [name for name, _ in cited.most_common(most)]
+    if len(cited) > most:
+        names.append(f"and {len(cited) - most:,} more")
+    if names:
+        events = ", ".join(names) + " (as cited on each event)"
+    else:
+        events = "unnamed sources (see each event)" if sources_per_event else "none"
+    return f"Events: {events}; basemap: {'; '.join(basemap_credits)}; made on {made_on_label(made_on)}"
 
 
 def _period_text(value: str) -> str:
@@ -88,6 +148,18 @@ def source_label(source: Mapping) -> str:
     """Publisher, author and title of a source, whichever are known, else its kind."""
     parts = [source.get("publisher"), source.get("author"), source.get("title")]
     return ", ".join(p for p in parts if p) or source.get("kind") or "source"
+
+
+def day_range(first: date, last: date) -> str:
+    """A span of days as people write it: "29 November 2025", "1–31 January 2026", "24 November – 7 December 2025",
+    "29 December 2025 – 4 January 2026"."""
+    if first == last:
+        return made_on_label(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}\u2013{last.day} {_MONTHS[first.month - 1]} {first.year}"
+    if first.year == last.year:
+        return f"{first.day} {_MONTHS[first.month - 1]} \u2013 {made_on_label(last)}"
+    return f"{made_on_label(first)} \u2013 {made_on_label(last)}"
 
 
 def made_on_label(day: date) -> str:

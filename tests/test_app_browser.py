@@ -137,8 +137,9 @@ def test_a_filter_change_keeps_the_zoom_and_updates_the_url(app_page, app_url):
     page = app_page.page
     frame = open_app(app_page, app_url)
     frame.frame_element().scroll_into_view_if_needed()
+    start = frame.evaluate("() => window.incidentMap.map.getZoom()")
     frame.locator(".leaflet-control-zoom-in").click()
-    frame.wait_for_function("() => JSON.parse(sessionStorage.getItem('incident-map-app-view') || 'null') !== null")
+    frame.wait_for_function(f"() => (JSON.parse(sessionStorage.getItem('incident-map-app-view') || 'null') || {{}}).zoom === {start + 1}")
     zoomed = frame.evaluate("() => JSON.parse(sessionStorage.getItem('incident-map-app-view'))")
     page.get_by_label("Text search", exact=True).fill("Dadyal")
     page.get_by_label("Text search", exact=True).press("Enter")
@@ -160,7 +161,6 @@ def test_a_filter_change_updates_the_map_in_place(app_page, app_url):
     assert frame.evaluate("() => window.loadsSeen") == 1
     assert frame.evaluate("() => window.incidentMap.markerCount()") == 1
     assert frame.evaluate(f"() => window.incidentMap.pointOf({DADYAL_ID!r}) !== null")
-    assert "1 event: 1 mapped, 0 unmapped" in frame.locator("#im-counts").inner_text()
     assert frame.evaluate("() => document.getElementById('im-unmapped').querySelectorAll('li').length") == 0
     assert "(1)" in frame.locator(".im-legend").inner_text()
     assert [f for f in page.frames if "incident_map" in f.url] == [frame]

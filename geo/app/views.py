@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date, timedelta
 from itertools import chain
 from urllib.parse import quote
 
@@ -226,6 +227,13 @@ def _source_markdown(source: Mapping, labels: Mapping[str, str]) -> str:
         return f"- {head}"
     quoted = "\n".join(f"> {line}" for line in md(f"“{source['excerpt']}”").split("  \n"))
     return f"- {head}\n\n{quoted}"
+
+
+def range_dates(days: list[int] | None) -> tuple[date | None, date | None]:
+    """A period selected on the map's timeline (first and last day, counted from 1970-01-01) as the filter's dates."""
+    if not days:
+        return None, None
+    return tuple(date(1970, 1, 1) + timedelta(days=int(day)) for day in days[:2])
 
 
 def url_params(flt: filters.Filter, view: Mapping[str, str]) -> dict[str, list[str]]:

@@ -1,73 +1,132 @@
 /* incident-map web map as a Streamlit component (API version 1), for the app.
  *
- * Loaded only on the component page (geo/webmap.py component_page), after incidentmap.js.
- * Speaks the component protocol by postMessage: "streamlit:componentReady" once, then
- * each "streamlit:render" brings args {revision, payload, mask, header, height}:
- *   - payload (bytes, gzip JSON from webmap.component_payload): all events of one store
- *     revision; sent by the app only while this page has not reported that revision loaded;
- *   - mask (bytes, webmap.shown_mask): which of them the current filter shows;
- *   - header: the header texts for the current filter.
- * The page reports {loaded: revision, pick: event id, picks: count} with
- * "streamlit:setComponentValue" when it has loaded a revision or when the user opens an
- * event's card (so the app can show it), and asks for its height with "streamlit:setFrameHeight".
- * It never builds HTML from the data; incidentmap.js shows every text as text.
+ * Runs on the component page (geo/webmap/component.py), a folium map with our renderer; attach(map)
+ * speaks the component protocol by postMessage: "streamlit:componentReady" once, then each
+ * "streamlit:render" brings args {revision, payload, mask, dates, height}:
+ *   - payload: all events of one store revision (geo/webmap/component.py payload(): meta, points, cards,
+ *     strings and topology, each gzip bytes, in one blob), sent by the app only while this page has not reported that
+ *     revision loaded; a page that has drawn another revision reloads itself to take the new one;
+ *   - mask: which of them the app's filter shows, its dates aside (one bit each, as base64 text);
+ *   - dates: the filter's date range as [first day, last day, label], days since 1970-01-01 (null where open), or null:
+ *     the timeline applies it with the date rule, so the page counts the undated events it leaves out;
+ *   - screenshot: true to show the map alone (no list of unmapped events, no timeline).
+ * The page reports {loaded: revision, pick: event id, picks: count, range: [first, last] or null, ranges: count}
+ * with "streamlit:setComponentValue" when it has loaded a revision, when the reader opens an event's card,
+ * and when the reader selects (or clears) a period on the timeline.  It never builds HTML from the data.
  */
 (function () {
   "use strict";
+  var IM = window.IncidentMap;
 
-  var page = null, loaded = null, pick = null, picks = 0, reported = null;
-  var queue = Promise.resolve();
+  var PARTS = ["meta", "points", "cards", "strings", "topology"]; // geo/webmap/component.py PAYLOAD_PARTS
 
-  function send(type, fields) {
-    var message = { isStreamlitMessage: true, type: "streamlit:" + type };
-    Object.keys(fields || {}).forEach(function (name) { message[name] = fields[name]; });
-    window.parent.postMessage(message, "*");
-  }
+  function attach(map) {
+    var page = null, loaded = null, pick = null, picks = 0, range = null, ranges = 0, reported = null;
+    var queue = Promise.resolve();
 
-  function report() {
-    var value = { loaded: loaded, pick: pick, picks: picks };
-    var text = JSON.stringify(value);
-    if (text === reported) return;
-    reported = text;
-    send("setComponentValue", { value: value, dataType: "json" });
-  }
+    function send(type, fields) {
+      var message = { isStreamlitMessage: true, type: "streamlit:" + type };
+      Object.keys(fields || {}).forEach(function (name) { message[name] = fields[name]; });
+      window.parent.postMessage(message, "*");
+    }
 
-  function onPick(id) {
-    pick = id;
-    picks++;
-    report();
-  }
+    function report() {
+      var value = { loaded: loaded, pick: pick, picks: picks, range: range, ranges: ranges };
+      var text = JSON.stringify(value);
+      if (text === reported) return;
+      reported = text;
+      send("setComponentValue", { value: value, dataType: "json" });
+    }
 
-  function render(args) {
-    send("setFrameHeight", { height: args.height });
-    if (args.payload) {
-      return window.IncidentMapPage.gunzipJson(args.payload).then(function (all) {
-        if (page) page.destroy();
+    function bytes(value) {
+      return value instanceof Uint8Array ? value : new Uint8Array(value);
+    }
+
+    function parts(blob) {
+      // The payload's parts: their byte lengths (uint32, little-endian), then the parts, in PARTS order.
+      var b = bytes(blob), view = new DataView(b.buffer, b.byteOffset, b.byteLength), out = {}, offset = 4 * PARTS.length;
+      PARTS.forEach(function (name, k) {
+        var length = view.getUint32(4 * k, true);
+        out[name] = b.subarray(offset, offset + length);
+        offset += length;
+      });
+      return out;
+    }
+
+    function load(args) {
+      var p = parts(args.payload);
+      return Promise.all([IM.gunzip(bytes(p.meta)), IM.gunzip(bytes(p.topology))]).then(function (parts) {
+        var meta = IM.utf8Json(parts[0]);
+        var texts = null;
         page = window.IncidentMapPage.start({
-          data: all.data, topology: all.topology, texts: Promise.resolve(all.texts), mask: args.mask, onPick: onPick,
+          map: map,
+          meta: meta,
+          topology: IM.utf8Json(parts[1]),
+          layers: meta.layers,
+          points: IM.gunzip(bytes(p.points)),
+          texts: function () {
+            if (!texts) {
+              texts = Promise.all([IM.gunzip(bytes(p.cards)), IM.gunzip(bytes(p.strings))]).then(function (t) {
+                return { cards: t[0], strings: IM.utf8Json(t[1]) };
+              });
+            }
+            return texts;
+          },
+          mask: IM.base64Bytes(args.mask),
+          onPick: function (id) { pick = id; picks++; report(); },
+          onSelect: function (selected) { range = selected ? [selected[0], selected[1]] : null; ranges++; report(); },
         });
-        page.showOnly(args.mask, args.header);
         loaded = args.revision;
-        report();
+        return whenDrawn().then(function () { follow(args); report(); });
       });
     }
-    if (page && loaded === args.revision) page.showOnly(args.mask, args.header);
-    else {
-      // The app thinks this page has the revision (a new frame, or a reload): say it has not.
-      loaded = page ? loaded : null;
-      reported = null;
-      report();
+
+    function whenDrawn() {
+      return new Promise(function (resolve) {
+        (function wait() { if (page.drawn) resolve(); else requestAnimationFrame(wait); })();
+      });
     }
-    return null;
+
+    function follow(args) {
+      // The app's filter (which events, and the date range on the timeline), and whether the map stands alone.
+      var bare = Boolean(args.screenshot);
+      if (document.body.classList.contains("im-screenshot") !== bare) {
+        document.body.classList.toggle("im-screenshot", bare);
+        map.invalidateSize();
+      }
+      page.showOnly(IM.base64Bytes(args.mask));
+      if (page.timeline) {
+        var d = args.dates;
+        if (!d) page.timeline.selectDays(null);
+        else page.timeline.selectDays(d[0] === null ? -2147483647 : d[0], d[1] === null ? 2147483647 : d[1], d[2]);
+      }
+    }
+
+    function render(args) {
+      send("setFrameHeight", { height: args.height });
+      if (args.payload) {
+        if (page) { window.location.reload(); return null; } // another revision: start afresh
+        return load(args);
+      }
+      if (page && loaded === args.revision) follow(args);
+      else {
+        // The app thinks this page has the revision (a new frame, or a reload): say it has not.
+        reported = null;
+        report();
+      }
+      return null;
+    }
+
+    window.addEventListener("message", function (event) {
+      if (event.source !== window.parent || !event.data || event.data.type !== "streamlit:render") return;
+      var args = event.data.args;
+      // One render at a time, in order: a payload is drawn before the masks that follow it apply.
+      queue = queue.then(function () { return render(args); }).catch(function (error) {
+        IM.setHeader({ counts: "The map could not be drawn: " + error });
+      });
+    });
+    send("componentReady", { apiVersion: 1 });
   }
 
-  window.addEventListener("message", function (event) {
-    if (event.source !== window.parent || !event.data || event.data.type !== "streamlit:render") return;
-    var args = event.data.args;
-    // One render at a time, in order: a payload is decoded before the masks that follow it apply.
-    queue = queue.then(function () { return render(args); }).catch(function (error) {
-      document.getElementById("im-counts").textContent = "The map could not be drawn: " + error;
-    });
-  });
-  send("componentReady", { apiVersion: 1 });
+  window.IncidentMapComponent = { attach: attach };
 })();

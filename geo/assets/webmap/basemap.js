@@ -1,0 +1,172 @@
+/* incident-map web map, the offline basemap: land and countries (world-atlas TopoJSON), first-level
+ * boundaries, lakes and rivers (Natural Earth, clipped by geo/basemap.py to the map's extent) on one
+ * canvas, and the de facto and disputed boundary lines dashed above them, each with its full neutral
+ * description as a tooltip.  Nothing here comes from the network.
+ */
+(function () {
+  "use strict";
+  var IM = window.IncidentMap;
+
+  var LAND = "#f4f1ea", BORDER = "#b4aca4", ADMIN = "#cdc6bd", WATER = "#b9d3e6", RIVER = "#8fb6d6";
+
+  function worldPath(coords) {
+    // A ring or line as world x, y pairs, longitudes made continuous across the antimeridian, with its box.
+    var n = coords.length, xy = new Float64Array(2 * n), offset = 0, prev = 0;
+    var box = [Infinity, Infinity, -Infinity, -Infinity];
+    for (var k = 0; k < n; k++) {
+      var lon = coords[k][0] + offset;
+      if (k) {
+        while (lon - prev > 180) { lon -= 360; offset -= 360; }
+        while (lon - prev < -180) { lon += 360; offset += 360; }
+      }
+      prev = lon;
+      var x = IM.mercatorX(lon), y = IM.mercatorY(coords[k][1]);
+      xy[2 * k] = x;
+      xy[2 * k + 1] = y;
+      if (x < box[0]) box[0] = x;
+      if (x > box[2]) box[2] = x;
+      if (y < box[1]) box[1] = y;
+      if (y > box[3]) box[3] = y;
+    }
+    return { xy: xy, box: box };
+  }
+
+  function worldRing(ring) {
+    // A ring that circles a pole (Antarctica) is closed through the pole.
+    var path = worldPath(ring), n = ring.length;
+    var lonSpan = Math.abs(path.xy[2 * n - 2] - path.xy[0]) * 360;
+    if (lonSpan > 180) {
+      var poleY = IM.mercatorY(ring[0][1] < 0 ? -90 : 90), xy = path.xy;
+      var closed = new Float64Array(xy.length + 6);
+      closed.set(xy);
+      closed.set([xy[xy.length - 2], poleY, xy[0], poleY, xy[0], xy[1]], xy.length);
+      path.xy = closed;
+      path.box[1] = Math.min(path.box[1], poleY);
+      path.box[3] = Math.max(path.box[3], poleY);
+    }
+    return path;
+  }
+
+  function paths(collection, ring) {
+    var out = [];
+    ((collection && collection.features) || []).forEach(function (f) {
+      var g = f.geometry;
+      if (!g) return;
+      var parts = g.type === "Polygon" ? g.coordinates : g.type === "MultiPolygon" ? [].concat.apply([], g.coordinates)
+        : g.type === "LineString" ? [g.coordinates] : g.type === "MultiLineString" ? g.coordinates : [];
+      parts.forEach(function (part) { out.push(ring ? worldRing(part) : worldPath(part)); });
+    });
+    return out;
+  }
+
+  function trace(ctx, v, list, close) {
+    ctx.beginPath();
+    list.forEach(function (p) {
+      var b = p.box;
+      if (b[2] * v.scale - v.ox < 0 || b[0] * v.scale - v.ox > v.width || b[3] * v.scale - v.oy < 0 || b[1] * v.scale - v.oy > v.height) return;
+      var xy = p.xy, lastX = xy[0] * v.scale - v.ox, lastY = xy[1] * v.scale - v.oy;
+      ctx.moveTo(lastX, lastY);
+      for (var k = 2; k < xy.length; k += 2) {
+        var x = xy[k] * v.scale - v.ox, y = xy[k + 1] * v.scale - v.oy;
+        if (Math.abs(x - lastX) + Math.abs(y - lastY) < 0.6 && k < xy.length - 2) continue; // under a pixel
+        ctx.lineTo(x, y);
+        lastX = x;
+        lastY = y;
+      }
+      if (close) ctx.closePath();
+    });
+  }
+
+  function countryPaths(topology) {
+    // The country rings as world paths, made once per topology.
+    if (!topology.imPaths) {
+      var countries = topojson.feature(topology, topology.objects.countries);
+      topology.imPaths = { count: countries.features.length, land: paths(countries, true) };
+    }
+    return topology.imPaths;
+  }
+
+  function drawLand(ctx, v, land) {
+    trace(ctx, v, land, true);
+    ctx.fillStyle = LAND;
+    ctx.fill("evenodd");
+    ctx.strokeStyle = BORDER;
+    ctx.lineWidth = 0.8;
+    ctx.stroke();
+  }
+
+  IM.landLayer = function (topology) {
+    // The countries alone, as a layer for another map (the minimap).
+    var land = countryPaths(topology).land;
+    return new IM.CanvasLayer("im-basemap", function (ctx, v) { drawLand(ctx, v, land); });
+  };
+
+  IM.Basemap = function (map, topology, layers) {
+    // layers: {admin1_boundaries, lakes, rivers, claim_lines, ...} as GeoJSON (may be empty).
+    var made = countryPaths(topology);
+    this.countryCount = made.count;
+    var land = made.land;
+    var admin = paths(layers.admin1_boundaries, false);
+    var lakes = paths(layers.lakes, true);
+    var rivers = paths(layers.rivers, false);
+    map.getContainer().classList.add("im-offline");
+    new IM.CanvasLayer("im-basemap", function (ctx, v) {
+      trace(ctx, v, land, true);
+      ctx.fillStyle = LAND;
+      ctx.fill("evenodd");
+      if (v.scale >= 256 * 16) { // zoom 4 and in: provinces, lakes and rivers
+        trace(ctx, v, admin, false);
+        ctx.strokeStyle = ADMIN;
+        ctx.lineWidth = 0.8;
+        ctx.setLineDash([3, 2]);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        trace(ctx, v, rivers, false);
+        ctx.strokeStyle = RIVER;
+        ctx.lineWidth = v.scale >= 256 * 128 ? 1.6 : 1;
+        ctx.stroke();
+        trace(ctx, v, lakes, true);
+        ctx.fillStyle = WATER;
+        ctx.fill("evenodd");
+      }
+      trace(ctx, v, land, true);
+      ctx.strokeStyle = BORDER;
+      ctx.lineWidth = 0.8;
+      ctx.stroke();
+    }).addTo(map);
+  };
+
+  IM.boundaryLines = function (map, disputed, claims) {
+    // The de facto and disputed lines (dashed, darker) and Natural Earth's claim limits (dotted, lighter).
+    var pane = map.createPane("im-lines");
+    pane.style.zIndex = 380;
+    function unwrapLine(coords) {
+      // Longitudes made continuous across the antimeridian, so Leaflet draws no line across the world.
+      var out = [], offset = 0;
+      for (var k = 0; k < coords.length; k++) {
+        var lon = coords[k][0] + offset;
+        if (k) {
+          while (lon - out[k - 1][0] > 180) { lon -= 360; offset -= 360; }
+          while (lon - out[k - 1][0] < -180) { lon += 360; offset += 360; }
+        }
+        out.push([lon, coords[k][1]]);
+      }
+      return out;
+    }
+    function unwrap(f) {
+      var g = f.geometry;
+      if (g.type === "LineString") g.coordinates = unwrapLine(g.coordinates);
+      else if (g.type === "MultiLineString") g.coordinates = g.coordinates.map(unwrapLine);
+    }
+    [disputed, claims].forEach(function (c) { (c.features || []).forEach(unwrap); });
+    var halo = { color: LAND, weight: 3.5, opacity: 1 };
+    L.geoJSON(disputed, { pane: "im-lines", interactive: false, style: halo }).addTo(map);
+    function withTooltip(feature, layer) {
+      layer.bindTooltip(IM.el("span", null, feature.properties.label), { sticky: true, className: "im-line-label" });
+    }
+    L.geoJSON(claims, { pane: "im-lines", style: { color: "#8a8178", weight: 1.2, dashArray: "1 4", lineCap: "round", className: "im-claim" },
+                        onEachFeature: withTooltip }).addTo(map);
+    L.geoJSON(disputed, { pane: "im-lines", style: { color: "#57534e", weight: 1.6, dashArray: "6 4", className: "im-disputed" },
+                          onEachFeature: withTooltip }).addTo(map);
+  };
+})();

@@ -1,0 +1,141 @@
+/* incident-map web map, source cards: what an event is, when and where, who says so, and the sources'
+ * own words.  Built from the texts (the string table and the card columns of geo/webmap/columns.py)
+ * with DOM text only.  Consecutive sources that name the same publication are one entry with several
+ * excerpts, so an article quoted four times reads as one source.
+ */
+(function () {
+  "use strict";
+  var IM = window.IncidentMap;
+  var el = IM.el;
+
+  function offsets(counts, width) {
+    var start = new Int32Array(counts.length + 1);
+    for (var k = 0; k < counts.length; k++) start[k + 1] = start[k] + counts[k] * width;
+    return start;
+  }
+
+  IM.Texts = function (strings, cards, sourceWidth) {
+    // The texts of every event: str(column, i), items(column, i) (string indices of a flat run).
+    this.strings = strings;
+    this.cards = cards;
+    this.sourceWidth = sourceWidth;
+    this.starts = {
+      actors: offsets(cards.actorCount, 2),
+      tags: offsets(cards.tagCount, 1),
+      sources: offsets(cards.sourceCount, sourceWidth),
+    };
+  };
+  IM.Texts.prototype.str = function (column, i) {
+    return this.strings[this.cards[column][i]];
+  };
+  IM.Texts.prototype.items = function (column, i) {
+    var start = this.starts[column];
+    return Array.from(this.cards[column].subarray(start[i], start[i + 1]), function (k) { return this.strings[k]; }, this);
+  };
+
+  function row(list, label, value, notes) {
+    if (!value) return;
+    list.appendChild(el("dt", null, label));
+    var dd = el("dd", null, value);
+    (notes || []).forEach(function (note) {
+      if (note) dd.appendChild(el("span", "im-note", note));
+    });
+    list.appendChild(dd);
+  }
+
+  function sourceGroups(fields, width) {
+    // [{label, url, date, kind, citedBy, excerpts: []}], consecutive equal sources merged.
+    var groups = [];
+    for (var s = 0; s < fields.length; s += width) {
+      var f = fields.slice(s, s + width);
+      var last = groups[groups.length - 1];
+      if (last && last.label === f[0] && last.url === f[1] && last.date === f[2] && last.kind === f[3] && last.citedBy === f[5]) {
+        if (f[4]) last.excerpts.push(f[4]);
+        continue;
+      }
+      groups.push({ label: f[0], url: f[1], date: f[2], kind: f[3], citedBy: f[5], excerpts: f[4] ? [f[4]] : [] });
+    }
+    return groups;
+  }
+
+  function sourceItem(group, phrase) {
+    var item = el("li", "im-source");
+    var head = el("div", "im-source-head");
+    var url = IM.safeUrl(group.url);
+    if (url) {
+      var link = el("a", null, group.label);
+      link.href = url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      head.appendChild(link);
+    } else {
+      head.appendChild(el("cite", null, group.label));
+    }
+    var details = [group.date, group.kind, group.citedBy ? "cited by " + group.citedBy : ""];
+    if (group.excerpts.length > 1) details.push(phrase("excerpts", group.excerpts.length));
+    details = details.filter(Boolean);
+    if (details.length) head.appendChild(el("span", "im-note", " \u00b7 " + details.join(" \u00b7 ")));
+    item.appendChild(head);
+    group.excerpts.forEach(function (excerpt) {
+      item.appendChild(el("blockquote", "im-excerpt", "\u201c" + excerpt + "\u201d"));
+    });
+    return item;
+  }
+
+  IM.card = function (T, i, o) {
+    // The source card of event i.  o: {colour, context, phrase, titled (false in the panel, where the title is shown)}.
+    var node = el("article", "im-card");
+    node.setAttribute("data-event-id", T.str("id", i));
+    var kicker = el("p", "im-kicker");
+    var swatch = el("span", "im-swatch");
+    swatch.style.background = o.colour;
+    kicker.appendChild(swatch);
+    kicker.appendChild(document.createTextNode(T.str("type", i)));
+    if (o.context) kicker.appendChild(el("span", "im-badge", o.phrase("context_badge", 1)));
+    node.appendChild(kicker);
+    if (o.titled !== false) node.appendChild(el("h3", "im-title", T.str("title", i)));
+
+    var list = el("dl", "im-fields");
+    row(list, "Date", T.str("date", i), [T.str("dateNote", i)]);
+    var reported = T.str("placeReported", i);
+    row(list, "Place", T.str("place", i), [reported ? "As reported: \u201c" + reported + "\u201d" : "", T.str("placeNote", i)]);
+    var actors = T.items("actors", i);
+    if (actors.length) {
+      list.appendChild(el("dt", null, "Actors"));
+      var dd = el("dd");
+      var ul = el("ul", "im-actors");
+      for (var a = 0; a < actors.length; a += 2) {
+        var li = el("li");
+        li.appendChild(el("span", "im-actor", actors[a]));
+        if (actors[a + 1]) li.appendChild(el("span", "im-note", " \u2014 " + actors[a + 1]));
+        ul.appendChild(li);
+      }
+      dd.appendChild(ul);
+      list.appendChild(dd);
+    }
+    row(list, "Fatalities", T.str("fatalities", i));
+    row(list, "Claim", T.str("claim", i));
+    row(list, "Status", T.str("verification", i));
+    node.appendChild(list);
+    if (T.str("description", i)) node.appendChild(el("p", "im-description", T.str("description", i)));
+
+    var groups = sourceGroups(T.items("sources", i), T.sourceWidth);
+    node.appendChild(el("h4", null, o.phrase("sources", groups.length)));
+    var ol = el("ol", "im-sources");
+    groups.forEach(function (group) { ol.appendChild(sourceItem(group, o.phrase)); });
+    node.appendChild(ol);
+    var tags = T.items("tags", i);
+    if (tags.length) node.appendChild(el("p", "im-tags", "Tags: " + tags.join(", ")));
+    return node;
+  };
+
+  IM.tooltip = function (T, hits, o) {
+    // A hover's few words: the first event's title and date, and how many more are here.
+    var node = el("div", "im-tip");
+    var i = hits[0];
+    node.appendChild(el("strong", null, T.str("title", i)));
+    node.appendChild(el("div", "im-note", T.str("date", i) + (o.isContext(i) ? " \u00b7 " + o.phrase("context_badge", 1) : "")));
+    if (hits.length > 1) node.appendChild(el("div", "im-note", o.phrase("more_at_spot", hits.length - 1)));
+    return node;
+  };
+})();

@@ -1,0 +1,104 @@
+/* incident-map web map, core: the namespace, DOM helpers that only ever make text, the page's phrases,
+ * and reading the binary columns geo/webmap/columns.py writes.
+ *
+ * Every other webmap/*.js file adds to window.IncidentMap (IM).  No function here builds HTML from
+ * data: el() sets textContent, and a source is a link only when safeUrl() accepts its URL.
+ */
+(function () {
+  "use strict";
+  var IM = (window.IncidentMap = window.IncidentMap || {});
+
+  IM.el = function (tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null && text !== "") node.textContent = text;
+    return node;
+  };
+
+  IM.number = function (n) {
+    return Number(n).toLocaleString("en");
+  };
+
+  IM.phrases = function (table) {
+    // phrase(key, n, values): the (one, many) form of table[key] for n, with {n} and {name} filled in.
+    return function (key, n, values) {
+      var forms = table[key];
+      var text = n === 1 ? forms[0] : forms[1];
+      return text.replace(/\{(\w+)\}/g, function (_, name) {
+        var value = name === "n" ? n : (values || {})[name];
+        return typeof value === "number" ? IM.number(value) : String(value);
+      });
+    };
+  };
+
+  IM.safeUrl = function (url) {
+    if (!/^https?:\/\//i.test(url || "")) return null;
+    try {
+      var parsed = new URL(url);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
+  };
+
+  // --- reading the data blocks -------------------------------------------------------
+
+  IM.base64Bytes = function (text) {
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text.trim());
+    var binary = atob(text.trim());
+    var bytes = new Uint8Array(binary.length);
+    for (var k = 0; k < binary.length; k++) bytes[k] = binary.charCodeAt(k);
+    return bytes;
+  };
+
+  IM.gunzip = function (bytes) {
+    // gzip bytes -> Promise of an ArrayBuffer.
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).arrayBuffer();
+  };
+
+  IM.readBlock = function (id) {
+    // A page's gzip+base64 block -> Promise of an ArrayBuffer.
+    var block = document.getElementById(id);
+    if (!block) return Promise.reject(new Error("no data block " + id));
+    return IM.gunzip(IM.base64Bytes(block.textContent));
+  };
+
+  IM.readJson = function (id) {
+    var block = document.getElementById(id);
+    return block ? JSON.parse(block.textContent) : null;
+  };
+
+  var TYPES = {
+    int32: Int32Array, uint32: Uint32Array, int16: Int16Array, uint16: Uint16Array, uint8: Uint8Array, int8: Int8Array,
+    float32: Float32Array, float64: Float64Array,
+  };
+
+  IM.columns = function (buffer, layout) {
+    // layout: [[name, dtype, byte offset, length], ...] -> {name: typed array viewing buffer}.
+    var out = {};
+    layout.forEach(function (c) {
+      out[c[0]] = new TYPES[c[1]](buffer, c[2], c[3]);
+    });
+    return out;
+  };
+
+  IM.utf8Json = function (buffer) {
+    return JSON.parse(new TextDecoder("utf-8").decode(buffer));
+  };
+
+  // --- Web Mercator: world coordinates in [0, 1] -------------------------------------
+
+  var MAX_LAT = 85.0511287798;
+  IM.mercatorX = function (lon) {
+    return (lon + 180) / 360;
+  };
+  IM.mercatorY = function (lat) {
+    var sin = Math.sin((Math.max(-MAX_LAT, Math.min(MAX_LAT, lat)) * Math.PI) / 180);
+    return 0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI);
+  };
+
+  IM.bitSet = function (mask, i) {
+    return (mask[i >> 3] >> (i & 7)) & 1;
+  };
+})();

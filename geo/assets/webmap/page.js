@@ -1,0 +1,345 @@
+/* incident-map web map, the page: starts the renderer on a Leaflet map (folium's own) from the data an
+ * EventLayer (geo/webmap/layer.py) wrote, or that the app's component (webmap/streamlit.js) received.
+ *
+ * start({map, meta, points (Promise of the points columns' ArrayBuffer), texts (a function returning a
+ * Promise of {strings, cards}), topology, layers, mask, onPick, onSelect}) draws the basemap and every
+ * point at once, then reads the texts (cards, the panel of unmapped events) without holding the map up.
+ * window.incidentMap is the hook tests and the app use: drawn, ready, counts, pointOf(id),
+ * eventIdsAt(x, y), openEvent(id), showOnly(mask, texts), timeline, destroy().
+ */
+(function () {
+  "use strict";
+  var IM = window.IncidentMap;
+  var el = IM.el;
+
+  function start(source) {
+    var map = source.map, meta = source.meta, phrase = IM.phrases(meta.phrases);
+    var page = IM.layout(map, { header: meta.header, panel: meta.panel });
+    IM.setHeader(meta);
+    var hook = (window.incidentMap = { drawn: false, ready: false, map: map, eventCount: meta.count });
+    var drawn = source.points.then(function (buffer) {
+      var P = IM.columns(buffer, meta.layout.points);
+      return draw(P);
+    });
+    drawn.catch(function (error) { IM.setHeader({ counts: "The map could not be drawn: " + error }); });
+    return hook;
+
+    function draw(P) {
+      var N = P.lat.length, T = null, textsRead = null;
+      var colours = meta.categories.map(function (c) { return c[1]; });
+      var basemap = source.topology ? new IM.Basemap(map, source.topology, source.layers || {}) : null;
+      if (meta.minimap && L.Control.MiniMap && source.topology) {
+        new L.Control.MiniMap(IM.landLayer(source.topology), {
+          position: "bottomright", toggleDisplay: true, width: 150, height: 120, zoomLevelOffset: -5,
+          strings: { hideText: "Hide the overview map", showText: "Show the overview map" },
+        }).addTo(map);
+      }
+      if (meta.disputed) IM.boundaryLines(map, meta.disputed, (source.layers || {}).claim_lines || { features: [] });
+      var points = new IM.PointLayer(map, {
+        lat: P.lat, lon: P.lon, category: P.category, flags: P.flags, missing: meta.missing, colours: colours,
+      });
+      var base = new Uint8Array(N).fill(1); // the events the filter (the app's, or all) shows
+      var shown = base; // ...and of those, the ones the time selection keeps
+      var legend = new IM.Legend(meta.legendTitle).addTo(map);
+      var messages = new IM.Messages(map);
+      L.control.scale({ imperial: false, position: "bottomright" }).addTo(map);
+      var panel = new IM.UnmappedPanel(page.panel, {
+        phrase: phrase,
+        ready: function () { return T !== null; },
+        id: function (i) { return T.str("id", i); },
+        title: function (i) { return T.str("title", i); },
+        date: function (i) { return T.str("date", i); },
+        reported: function (i) { return T.str("placeReported", i); },
+        place: function (i) { return T.str("place", i); },
+        card: function (i) { return cardOf(i, false); },
+      });
+      var focus = null;
+      var labels = new IM.Labels(map, {
+        points: points, places: meta.places, place: P.place, towns: meta.towns || [],
+        areas: (source.layers || {}).admin1_labels || { features: [] }, lines: meta.disputed || { features: [] },
+        focus: null,
+      });
+      var heat = meta.heat && L.heatLayer ? L.heatLayer([], { radius: 18, blur: 15, minOpacity: 0.25 }) : null;
+      var overlays = {};
+      if (heat) {
+        overlays["Density of events (heat)"] = heat;
+        L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
+        map.on("overlayadd", function (e) { if (e.layer === heat) fillHeat(); });
+      }
+
+      function cardOf(i, titled) {
+        return IM.card(T, i, { colour: colours[P.category[i]], context: P.flags[i] & 1, phrase: phrase, titled: titled });
+      }
+
+      function texts() {
+        if (!textsRead) {
+          textsRead = source.texts().then(function (t) {
+            T = new IM.Texts(t.strings, IM.columns(t.cards, meta.layout.cards), meta.sourceWidth);
+            panel.fill(panel.ids, shownCount());
+            requestAnimationFrame(function () {
+              hook.ready = true;
+              document.documentElement.setAttribute("data-map-ready", "true");
+            });
+            return T;
+          });
+          textsRead.catch(function (error) { page.panel.appendChild(el("p", "im-message", "The source cards could not be read: " + error)); });
+        }
+        return textsRead;
+      }
+
+      function shownCount() {
+        var n = 0;
+        for (var i = 0; i < N; i++) n += shown[i];
+        return n;
+      }
+
+      function refresh() {
+        // Redraw for the events shown now: points, legend, panel, message, labels, density.
+        points.show(shown);
+        var unmapped = [], onMap = meta.categories.map(function () { return 0; }), mappedCount = 0, context = false;
+        for (var i = 0; i < N; i++) {
+          if (!shown[i]) continue;
+          if (P.flags[i] & 1) context = true;
+          if (!points.mapped[i]) { unmapped.push(i); continue; }
+          mappedCount++;
+          onMap[P.category[i]]++;
+        }
+        var rows = [];
+        meta.categories.forEach(function (c, k) {
+          if (!onMap[k]) return;
+          var dot = el("span", "im-swatch");
+          dot.style.background = c[1];
+          rows.push([dot, c[0] + " (" + IM.number(onMap[k]) + ")"]);
+        });
+        if (context) rows.push([el("span", "im-swatch im-swatch-context"), phrase("legend_context", 1)]);
+        if (mappedCount > 1) rows.push([el("span", "im-stack"), phrase("legend_stack", 2)]);
+        if (meta.disputed && meta.disputed.features.length) rows.push([el("span", "im-dash"), phrase("legend_disputed", 1)]);
+        legend.fill(rows);
+        var total = mappedCount + unmapped.length;
+        panel.fill(unmapped, total);
+        messages.say(mappedCount ? "" : total ? phrase("none_mapped", total) : phrase("no_events", 0));
+        hook.eventCount = total;
+        hook.mappedCount = mappedCount;
+        hook.unmappedCount = unmapped.length;
+        if (heat && map.hasLayer(heat)) fillHeat();
+      }
+
+      function fillHeat() {
+        var latlngs = [];
+        for (var i = 0; i < N; i++) if (shown[i] && points.mapped[i]) latlngs.push([P.lat[i] / 1e6, P.lon[i] / 1e6]);
+        heat.setLatLngs(latlngs);
+      }
+
+      function extent(onlyReported) {
+        // The bounds of the mapped events shown (reported incidents only, when asked and there are any).
+        var bounds = null;
+        for (var i = 0; i < N; i++) {
+          if (!shown[i] || !points.mapped[i] || (onlyReported && P.flags[i] & 1)) continue;
+          var ll = [P.lat[i] / 1e6, P.lon[i] / 1e6];
+          if (bounds) bounds.extend(ll);
+          else bounds = L.latLngBounds(ll, ll);
+        }
+        return bounds;
+      }
+
+      function frame() {
+        // The first view: the stored one, else the events that matter (context events are drawn but not fitted).
+        var stored = storedView();
+        if (stored) return map.setView([stored.lat, stored.lng], stored.zoom, { animate: false });
+        var bounds = extent(true) || extent(false);
+        if (!bounds) return map.setView([25, 45], 2, { animate: false });
+        if (bounds.getNorth() === bounds.getSouth() && bounds.getEast() === bounds.getWest()) return map.setView(bounds.getCenter(), 9, { animate: false });
+        map.fitBounds(bounds, { padding: [40, 40], maxZoom: 10, animate: false });
+      }
+
+      function storedView() {
+        if (!meta.persistKey) return null;
+        try {
+          var view = JSON.parse(window.sessionStorage.getItem(meta.persistKey) || "null");
+          return view && isFinite(view.lat) && isFinite(view.lng) && isFinite(view.zoom) ? view : null;
+        } catch (e) {
+          return null; // storage can be off (private mode, a sandboxed frame): start from the events
+        }
+      }
+
+      function saveView() {
+        if (!meta.persistKey) return;
+        try {
+          var c = map.getCenter();
+          window.sessionStorage.setItem(meta.persistKey, JSON.stringify({ lat: c.lat, lng: c.lng, zoom: map.getZoom() }));
+        } catch (e) {
+          /* storage unavailable: the view is simply not kept */
+        }
+      }
+
+      // --- popups and tooltips ---------------------------------------------------------
+
+      var LIST_LIMIT = 50;
+      var popup = L.popup({ maxWidth: 400, minWidth: 280, maxHeight: 440, autoPanPadding: [24, 24], className: "im-popup" });
+      var tooltip = L.tooltip({ direction: "top", offset: [0, -8], className: "im-tooltip", opacity: 0.96 });
+      var popupFirst = -1;
+      popup.on("remove", function () { popupFirst = -1; });
+
+      function listContent(hits) {
+        var node = el("div", "im-list");
+        node.appendChild(el("h3", "im-title", phrase("at_spot", hits.length)));
+        var ol = el("ol");
+        hits.slice(0, LIST_LIMIT).forEach(function (i) {
+          var li = el("li");
+          var button = el("button", "im-link", T.str("title", i));
+          button.type = "button";
+          button.addEventListener("click", function () {
+            var content = el("div");
+            var back = el("button", "im-link im-back", phrase("back_to_spot", hits.length));
+            back.type = "button";
+            back.addEventListener("click", function () { popup.setContent(listContent(hits)); });
+            content.appendChild(back);
+            content.appendChild(cardOf(i));
+            popup.setContent(content);
+            pick(i);
+          });
+          li.appendChild(button);
+          li.appendChild(el("span", "im-note", " " + T.str("date", i) + (P.flags[i] & 1 ? " \u00b7 " + phrase("context_badge", 1) : "")));
+          ol.appendChild(li);
+        });
+        node.appendChild(ol);
+        if (hits.length > LIST_LIMIT) node.appendChild(el("p", "im-note", phrase("more_than_listed", hits.length - LIST_LIMIT)));
+        return node;
+      }
+
+      function pick(i) {
+        if (source.onPick) source.onPick(T.str("id", i));
+      }
+
+      function openHits(hits) {
+        map.closeTooltip(tooltip);
+        popupFirst = hits[0];
+        popup.setLatLng(points.latLng(hits[0])).setContent(el("p", "im-note", "\u2026")).openOn(map);
+        texts().then(function () {
+          if (!map.hasLayer(popup) || popupFirst !== hits[0]) return;
+          popup.setContent(hits.length === 1 ? cardOf(hits[0]) : listContent(hits));
+          if (hits.length === 1) pick(hits[0]);
+        });
+      }
+
+      function hitsAt(containerPoint) {
+        var stack = points.stackAt(containerPoint);
+        return stack < 0 ? [] : points.members(stack);
+      }
+
+      map.on("click", function (e) {
+        var hits = hitsAt(e.containerPoint);
+        if (hits.length) openHits(hits);
+      });
+      var pendingMove = null;
+      map.on("mousemove", function (e) {
+        if (pendingMove) { pendingMove = e; return; }
+        pendingMove = e;
+        requestAnimationFrame(function () {
+          var stack = points.stackAt(pendingMove.containerPoint);
+          pendingMove = null;
+          map.getContainer().classList.toggle("im-hover", stack >= 0);
+          if (stack < 0 || !T) { map.closeTooltip(tooltip); return; }
+          var hits = points.members(stack);
+          if (hits[0] === popupFirst) { map.closeTooltip(tooltip); return; }
+          tooltip.setLatLng(points.latLng(hits[0])).setContent(IM.tooltip(T, hits, { phrase: phrase, isContext: points.isContext.bind(points) }));
+          if (!map.hasLayer(tooltip)) map.openTooltip(tooltip);
+        });
+      });
+      map.on("mouseout zoomstart", function () { map.closeTooltip(tooltip); });
+
+      // --- the time selection ----------------------------------------------------------
+
+      var timeline = null;
+      if (meta.timeline && meta.periods) {
+        timeline = new IM.Timeline(page.below, {
+          dayMin: P.dayMin, dayMax: P.dayMax, missing: meta.missing, periods: meta.periods, defaultStep: meta.defaultStep, phrase: phrase,
+          base: function () { return base; },
+          apply: function (mask) { shown = mask; refresh(); },
+          onSelect: source.onSelect,
+        });
+      }
+
+      // --- the hook ------------------------------------------------------------------
+
+      function indexOf(id) {
+        if (!T) return -1;
+        for (var k = 0; k < N; k++) if (T.str("id", k) === id) return shown[k] ? k : -1;
+        return -1;
+      }
+
+      function showOnly(mask, texts) {
+        // Show the events whose bit is set in mask (one bit each, little-endian in each byte); texts, when
+        // given, replace the header's.  The view stays where it is.
+        if (texts) IM.setHeader(texts);
+        var next = new Uint8Array(N);
+        for (var i = 0; i < N; i++) next[i] = IM.bitSet(mask, i);
+        base = next;
+        map.closePopup();
+        map.closeTooltip(tooltip);
+        if (timeline) { timeline.apply(); timeline.draw(); }
+        else { shown = base; refresh(); }
+      }
+
+      focus = extent(true) || extent(false);
+      labels.o.focus = focus ? focus.pad(0.5) : null;
+      frame();
+      if (source.mask) showOnly(source.mask);
+      else refresh();
+      map.on("moveend", saveView);
+      hook.countryCount = basemap ? basemap.countryCount : 0;
+      hook.points = points;
+      hook.labels = labels;
+      hook.timeline = timeline;
+      hook.heat = heat;
+      hook.markerCount = function () { return points.drawnCount; };
+      hook.stackCount = function () { return points.stacks.x.length; };
+      hook.pointOf = function (id) {
+        var i = indexOf(id);
+        if (i < 0 || !points.mapped[i]) return null;
+        var p = points.containerPoint(i);
+        return [p.x, p.y];
+      };
+      hook.eventIdsAt = function (x, y) {
+        return hitsAt(L.point(x, y)).map(function (i) { return T.str("id", i); });
+      };
+      hook.openEvent = function (id) {
+        var i = indexOf(id);
+        if (i < 0) return false;
+        if (points.mapped[i]) openHits([i]);
+        else panel.open(i);
+        return true;
+      };
+      hook.showOnly = showOnly;
+      hook.destroy = function () { map.remove(); };
+      requestAnimationFrame(function () {
+        hook.drawn = true;
+        texts();
+      });
+      return hook;
+    }
+  }
+
+  function startFromPage(map, name) {
+    // Start on a map written by an EventLayer named `name`: its blocks are already in the page.
+    var meta = IM.readJson(name + "-meta");
+    var strings = null;
+    return start({
+      map: map,
+      meta: meta,
+      topology: meta.basemap ? IM.readJson("im-basemap") : null,
+      layers: meta.layers,
+      points: IM.readBlock(name + "-points"),
+      texts: function () {
+        if (!strings) {
+          strings = Promise.all([IM.readBlock(name + "-cards"), IM.readBlock(name + "-strings")]).then(function (parts) {
+            return { cards: parts[0], strings: IM.utf8Json(parts[1]) };
+          });
+        }
+        return strings;
+      },
+    });
+  }
+
+  window.IncidentMapPage = { start: start, startFromPage: startFromPage };
+})();

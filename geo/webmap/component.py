@@ -1,0 +1,148 @@
+"""The web map in the Streamlit app: the same folium page and renderer, fed by a two-way component.
+
+Why not ``st_folium``: it sends the whole map's HTML on every rerun, so a filter change at
+100,000 events would ship the events again and lose the reader's zoom and pan.  The component
+page here (``component_dir()``, built once per release from ``incident_map``'s own pieces) gets the
+events once per store revision (``payload``: the binary columns of ``geo.webmap.columns``) and,
+per filter, only which of them to show (``shown_mask``: one bit each) and the date range, so a
+filter change redraws the points in place.  It reports back the event whose card the reader
+opened and a period selected on its timeline (``webmap/streamlit.js``).
+
+It never reads the store, and like the export it shows every text with ``textContent``.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import gzip
+import hashlib
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+from branca.element import Figure, MacroElement
+
+from geo import basemap, filters, wording
+from geo.atomic import write_atomic
+from geo.filters import Filter
+from geo.paths import cache_dir
+from geo.webmap import columns
+from geo.webmap.inline import inline_text
+from geo.webmap.layer import PageOptions, RawHtml, assets, page_meta
+from geo.webmap.offline import make_offline
+
+_BRIDGE = "webmap/streamlit.js"
+_OPTIONS = PageOptions(header=False, panel=True, timeline=True, heat=True, minimap=True)
+
+
+class _Bridge(MacroElement):
+    """What the component page adds to its folium map: our assets, and the Streamlit side that feeds the renderer."""
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        for relpath in [*assets(_OPTIONS), _BRIDGE]:
+            tag = "style" if relpath.endswith(".css") else "script"
+            figure.header.add_child(RawHtml(f"<{tag}>{inline_text(relpath)}</{tag}>"), name=f"im-asset:{relpath}")
+        start = f"window.IncidentMapComponent.attach({self._parent.get_name()});"
+        figure.script.add_child(RawHtml(start), name="im-component")
+
+
+def component_page() -> str:
+    """The component's ``index.html``: a folium map with the plugins and our renderer, and no events in it."""
+    m = folium.Map(location=[25, 45], zoom_start=2, min_zoom=1, max_zoom=16, tiles=None, control_scale=False)
+    m._id = "incident"  # stable names: the page is the same bytes for the same release
+    make_offline(m)
+    fullscreen = folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Leave full screen")
+    measure = folium.plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles",
+                                            primary_area_unit="sqkilometers", secondary_area_unit=None)
+    bridge = _Bridge()
+    for number, element in enumerate((fullscreen, measure, bridge)):
+        element._id = f"im{number}"
+        element.add_to(m)
+    figure = m.get_root()
+    assert isinstance(figure, Figure)
+    return figure.render()
+
+
+def component_dir() -> Path:
+    """A folder holding the current ``component_page()`` as ``index.html``, made once per release in the cache folder."""
+    page = component_page()
+    digest = hashlib.sha256(page.encode("utf-8")).hexdigest()[:16]
+    folder = cache_dir() / f"component-{digest}"
+    index = folder / "index.html"
+    if not index.exists():
+        write_atomic(index, page)
+    return folder
+
+
+PAYLOAD_PARTS = ("meta", "points", "cards", "strings", "topology")
+
+
+def payload(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", made_on: date | None = None,
+            persist_view_key: str | None = None) -> bytes:
+    """All of ``events`` for the component, once per store revision, as one blob of gzip-compressed parts.
+
+    The parts (``PAYLOAD_PARTS``): ``meta`` (JSON: the page's texts, legend, places, layout, timeline periods,
+    basemap layers), ``points``, ``cards``, ``strings`` (``geo.webmap.columns``) and ``topology`` (the shipped
+    countries).  The blob is the byte length of each part (little-endian uint32, in that order), then the parts.
+    """
+    options = PageOptions(**{**_OPTIONS.__dict__, "title": title, "made_on": made_on, "persist_view_key": persist_view_key})
+    encoded = columns.encode(events, options.color_by)
+    meta = page_meta(events, encoded, options)
+    parts = [_gzip(json.dumps(meta, separators=(",", ":"), allow_nan=False)), encoded.points, encoded.cards, encoded.strings,
+             _topology()]
+    return np.array([len(part) for part in parts], dtype="<u4").tobytes() + b"".join(parts)
+
+
+def unpack(blob: bytes) -> dict[str, bytes]:
+    """The parts of a ``payload`` blob (for tests and tools), as the page splits them."""
+    lengths = np.frombuffer(blob, dtype="<u4", count=len(PAYLOAD_PARTS)).tolist()
+    out, offset = {}, 4 * len(PAYLOAD_PARTS)
+    for name, length in zip(PAYLOAD_PARTS, lengths, strict=True):
+        out[name] = blob[offset : offset + length]
+        offset += length
+    return out
+
+
+def filter_args(events: gpd.GeoDataFrame, flt: Filter) -> dict:
+    """What the component gets for a filter: ``mask`` (the events it keeps, its dates aside: ``shown_mask`` as base64
+    text, since Streamlit sends a component again only when its JSON arguments change) and ``dates`` (``date_range``),
+    which the page's timeline applies with the date rule."""
+    undated = replace(flt, date_from=None, date_to=None)
+    mask = shown_mask(events, filters.apply(events, undated).events)
+    return {"mask": base64.b64encode(mask).decode("ascii"), "dates": date_range(flt)}
+
+
+def shown_mask(events: gpd.GeoDataFrame, shown: gpd.GeoDataFrame) -> bytes:
+    """Which of ``events`` (in their order) are in ``shown`` (a subset by index): one bit each, little-endian in each byte."""
+    keep = np.zeros(len(events), dtype=bool)
+    keep[events.index.get_indexer(shown.index)] = True
+    return np.packbits(keep, bitorder="little").tobytes()
+
+
+def date_range(flt: Filter) -> list | None:
+    """The filter's dates for the component's timeline, which applies them: ``[first, last, label]``, days counted
+    from 1970-01-01 (None where open); None without dates."""
+    if not flt.has_dates:
+        return None
+    first, last = flt.date_from, flt.date_to
+    if first and last:
+        label = wording.day_range(first, last)
+    else:
+        label = f"from {wording.made_on_label(first)}" if first else f"until {wording.made_on_label(last)}"
+    return [None if day is None else (day - date(1970, 1, 1)).days for day in (first, last)] + [label]
+
+
+@functools.cache
+def _topology() -> bytes:
+    return _gzip(basemap.topojson_text())
+
+
+def _gzip(text: str) -> bytes:
+    return gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0)
