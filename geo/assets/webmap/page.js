@@ -29,10 +29,17 @@
       var colours = meta.categories.map(function (c) { return c[1]; });
       var basemap = source.topology ? new IM.Basemap(map, source.topology, source.layers || {}) : null;
       if (meta.minimap && L.Control.MiniMap && source.topology) {
-        new L.Control.MiniMap(IM.landLayer(source.topology), {
+        var overview = new L.Control.MiniMap(IM.landLayer(source.topology), {
           position: "bottomright", toggleDisplay: true, width: 150, height: 120, zoomLevelOffset: -5,
           strings: { hideText: "Hide the overview map", showText: "Show the overview map" },
-        }).addTo(map);
+        });
+        // leaflet-minimap moves the main map whenever the overview ends a move it did not start, and two quick
+        // moves of the main map (a fit, then a reader's setView) make it take the overview's own animated move
+        // for the reader's and undo the second.  Here the overview follows the main map only; a click on it
+        // recentres the main map.
+        overview._onMiniMapMoved = function () { this._mainMapMoving = false; };
+        overview.addTo(map);
+        overview._miniMap.on("click", function (e) { map.panTo(e.latlng); });
       }
       if (meta.disputed) IM.boundaryLines(map, meta.disputed, (source.layers || {}).claim_lines || { features: [] });
       var points = new IM.PointLayer(map, {
@@ -283,6 +290,7 @@
 
       focus = extent(true) || extent(false);
       labels.o.focus = focus ? focus.pad(0.5) : null;
+      map.invalidateSize({ pan: false }); // the header's texts and the timeline took room from the map
       frame();
       if (source.mask) showOnly(source.mask);
       else refresh();

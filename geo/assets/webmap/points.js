@@ -181,13 +181,15 @@
   };
 
   IM.PointLayer.prototype._draw = function (ctx, view, canvas) {
-    // Stack the shown points by the cell of a marker's diameter they fall in, then draw each stack once.
-    var r = this.radius, cell = Math.max(2, Math.round(2 * r)), margin = Math.ceil(r + MAX_GROWTH);
+    // Stack the shown points that overlap (closer than a marker's diameter to a stack's first point), then draw
+    // each stack once.  Stacks are kept in a grid of diameter-sized cells, a list per cell, so each point looks at
+    // the nine cells around it.
+    var r = this.radius, cell = Math.max(2, Math.round(2 * r)), margin = Math.ceil(r + MAX_GROWTH), reach2 = cell * cell;
     var columns = Math.ceil((view.width + 2 * margin) / cell) + 1, rows = Math.ceil((view.height + 2 * margin) / cell) + 1;
-    var cellStack = new Int32Array(columns * rows).fill(-1);
+    var cellHead = new Int32Array(columns * rows).fill(-1), next = [];
     var wx = this.worldX, wy = this.worldY, shown = this.shown, mapped = this.mapped, flags = this.data.flags;
     var category = this.data.category, eventStack = this.eventStack;
-    var sx = [], sy = [], count = [], nonContext = [], cat = [], mixed = [], first = [];
+    var sx = [], sy = [], seedX = [], seedY = [], count = [], nonContext = [], cat = [], mixed = [], first = [];
     eventStack.fill(-1);
     var drawn = 0;
     for (var i = 0; i < this.N; i++) {
@@ -195,11 +197,24 @@
       var x = wx[i] * view.scale - view.ox, y = wy[i] * view.scale - view.oy;
       if (x < -margin || y < -margin || x > view.width + margin || y > view.height + margin) continue;
       drawn++;
-      var c = Math.floor((y + margin) / cell) * columns + Math.floor((x + margin) / cell);
-      var s = cellStack[c];
+      var col = Math.floor((x + margin) / cell), row = Math.floor((y + margin) / cell), s = -1, best = reach2;
+      for (var dr = -1; dr <= 1; dr++) {
+        if (row + dr < 0 || row + dr >= rows) continue;
+        for (var dc = -1; dc <= 1; dc++) {
+          if (col + dc < 0 || col + dc >= columns) continue;
+          for (var t = cellHead[(row + dr) * columns + col + dc]; t >= 0; t = next[t]) {
+            var ddx = seedX[t] - x, ddy = seedY[t] - y, d = ddx * ddx + ddy * ddy;
+            if (d < best) { best = d; s = t; }
+          }
+        }
+      }
       if (s < 0) {
-        s = cellStack[c] = sx.length;
-        sx.push(x); sy.push(y); count.push(1); nonContext.push(0); cat.push(category[i]); mixed.push(false); first.push(i);
+        s = sx.length;
+        var c = row * columns + col;
+        next.push(cellHead[c]);
+        cellHead[c] = s;
+        sx.push(x); sy.push(y); seedX.push(x); seedY.push(y); count.push(1); nonContext.push(0); cat.push(category[i]);
+        mixed.push(false); first.push(i);
       } else {
         count[s]++; sx[s] += x; sy[s] += y;
         if (cat[s] !== category[i]) mixed[s] = true;
@@ -215,7 +230,7 @@
     }
     this.drawnCount = drawn;
     this.stacks = { x: sx, y: sy, r: radii, count: count, first: first, nonContext: nonContext, cell: cell, margin: margin,
-                    columns: columns, rows: rows, cellStack: cellStack, view: view };
+                    columns: columns, rows: rows, cellHead: cellHead, next: next, view: view };
 
     // Context-only stacks first (underneath), then the rest; mixed stacks as pies, drawn with the canvas.
     var order = [], pies = [];
@@ -311,10 +326,10 @@
     var r0 = Math.floor((p.y + st.margin - reach) / st.cell), r1 = Math.floor((p.y + st.margin + reach) / st.cell);
     for (var row = Math.max(0, r0); row <= Math.min(st.rows - 1, r1); row++) {
       for (var col = Math.max(0, c0); col <= Math.min(st.columns - 1, c1); col++) {
-        var s = st.cellStack[row * st.columns + col];
-        if (s < 0) continue;
-        var dx = st.x[s] - p.x, dy = st.y[s] - p.y, d = dx * dx + dy * dy, within = st.r[s] + 3;
-        if (d <= within * within && d < bestD) { best = s; bestD = d; }
+        for (var s = st.cellHead[row * st.columns + col]; s >= 0; s = st.next[s]) {
+          var dx = st.x[s] - p.x, dy = st.y[s] - p.y, d = dx * dx + dy * dy, within = st.r[s] + 3;
+          if (d <= within * within && d < bestD) { best = s; bestD = d; }
+        }
       }
     }
     return best;
