@@ -28,6 +28,48 @@ def shown_of_total(shown: int, total: int, *, unmapped: int = 0, context: int = 
     return f"{shown:,} of {plural(total, 'event')}" + (f"; {detail}" if detail else "")
 
 
+def undated_left_out(count: int) -> str:
+    """ "1 undated event left out by the date filter", "5 undated events left out by the date filter"."""
+    return f"{plural(count, 'undated event')} left out by the date filter"
+
+
+def undated_note(count: int) -> str:
+    """For a view without a date filter: "1 event has no known date; a date range leaves it out"."""
+    has, it = ("has", "it") if count == 1 else ("have", "them")
+    return f"{plural(count, 'event')} {has} no known date; a date range leaves {it} out"
+
+
+COARSE_DATES = {"month": "dated only to the month", "year": "dated only to the year", "approximate": "dated approximately"}
+"""How an event whose date is not known to the day is described, by date precision."""
+
+
+def coarse_dates_note(counts: Mapping[str, int]) -> str:
+    """ "2 events dated only to the month, 1 dated only to the year: a date range keeps an event when its period overlaps it"
+    (``counts``: date precision -> number of events; "" when none is coarse)."""
+    parts = [(counts[p], words) for p, words in COARSE_DATES.items() if counts.get(p)]
+    if not parts:
+        return ""
+    first = f"{plural(parts[0][0], 'event')} {parts[0][1]}"
+    rest = [f"{count:,} {words}" for count, words in parts[1:]]
+    return ", ".join([first, *rest]) + ": a date range keeps an event when its period overlaps the range"
+
+
+def no_such_choice(key: str, value: str, suggestions: tuple[str, ...] = (), known: int = 0) -> str:
+    """A chosen actor, type or country no event has: "No event has actor “Nobdy”; the closest known: “Nobody”"
+    (``known``: how many values of ``key`` the events have, named when none is close)."""
+    if suggestions:
+        return f"No event has {key} “{value}”; the closest known: " + ", ".join(f"“{s}”" for s in suggestions) + "."
+    if known:
+        kinds = plural(known, key, "countries" if key == "country" else None)
+        return f"No event has {key} “{value}”, and none of the {kinds} the events have is close."
+    return f"No event has {key} “{value}”: there are no events."
+
+
+def no_choice_with_others(key: str, value: str) -> str:
+    """A chosen value some events have, but none under the rest of the filter."""
+    return f"No events for {key} “{value}” with the other filters."
+
+
 def _period_text(value: str) -> str:
     parts = value.split("-")
     if len(parts) == 1:
