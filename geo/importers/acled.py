@@ -98,7 +98,6 @@ _PLACE_NOTES = {
     "3": "ACLED geo_precision 3: only a larger region is known; the point ({place}) is a capital or natural feature standing for it.",
 }
 _LOCATION_PRECISIONS = {"1": "town", "2": "region", "3": "region"}
-_CLEAR_MATCHES = ("exact name", "alternate name", "spelling variant")
 _SOURCE_KIND = "report cited by ACLED; its words are known only through ACLED's notes"
 
 
@@ -346,25 +345,9 @@ def neutral_admin1(country: str, admin1: str) -> str:
     return _neutral_names().get((country, admin1.casefold()), admin1)
 
 
-@functools.lru_cache(maxsize=4096)
 def geocode(location: str, country: str, admin1: str = "") -> tuple[gazetteer.Candidate | None, str]:
-    """The one gazetteer town that clearly is ``location`` in ``country``, or None and the reason.
-
-    Clear means: matched by its name, an alternate name or a spelling variant of
-    one (not by a word of a longer name, not fuzzily), in the right country, and
-    the only such town there, or the only one in ``admin1`` when the gazetteer
-    knows that region.  Answers are cached: exports repeat their places.
-    """
+    """The one gazetteer town that clearly is ``location`` in ``country`` (``gazetteer.resolve``), or None and the reason."""
     if not location or not country:
         return None, "no place name or country to look up"
-    found = gazetteer.search(location, country=country, limit=50)
-    named = [c for c in found if c.country == country and c.match.startswith(_CLEAR_MATCHES)]
-    region = neutral_admin1(country, admin1).casefold()
-    in_region = [c for c in named if region and c.admin1.casefold() == region]
-    where = f"{admin1}, {country}" if in_region else country
-    named = in_region or named
-    if len(named) == 1:
-        return named[0], f"matched by name in {where}"
-    if not named:
-        return None, f"the offline gazetteer has no town named {location!r} in {where}"
-    return None, f"{len(named)} towns named {location!r} in {where} and nothing tells them apart"
+    resolved = gazetteer.resolve(location, country, neutral_admin1(country, admin1))
+    return resolved.town, resolved.reason
