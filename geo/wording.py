@@ -16,8 +16,12 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """ "1 event", "2 events", "1,500 events"; ``plural_form`` for irregular words ("1 country", "2 countries")."""
-    word = singular if count == 1 else plural_form or f"{singular}s"
-    return f"{count:,} {word}"
+    return f"{count:,} {noun(count, singular, plural_form)}"
+
+
+def noun(count: int, singular: str, plural_form: str | None = None) -> str:
+    """The word alone, as ``count`` wants it: "column" for 1, "columns" otherwise (for "missing columns id, title")."""
+    return singular if count == 1 else plural_form or f"{singular}s"
 
 
 def shown_of_total(shown: int, total: int, *, unmapped: int = 0, context: int = 0, undated_excluded: int = 0) -> str:

@@ -50,6 +50,7 @@ from geo import gazetteer, names
 from geo.importers import Read
 from geo.importers.events_csv import csv_rows
 from geo.schema import MAX_TEXT, Problem, ValidationError
+from geo.wording import noun, plural
 
 ID_PREFIX = "acled:"
 COLUMNS = (
@@ -119,7 +120,8 @@ def read(path: Path) -> Read:
     header, rows = csv_rows(path)
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        raise ValidationError([Problem(str(path), 1, ", ".join(missing), "missing ACLED column(s); is this an ACLED export?")])
+        raise ValidationError([Problem(str(path), 1, ", ".join(missing),
+                                       f"missing ACLED {noun(len(missing), 'column')}; is this an ACLED export?")])
     found = Read(columns=SCHEMA_COLUMNS)
     for line, cells in rows:
         row = _Row(str(path), line, cells)
@@ -140,7 +142,7 @@ class _Row:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         if None in cells:
-            self.problem("-", f"{len(cells[None])} more cell(s) than header columns")
+            self.problem("-", f"{plural(len(cells[None]), 'more cell')} than header columns")
         self.cells = {name: (value or "").strip() for name, value in cells.items() if name in COLUMNS}
         for name, value in self.cells.items():
             if len(value) > MAX_TEXT:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from geo.importers import Read, file_error, json_list, read_text
 from geo.schema import ACTOR_FIELDS, FIELD_HELP, FIELDS, LIST_FIELDS, REQUIRED, SOURCE_FIELDS, Problem, ValidationError
+from geo.wording import noun
 
 DELIMITERS = ",;\t"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,7 +81,8 @@ def read(path: Path) -> Read:
     missing = [name for name in ("id", "title") if name not in spellings]
     if missing:
         hint = " (this looks like an ACLED export: use --format acled)" if "event_id_cnty" in header else ""
-        raise file_error(path, f"missing column(s) {', '.join(missing)}; the header must name the schema fields{hint}", row=1)
+        raise file_error(path, f"missing {noun(len(missing), 'column')} {', '.join(missing)}; the header must name the schema fields{hint}",
+                         row=1)
     unknown = [name for name, field in fields.items() if field is None]
     if unknown:
         raise ValidationError([Problem(str(path), 1, name, f"unknown column (the columns are: {', '.join(FIELDS)})") for name in unknown])
