@@ -115,7 +115,7 @@ def validate(file: Path | None, fmt: str | None, store_path: Path | None) -> Non
     else:
         path, events = file, ingest.load_file(file, fmt)
     mapped = int(frame.is_mapped(events).sum())
-    click.echo(f"{path}: {len(events)} events valid ({mapped} mapped, {len(events) - mapped} unmapped).")
+    click.echo(f"{path}: {wording.plural(len(events), 'event')} valid ({mapped:,} mapped, {len(events) - mapped:,} unmapped).")
 
 
 @main.command()

@@ -78,6 +78,7 @@ def test_a_template_imports_into_a_fresh_store_as_it_is(tmp_path):
     assert imported.returncode == 0, imported.stderr
     assert "1 added" in imported.stdout
     assert [r["id"] for r in ingest.open_store(store).records()] == ["example-1"]  # the store was empty: only the example
+    assert run_cli("validate", "--store", str(store)).stdout == f"{store}: 1 event valid (0 mapped, 1 unmapped).\n"
 
 
 def test_a_template_in_any_case_and_with_latitude_longitude_columns_is_read(tmp_path):

@@ -65,7 +65,6 @@ def test_problem_notes_give_one_note_per_cause(seed_events):
 
 def test_an_empty_store_says_how_to_fill_it():
     note = views.empty_store_note("/data/my events.gpkg", named=True)
-    assert "`` .venv/bin/incident-map import --shipped-events --store '/data/my events.gpkg' ``" not in note
     assert "` .venv/bin/incident-map import --shipped-events --store '/data/my events.gpkg' `" in note
     assert "` .venv/bin/incident-map import FILE --store '/data/my events.gpkg' `" in note
     assert "template csv --out my-events.csv" in note and "form below" in note
