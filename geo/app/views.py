@@ -215,18 +215,19 @@ def timeline_data(events: gpd.GeoDataFrame, limit: int = TIMELINE_LIMIT) -> Time
     first have happened.  The axis is fitted to the events that are not context
     (background events from years before would squeeze the rest to one edge).
     """
-    dated = events[events["day_min"].notna().to_numpy()]
-    start = dated["day_min"]
-    end = dated["day_max"] + pd.Timedelta(days=1)
-    domain, outside, axis_format = _fitted_axis(start, end, dated["context"].to_numpy(dtype=bool))
-    if len(dated) > limit:
-        months = start.to_numpy().astype("datetime64[M]").astype("datetime64[ns]")
-        counts = pd.DataFrame({"month": months, "type": dated["event_type"].to_numpy()}).groupby(["month", "type"]).size()
+    has_date = events["day_min"].notna().to_numpy()
+    start = events["day_min"].to_numpy()[has_date]
+    end = events["day_max"].to_numpy()[has_date] + np.timedelta64(1, "D")
+    domain, outside, axis_format = _fitted_axis(start, end, events["context"].to_numpy(dtype=bool)[has_date])
+    if int(has_date.sum()) > limit:
+        months = start.astype("datetime64[M]").astype("datetime64[ns]")
+        counts = pd.DataFrame({"month": months, "type": events["event_type"].to_numpy()[has_date]}).groupby(["month", "type"]).size()
         return Timeline(counts.rename("count").reset_index(), True, domain, outside, axis_format)
+    dated = events[has_date]
     records = to_records(dated)
     frame = pd.DataFrame({
-        "start": start.to_numpy(),
-        "end": end.to_numpy(),
+        "start": start,
+        "end": end,
         "type": dated["event_type"].to_numpy(),
         "title": dated["title"].to_numpy(),
         "date": [date_label(r) for r in records],
@@ -236,15 +237,15 @@ def timeline_data(events: gpd.GeoDataFrame, limit: int = TIMELINE_LIMIT) -> Time
     return Timeline(frame, False, domain, outside, axis_format)
 
 
-def _fitted_axis(start: pd.Series, end: pd.Series, context: np.ndarray):
+def _fitted_axis(start: np.ndarray, end: np.ndarray, context: np.ndarray):
     """The axis's (domain, events wholly outside it, label format), fitted to the events that are not context if any."""
-    if start.empty:
+    if not len(start):
         return None, 0, "%Y"
     focus = ~context if (~context).any() else np.ones(len(start), dtype=bool)
-    first, last = start[focus].min(), end[focus].max()
+    first, last = pd.Timestamp(start[focus].min()), pd.Timestamp(end[focus].max())
     pad = max((last - first) * 0.04, pd.Timedelta(days=10))
     domain = (first - pad, last + pad)
-    outside = int(((end <= domain[0]) | (start >= domain[1])).sum())
+    outside = int(((end <= domain[0].to_datetime64()) | (start >= domain[1].to_datetime64())).sum())
     days = (domain[1] - domain[0]).days
     axis_format = "%-d %b %Y" if days <= 120 else "%b %Y" if days <= 3 * 366 else "%Y"
     return domain, outside, axis_format
