@@ -14,9 +14,10 @@ import altair as alt
 import streamlit as st
 from streamlit.components.v1 import declare_component
 
-from geo import briefing, duplicates, export, filters, frame, gazetteer, ingest, stores, webmap
+from geo import briefing, duplicates, export, filters, frame, gazetteer, ingest, stores, webmap, wording
 from geo.app import form as entry
 from geo.app import views
+from geo.names import GEONAMES_CREDIT
 from geo.schema import DATE_PRECISIONS, EVENT_TYPES, FATALITY_QUALIFIERS, LOCATION_PRECISIONS, VERIFICATION_STATUSES
 from geo.style import category_colours
 from geo.webmap import component
@@ -60,11 +61,13 @@ def choices(path: str, revision: str) -> dict[str, list[tuple[str, int]]]:
 # ---------------------------------------------------------------- URL <-> filter widgets
 
 
-def read_url_once() -> None:
-    """Set the filter widgets from the URL when the session starts; keep the problems to show."""
+def read_url_once(events) -> None:
+    """Set the filter widgets from the URL when the session starts (values spelled as the events spell them);
+    keep the problems to show."""
     if "url_problems" in state:
         return
     flt, problems, view = views.parse_view({key: st.query_params.get_all(key) for key in st.query_params})
+    flt = filters.spelled_as_known(flt, events)
     state.url_problems = problems
     state.v_screenshot = view.get("mode") == "screenshot"
     state.update(f_from=flt.date_from, f_to=flt.date_to, f_actors=list(flt.actors), f_types=list(flt.types),
@@ -88,9 +91,8 @@ def sidebar_filter(stamp: tuple[str, str]) -> filters.Filter:
     """The filter widgets; returns the filter they describe."""
     side = st.sidebar
     side.header("Filter")
-    left, right = side.columns(2)
-    left.date_input("From", key="f_from", **DATE_RANGE)
-    right.date_input("To", key="f_to", **DATE_RANGE)
+    side.date_input("From", key="f_from", **DATE_RANGE)
+    side.date_input("To", key="f_to", **DATE_RANGE)
     options = choices(*stamp)
     for key, label, pairs, name in (("f_actors", "Actors", options["actors"], str),
                                     ("f_types", "Event types", options["types"], str),
@@ -148,47 +150,61 @@ def table_picked() -> None:
 
 
 def timeline(shown) -> None:
-    data, aggregated = views.timeline_data(shown)
-    if data.empty:
+    line = views.timeline_data(shown)
+    if line.data.empty:
         st.caption("No dated events in this view.")
         return
+    data = line.data
     colours = category_colours(sorted(data["type"].unique()))
     colour = alt.Color("type:N", title="Type", scale=alt.Scale(domain=list(colours), range=list(colours.values())))
-    if aggregated:
-        chart = alt.Chart(data).mark_bar().encode(
-            x=alt.X("month:T", title="Month"), y=alt.Y("count:Q", title="Events"), color=colour,
+    scale = alt.Scale(domain=[int(t.timestamp() * 1000) for t in line.domain])  # ms since 1970, as Vega-Lite takes them
+    axis = alt.Axis(format=line.axis_format, labelOverlap=True)
+    if line.aggregated:
+        chart = alt.Chart(data).mark_bar(clip=True).encode(
+            x=alt.X("month:T", title="Month", scale=scale, axis=axis), y=alt.Y("count:Q", title="Events"), color=colour,
             tooltip=[alt.Tooltip("month:T", format="%B %Y"), "type:N", "count:Q"])
-        st.caption("Events per month (an event known only to a month or year counts in its first month).")
+        caption = "Events per month (an event known only to a month or year counts in its first month)."
     else:
-        base = alt.Chart(data).encode(y=alt.Y("type:N", title=None), color=colour,
+        base = alt.Chart(data).encode(x=alt.X("start:T", title="Date", scale=scale, axis=axis),
+                                      y=alt.Y("type:N", title=None, axis=alt.Axis(labelLimit=240)), color=colour,
                                       tooltip=["title:N", "date:N", "type:N", "precision:N"])
-        spans = base.transform_filter("datum.span").mark_bar(opacity=0.35, height=12).encode(
-            x=alt.X("start:T", title="Date"), x2="end:T")
-        days = base.transform_filter("!datum.span").mark_circle(size=90, opacity=0.9).encode(x="start:T")
+        spans = base.transform_filter("datum.span").mark_bar(opacity=0.35, height=12, clip=True).encode(x2="end:T")
+        days = base.transform_filter("!datum.span").mark_circle(size=90, opacity=0.9, clip=True)
         chart = spans + days
-        st.caption("Dots: events known to the day. Bars: events known only to the month, year or approximately (the whole period).")
+        caption = "Dots: events known to the day. Bars: events known only to the month, year or approximately (the whole period)."
+    st.caption(f"{caption} {line.note}".strip())
     st.altair_chart(chart, width="stretch")
 
 
+TABLE_COLUMNS = {
+    "Date": st.column_config.TextColumn(width=170),
+    "Title": st.column_config.TextColumn(width=320),
+    "Type": st.column_config.TextColumn(width=110),
+    "Place": st.column_config.TextColumn(width=250),
+    "Actors": st.column_config.TextColumn(width=260),
+    "Sources": st.column_config.TextColumn(width=200),
+    "Verification": st.column_config.TextColumn(width=110),
+}
+"""The table's column widths (pixels): date, title, type and place fit side by side on a laptop screen."""
+
+
 def table_and_card(shown) -> None:
-    """The table of events; the selected row's source card beside it."""
+    """The table of events (as many rows high as it has rows, up to ten), and below it the selected event's source card."""
     head = views.ordered(shown, views.TABLE_LIMIT)
     rows = views.table_rows(head)
     if len(shown) > len(rows):
         st.caption(f"Showing the first {len(rows):,} of {len(shown):,} events (earliest first); download CSV for all of them.")
-    table, card = st.columns([3, 2])
-    with table:
-        picked = st.dataframe(rows, key="table", on_select=table_picked, selection_mode="single-row", hide_index=True,
-                              height=420)
+    picked = st.dataframe(rows, key="table", on_select=table_picked, selection_mode="single-row", hide_index=True,
+                          column_config=TABLE_COLUMNS)
     selected = [i for i in picked.selection.rows if i < len(rows)]
     on_map = shown[shown["id"] == state.get("card_id")] if state.get("card_id") else shown.iloc[:0]
-    with card:
-        if on_map.empty and not selected:
-            st.info("Select a row, or click a point on the map, to see the event's sources, excerpts and verification.")
-            return
-        record = frame.to_records(on_map.iloc[:1] if not on_map.empty else head.iloc[selected[:1]])[0]
+    if on_map.empty and not selected:
+        st.info("Select a row, or click a point on the map, to see the event's sources, excerpts and verification.")
+        return
+    record = frame.to_records(on_map.iloc[:1] if not on_map.empty else head.iloc[selected[:1]])[0]
+    with st.container(border=True):
         st.markdown(views.source_card(record))
-        edit, delete = st.columns(2)
+        edit, delete, _ = st.columns([1, 1, 3])
         edit.button("Edit this event", key="b_edit", on_click=start_edit, args=(record,))
         delete.button("Delete this event", key="b_delete", on_click=state.update, kwargs={"pending_delete": record})
 
@@ -204,7 +220,7 @@ def downloads(shown, flt: filters.Filter, undated_excluded: int) -> None:
     right.download_button("CSV (spreadsheet-safe)", lambda: export.csv_text(shown), f"{stem}.csv", "text/csv")
     last.download_button("Briefing image (PNG)", lambda: briefing.render(shown, fmt="png", title=TITLE, flt=flt, made_on=made_on,
                          undated_excluded=undated_excluded), f"{stem}.png", "image/png")
-    st.caption(views.md(flt.describe()) + (f" — {undated_excluded} undated event(s) left out." if undated_excluded else ""))
+    st.caption(views.md(flt.describe() + (f" — {wording.undated_left_out(undated_excluded)}." if undated_excluded else "")))
 
 
 # ---------------------------------------------------------------- add, edit, delete
@@ -311,6 +327,7 @@ def place_picker() -> None:
     left, right = st.columns([2, 1])
     query = left.text_input("Search the gazetteer for the place", key="e_place_query")
     hint = right.text_input("Country or region hint (optional)", key="e_place_hint")
+    st.caption(views.md(f"Offline gazetteer. {GEONAMES_CREDIT}."))
     options: dict[str, dict | None] = {}
     if state.get("e_current"):
         current = state.e_current
@@ -376,7 +393,10 @@ def main() -> None:
                        initial_sidebar_state="collapsed" if st.query_params.get("mode") == "screenshot" else "expanded")
     stamp = (open_store().location, open_store().revision())
     events = load_events(*stamp)
-    read_url_once()
+    if events.empty:
+        empty_store(events)
+        return
+    read_url_once(events)
     flt = sidebar_filter(stamp)
     write_url(flt)
     result = filters.apply(events, flt)
@@ -393,24 +413,39 @@ def main() -> None:
     note = views.date_note(shown, flt, result.undated_excluded)
     if note:
         st.caption(views.md(note))
-    for empty in views.empty_choice_notes(events, flt):
-        st.warning(views.md(empty))
-    if shown.empty:
-        st.warning(views.md(f"No events match this filter. {flt.describe()}"))
+    for problem in views.problem_notes(events, shown, flt):
+        st.warning(views.md(problem))
 
     event_map(stamp, events, flt, height=720)
-    st.subheader("Timeline")
-    timeline(shown)
-    st.subheader("Events")
-    table_and_card(shown)
-    with st.expander(f"Unmapped events in this view ({int((~frame.is_mapped(shown)).sum()):,})"):
-        st.dataframe(views.unmapped_rows(shown), hide_index=True)
-    downloads(shown, flt, result.undated_excluded)
+    st.caption(views.md(views.MAP_CREDITS))
+    if not shown.empty:
+        st.subheader("Timeline")
+        timeline(shown)
+        st.subheader("Events")
+        table_and_card(shown)
+        unmapped = int((~frame.is_mapped(shown)).sum())
+        with st.expander(f"Events without a map point in this view ({unmapped:,})"):
+            if unmapped:
+                st.dataframe(views.unmapped_rows(shown), hide_index=True)
+            else:
+                st.caption("Every event in this view has a map point.")
+        downloads(shown, flt, result.undated_excluded)
     st.divider()
+    form_section(events)
+
+
+def empty_store(events) -> None:
+    """A store with no events: say how to fill it, and offer the form."""
+    st.title(TITLE)
+    st.info(views.empty_store_note(open_store().location, stores.named_location() is not None))
+    form_section(events, expanded=True)
+
+
+def form_section(events, expanded: bool = False) -> None:
     if "form_done" in state:
         st.success(views.md(state.pop("form_done")))
     delete_prompt()
-    with st.expander("Add or edit an event", expanded="edit_original" in state):
+    with st.expander("Add or edit an event", expanded=expanded or "edit_original" in state):
         event_form(events)
 
 

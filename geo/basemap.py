@@ -53,9 +53,9 @@ import shapely
 from shapely.geometry import Point, mapping
 from shapely.ops import linemerge, substring
 
-from geo import names
+from geo import DATA_DIR, names
 
-BASEMAP_DIR = Path(__file__).resolve().parent.parent / "data" / "basemap"
+BASEMAP_DIR = DATA_DIR / "basemap"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 CRS = "EPSG:4326"
 Scale = Literal["50m", "110m"]

@@ -16,8 +16,9 @@ from pathlib import Path
 import click
 
 from geo import export as exporters
-from geo import filters, frame, ingest, stores
-from geo.schema import ValidationError
+from geo import filters, frame, ingest, stores, wording
+from geo.importers import events_csv
+from geo.schema import LOCATION_PRECISIONS, ValidationError
 
 LISTED_IDS = 50
 """Most event ids ``import`` lists per kind of change."""
@@ -33,7 +34,7 @@ def _fail_on_problems(func):
         except ValidationError as error:
             for problem in error.problems:
                 click.echo(str(problem), err=True)
-            click.echo(f"{len(error.problems)} problem(s) found.", err=True)
+            click.echo(f"{wording.plural(len(error.problems), 'problem')} found.", err=True)
             sys.exit(1)
         except stores.StoreError as error:
             click.echo(str(error), err=True)
@@ -47,11 +48,14 @@ def filter_options(func):
     options = [
         click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Events that may have happened on or after this day."),
         click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Events that may have happened on or before this day."),
-        click.option("--actor", "actors", multiple=True, metavar="NAME", help="Events with this actor (repeatable; any matches)."),
-        click.option("--type", "types", multiple=True, metavar="TYPE", help="Events of this type, e.g. rally (repeatable)."),
-        click.option("--country", "countries", multiple=True, metavar="CC", help="Events in this ISO country code (repeatable)."),
+        click.option("--actor", "actors", multiple=True, metavar="NAME",
+                     help="Events with this actor (repeatable; any matches; case ignored)."),
+        click.option("--type", "types", multiple=True, metavar="TYPE", help="Events of this type, e.g. rally (repeatable; case ignored)."),
+        click.option("--country", "countries", multiple=True, metavar="CC",
+                     help="Events in this country: ISO code such as PK, or a name (repeatable)."),
         click.option("--q", "text", metavar="TEXT", help="Free text found in title, description, place, actors or sources."),
-        click.option("--precision", type=click.Choice(["exact", "town", "region", "unknown"]), help="Coarsest location precision to keep."),
+        click.option("--precision", type=click.Choice(LOCATION_PRECISIONS, case_sensitive=False),
+                     help="Coarsest location precision to keep."),
         click.option("--no-context", is_flag=True, help="Leave out background (context) events."),
     ]
 
@@ -78,8 +82,8 @@ store_option = click.option(
     "--store",
     "store_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Event store (GeoPackage) to use [default: $INCIDENT_MAP_STORE, else ~/.local/share/incident-map/events.gpkg; "
-    "created from the shipped events on first use].",
+    help="Event store (GeoPackage) to use [default: $INCIDENT_MAP_STORE, else ~/.local/share/incident-map/events.gpkg, "
+    "which starts with the shipped events; a store you name starts empty].",
 )
 
 
@@ -111,7 +115,7 @@ def validate(file: Path | None, fmt: str | None, store_path: Path | None) -> Non
     else:
         path, events = file, ingest.load_file(file, fmt)
     mapped = int(frame.is_mapped(events).sum())
-    click.echo(f"{path}: {len(events)} events valid ({mapped} mapped, {len(events) - mapped} unmapped).")
+    click.echo(f"{path}: {wording.plural(len(events), 'event')} valid ({mapped:,} mapped, {len(events) - mapped:,} unmapped).")
 
 
 @main.command()
@@ -159,42 +163,95 @@ def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, fl
     left behind.
     """
     events = ingest.load_file(source) if source else ingest.open_store(store_path).load()
+    flt = filters.spelled_as_known(flt, events)
     result = filters.apply(events, flt)
     made_on = made.date() if made else date.today()
     try:
         exporters.WRITERS[fmt](result.events, out, flt=flt, made_on=made_on, undated_excluded=result.undated_excluded, **options)
     except ValueError as error:  # an option the format cannot use, e.g. --size banana
         raise click.UsageError(str(error)) from None
-    note = f"; {result.undated_excluded} undated event(s) left out by the date filter" if result.undated_excluded else ""
-    click.echo(f"Wrote {len(result.events)} of {len(events)} events to {out}{note}.")
+    for choice in filters.empty_choices(events, flt):
+        click.echo(f"warning: {choice}", err=True)
+    if result.events.empty:
+        click.echo(f"warning: no events match this filter, so {out} shows none. {flt.describe()}", err=True)
+    note = f"; {wording.undated_left_out(result.undated_excluded)}" if result.undated_excluded else ""
+    click.echo(f"Wrote {wording.shown_of_total(len(result.events), len(events))} to {out}{note}.")
 
 
-@main.command("import")
-@click.argument("file", type=click.Path(path_type=Path))
+IMPORT_HELP = f"""Add the events in FILE to the store, or update the stored events with the same ids.
+
+FILE is GeoJSON or CSV in the project's schema, or an ACLED export
+(recognised by its header, or --format acled; ids are acled:EVENT_ID_CNTY, so
+importing a newer export updates the events ACLED corrected).  Any invalid row
+rejects the whole file with FILE:ROW:FIELD: message lines and exit status 1,
+and the store is left as it was.  Prints how many events were added, updated
+and unchanged, and which; every change is recorded in the store's audit table.
+
+With --geocode, a row with a place name (place_name, else place_reported) and
+no coordinates is placed from the offline gazetteer, using its country and
+admin1 as hints, only when exactly one town clearly has that name; an unknown
+or ambiguous name is an error that lists the candidates.
+
+--shipped-events adds the events shipped with the project (the first
+dataset) to the store; the default store has them from its first use, a store
+you name starts empty.
+
+`incident-map template csv --out FILE` writes a CSV with these columns and one
+example row to fill in.  CSV columns (any case; latitude and longitude are read
+as lat and lon; actors, sources and tags hold JSON lists):
+
+\b
+{events_csv.columns_text()}
+"""
+
+
+@main.command("import", help=IMPORT_HELP)
+@click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "acled"]), help="File format (default: from the extension).")
 @store_option
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the others, instead of rejecting the file.")
+@click.option("--geocode", is_flag=True, help="Place rows that have a place name but no coordinates with the offline gazetteer.")
+@click.option("--shipped-events", is_flag=True, help="Also add the events shipped with the project (FILE is then optional).")
 @_fail_on_problems
-def import_(file: Path, fmt: str | None, store_path: Path | None, skip_invalid: bool) -> None:
-    """Add the events in FILE to the store, or update the stored events with the same ids.
-
-    FILE is GeoJSON or CSV in the project's schema, or an ACLED export
-    (recognised by its header, or --format acled; ids are acled:EVENT_ID_CNTY, so importing a newer export
-    updates the events ACLED corrected).  Any invalid row rejects the whole
-    file with FILE:ROW:FIELD: message lines and exit status 1, and the store
-    is left as it was.  Prints how many events were added, updated and
-    unchanged, and which; every change is recorded in the store's audit table.
-    """
+def import_(file: Path | None, fmt: str | None, store_path: Path | None, skip_invalid: bool, geocode: bool,
+            shipped_events: bool) -> None:
+    if file is None and not shipped_events:
+        raise click.UsageError("name a FILE to import, or --shipped-events")
     store = ingest.open_store(store_path)
-    report = ingest.import_file(store, file, fmt, skip_invalid=skip_invalid)
+    if shipped_events:
+        _report(ingest.add_shipped_events(store), store)
+    if file is not None:
+        _report(ingest.import_file(store, file, fmt, skip_invalid=skip_invalid, geocode=geocode), store)
+
+
+def _report(report: ingest.ImportReport, store: stores.Store) -> None:
+    """What an import did: warnings and skipped rows on stderr, the changes on stdout."""
     for problem in report.warnings:
         click.echo(f"{problem.file}:{problem.row}:{problem.field}: warning: {problem.message}", err=True)
     for problem in report.skipped:
         click.echo(str(problem), err=True)
     if report.skipped:
-        click.echo(f"Skipped {len(report.skipped_rows)} invalid row(s).", err=True)
-    click.echo(f"Imported {file} into {store.location}: {report.summary}.")
+        click.echo(f"Skipped {wording.plural(len(report.skipped_rows), 'invalid row')}.", err=True)
+    click.echo(f"Imported {report.file} into {store.location}: {report.summary}.")
     for label, ids in (("added", report.summary.added), ("updated", report.summary.updated)):
         if ids:
             more = f" ... and {len(ids) - LISTED_IDS} more" if len(ids) > LISTED_IDS else ""
             click.echo(f"{label}: {', '.join(ids[:LISTED_IDS])}{more}")
+
+
+@main.command()
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "geojson"]))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write (never overwritten).")
+def template(fmt: str, out: Path) -> None:
+    """Write a ready-to-fill event file in FORMAT (csv or geojson) with one example row.
+
+    The row is plainly an example (no real event, place, person or outlet) and
+    valid as it is: replace it with your events (one per row; `import --help`
+    says what every column holds), then `incident-map import OUT`.  The CSV is
+    spreadsheet-safe.  An existing file is never overwritten.
+    """
+    if out.exists():
+        raise click.UsageError(f"{out} exists already; name a new file")
+    exporters.WRITERS[fmt](exporters.template_events(), out)
+    click.echo(f"Wrote a {fmt} template with one example event to {out}: replace the example with your events, "
+               f"then import it with `incident-map import {out}`.")

@@ -17,9 +17,9 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo.atomic import write_atomic
-from geo.frame import to_records
+from geo.frame import to_frame, to_records
 from geo.importers.events_csv import FORMULA_STARTS
-from geo.schema import FIELDS, LIST_FIELDS
+from geo.schema import EXAMPLE_RECORD, FIELDS, LIST_FIELDS, validate_records
 
 
 def geojson_text(events: gpd.GeoDataFrame) -> str:
@@ -61,6 +61,11 @@ def _cell(name: str, value) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     return defuse(value)
+
+
+def template_events() -> gpd.GeoDataFrame:
+    """The one example event of a template file (``geo.schema.EXAMPLE_RECORD``), validated like any import."""
+    return to_frame(validate_records([(1, EXAMPLE_RECORD)], "template"))
 
 
 def write_geojson(events: gpd.GeoDataFrame, path: Path, **_options) -> Path:

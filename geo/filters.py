@@ -10,20 +10,27 @@ counts how many were left out that way.
 Query keys, shared by the app and the CLI: ``from``, ``to`` (YYYY-MM-DD),
 ``actor``, ``type``, ``country`` (repeatable), ``q`` (free text),
 ``precision`` (coarsest location precision kept) and ``context`` (``0`` hides
-background events).  This module never knows how the result is shown.
+background events).  Actors, types, countries and precisions match without
+regard to case; a country may also be named ("Pakistan").  A chosen value that
+leaves nothing is reported by ``empty_choices``, with the closest values the
+events do have.  This module never knows how the result is shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
+from itertools import chain
 from urllib.parse import parse_qs, urlencode
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import wording
+from geo.names import country_code
 from geo.schema import LOCATION_PRECISIONS
 
 
@@ -87,9 +94,9 @@ def apply(events: gpd.GeoDataFrame, flt: Filter) -> FilterResult:
         wanted = {a.casefold() for a in flt.actors}
         keep &= np.fromiter((any(n.casefold() in wanted for n in names) for names in events["actor_names"]), bool, len(events))
     if flt.types:
-        keep &= events["event_type"].isin(flt.types).to_numpy()
+        keep &= _isin_folded(events["event_type"], flt.types)
     if flt.countries:
-        keep &= events["country"].isin([c.upper() for c in flt.countries]).to_numpy()
+        keep &= _isin_folded(events["country"], flt.countries)
     if flt.text:
         keep &= events["search_text"].str.contains(flt.text.casefold(), regex=False).to_numpy()
     if flt.precision:
@@ -108,6 +115,12 @@ def apply(events: gpd.GeoDataFrame, flt: Filter) -> FilterResult:
         if flt.date_from is not None:
             keep &= (day_max >= pd.Timestamp(flt.date_from)).to_numpy()
     return FilterResult(events[keep], undated)
+
+
+def _isin_folded(column: pd.Series, wanted: Iterable[str]) -> np.ndarray:
+    """Where ``column`` holds one of ``wanted``, case ignored (folding only the column's distinct values)."""
+    folded = {w.casefold() for w in wanted}
+    return column.isin([v for v in column.unique() if str(v).casefold() in folded]).to_numpy()
 
 
 def _parse_date(key: str, value: str) -> date:
@@ -144,10 +157,10 @@ def from_query(query: str | Mapping[str, str | list[str]]) -> Filter:
         date_from=_parse_date("from", one("from")) if one("from") else None,
         date_to=_parse_date("to", one("to")) if one("to") else None,
         actors=many("actor"),
-        types=many("type"),
-        countries=tuple(c.upper() for c in many("country")),
+        types=tuple(dict.fromkeys(t.lower() for t in many("type"))),
+        countries=tuple(dict.fromkeys(country_code(c) or c.upper() for c in many("country"))),
         text=one("q"),
-        precision=one("precision"),
+        precision=one("precision").lower(),
         include_context=context != "0",
     )
 
@@ -177,3 +190,88 @@ def to_params(flt: Filter) -> list[tuple[str, str]]:
 def to_query(flt: Filter) -> str:
     """The filter as a URL query string (without the leading ``?``)."""
     return urlencode(to_params(flt))
+
+
+# ---------------------------------------------------------------- chosen values that leave nothing
+
+CHOICE_KEYS = (("actors", "actor"), ("types", "type"), ("countries", "country"))
+"""The filter's fields of chosen values, with the query key that names each."""
+
+SUGGESTIONS = 3
+"""Most close values named for a chosen value no event has."""
+
+
+@dataclass(frozen=True)
+class EmptyChoice:
+    """A chosen actor, type or country that leaves no event.
+
+    ``known`` is True when some event has the value but none under the rest of
+    the filter; otherwise no event has it at all, and ``suggestions`` holds the
+    closest values the events do have (every one, when there are few and none is close).
+    """
+
+    key: str
+    value: str
+    known: bool
+    suggestions: tuple[str, ...] = ()
+    known_count: int = 0
+    """How many distinct values of this key the events have."""
+
+    def __str__(self) -> str:
+        if self.known:
+            return wording.no_choice_with_others(self.key, self.value)
+        return wording.no_such_choice(self.key, self.value, self.suggestions, self.known_count)
+
+
+def known_values(events: gpd.GeoDataFrame, key: str) -> list[str]:
+    """Every distinct value of ``key`` (``actor``, ``type`` or ``country``) among ``events``, sorted."""
+    if key == "actor":
+        values = set(chain.from_iterable(events["actor_names"]))
+    else:
+        values = set(events["event_type" if key == "type" else "country"].unique())
+    return sorted((v for v in values if v), key=str.casefold)
+
+
+def closest(value: str, known: Iterable[str], most: int = SUGGESTIONS, all_below: int = 8) -> tuple[str, ...]:
+    """The known values closest to ``value``, case ignored: those that contain it (or, four letters or more, are
+    contained in it) first, then those difflib finds similar; all of them (when fewer than ``all_below``) if none is close."""
+    known = list(known)
+    folded = {k.casefold(): k for k in known}
+    wanted = value.casefold()
+    containing = [k for f, k in folded.items() if wanted and (wanted in f or len(f) >= 4 and f in wanted)]
+    similar = [folded[f] for f in difflib.get_close_matches(wanted, list(folded), n=most, cutoff=0.6)]
+    found = list(dict.fromkeys(containing + similar))[:most]
+    if not found and len(known) < all_below:
+        found = known
+    return tuple(found)
+
+
+def spelled_as_known(flt: Filter, events: gpd.GeoDataFrame) -> Filter:
+    """``flt`` with each chosen actor, type and country spelled as the events spell it (values match without regard
+    to case, so "naji zaheer" picks the same events as "Naji Zaheer"; the filter then reads as the data does)."""
+    changes = {}
+    for field, key in CHOICE_KEYS:
+        chosen = getattr(flt, field)
+        if chosen:
+            spelling = {k.casefold(): k for k in known_values(events, key)}
+            changes[field] = tuple(dict.fromkeys(spelling.get(v.casefold(), v) for v in chosen))
+    return replace(flt, **changes) if changes else flt
+
+
+def empty_choices(events: gpd.GeoDataFrame, flt: Filter) -> list[EmptyChoice]:
+    """Each chosen actor, type or country that leaves no event: unknown to every event (with the closest
+    known values), or, among several values chosen for one key, known but without events under the rest
+    of the filter.  (A single known value that leaves nothing is the filter as a whole: the caller says so.)"""
+    found = []
+    for field, key in CHOICE_KEYS:
+        chosen = getattr(flt, field)
+        if not chosen:
+            continue
+        known = known_values(events, key)
+        folded = {k.casefold() for k in known}
+        for value in chosen:
+            if value.casefold() not in folded:
+                found.append(EmptyChoice(key, value, False, closest(value, known), len(known)))
+            elif len(chosen) > 1 and apply(events, replace(flt, **{field: (value,)})).events.empty:
+                found.append(EmptyChoice(key, value, True))
+    return found

@@ -109,6 +109,52 @@ def search(name: str, country: str | None = None, near: str | None = None, limit
     return [index.candidate(city, reason, -neg_score) for neg_score, _, city, reason in ranked[:limit]]
 
 
+CLEAR_MATCHES = ("exact name", "alternate name", "spelling variant")
+"""How a candidate must match to be placed without a person choosing: by its name, an alternate name or a spelling
+variant of one (not by a word of a longer name, not fuzzily)."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What ``resolve`` found: the one town a name clearly is, or None and why (with the rivals when there are several)."""
+
+    town: Candidate | None
+    reason: str
+    rivals: tuple[Candidate, ...] = ()
+    """The towns that fit equally well when the name is ambiguous, best ranked first."""
+
+
+@functools.lru_cache(maxsize=4096)
+def resolve(name: str, country: str = "", admin1: str = "") -> Resolved:
+    """The one town that clearly is ``name``, for placing an event without a person choosing.
+
+    Clear means: matched by name (``CLEAR_MATCHES``), in ``country`` when one is
+    given (an ISO code), and the only such town there, or the only one in the
+    region ``admin1`` names when the gazetteer knows that region.  Anything else
+    (no town, several) gives ``town=None`` and the reason; nothing is placed on a
+    guess.  Answers are cached: imports and exports repeat their places.
+    """
+    if not fold(name):
+        return Resolved(None, "no place name to look up")
+    try:
+        found = search(name, country=country or None, limit=50)
+    except ValueError as error:
+        return Resolved(None, str(error))
+    named = [c for c in found if (not country or c.country == country) and c.match.startswith(CLEAR_MATCHES)]
+    try:
+        regions = {_index().admin1_names[i] for i in _near_hint(_index(), admin1)[0]} if admin1.strip() else set()
+    except ValueError:
+        regions = set()
+    in_region = [c for c in named if c.admin1 and c.admin1 in regions]
+    where = ", ".join(p for p in (admin1 if in_region else "", country) if p) or "any country"
+    named = in_region or named
+    if len(named) == 1:
+        return Resolved(named[0], f"matched by name in {where}")
+    if not named:
+        return Resolved(None, f"the offline gazetteer has no town named {name!r} in {where}")
+    return Resolved(None, f"{len(named)} towns named {name!r} in {where} and nothing tells them apart", tuple(named))
+
+
 def towns_in(bbox: tuple[float, float, float, float], min_population: int = 0, limit: int = 100) -> list[Candidate]:
     """Towns inside ``bbox`` = (min_lon, min_lat, max_lon, max_lat), largest first, for basemap labels.
 

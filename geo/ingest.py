@@ -1,7 +1,9 @@
-"""Ingest: read a file, validate every record, check its place, and hand the clean records to a store.
+"""Ingest: read a file, place rows by name if asked, validate every record, and hand the clean records to a store.
 
 The one way events enter the project, and the one caller of validation:
-``read`` (``geo.importers``, any format) -> ``validate`` (``geo.schema`` with
+``read`` (``geo.importers``, any format) -> ``place_by_name`` (with
+``geocode``: rows with a place name and no coordinates get a point from the
+offline gazetteer, only on a clear match) -> ``validate`` (``geo.schema`` with
 the basemap's country check) -> a frame (``load_file``) or a store
 (``import_file``, ``save``).  Problems are ``FILE:ROW:FIELD: message`` with
 the field named as the user's file names it.  A file with any invalid row
@@ -17,11 +19,11 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo import basemap, frame, importers, stores
-from geo.schema import Problem, ValidationError, validate_records
+from geo import DATA_DIR, basemap, frame, gazetteer, importers, names, stores
+from geo.schema import LOCATION_PRECISIONS, Problem, ValidationError, validate_records
 from geo.stores import ChangeSummary, Store
 
-SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "events.geojson"
+SEED_FILE = DATA_DIR / "events.geojson"
 """The shipped events: the first dataset, in the default store from its first use."""
 
 COUNTRY_TOLERANCE_KM = 25
@@ -95,32 +97,111 @@ def _point(raw) -> tuple[float, float] | None:
 
 
 @frame.paused_gc
-def check_file(path: Path | str, fmt: str | None = None, *, skip_invalid: bool = False) -> Checked:
+def check_file(path: Path | str, fmt: str | None = None, *, skip_invalid: bool = False, geocode: bool = False) -> Checked:
     """Read and validate an event file (GeoJSON, CSV or ACLED CSV).
 
     Any invalid row raises ``ValidationError`` listing every problem as
     ``FILE:ROW:FIELD: message``; with ``skip_invalid`` the valid rows are kept
-    and the others reported.  Problems with the file as a whole (unreadable,
-    empty, not the format, no events) always raise.
+    and the others reported.  With ``geocode``, rows with a place name and no
+    coordinates are placed first (``place_by_name``).  Problems with the file as
+    a whole (unreadable, empty, not the format, no events) always raise.
     """
     path = Path(path)
     read = importers.read(path, fmt)
-    problems = list(read.problems)
-    if not read.rows and not problems:
+    rows, place_problems, unplaced = place_by_name(read, str(path), geocode)
+    problems = list(read.problems) + place_problems
+    if not rows and not problems:
         raise importers.file_error(path, "no events in the file")
+    good = [(row, record) for row, record in rows if row not in {p.row for p in place_problems}]
     try:
-        clean = validate(read.rows, str(path), read)
+        clean = validate(good, str(path), read)
     except ValidationError as error:
-        problems = sorted(problems + error.problems, key=lambda p: p.row)
+        problems = sorted(problems + _hint_geocode(error.problems, unplaced, read), key=lambda p: p.row)
         bad = {p.row for p in problems}
         if not skip_invalid or 0 in bad:
             raise ValidationError(problems) from None
-        clean = validate([(row, record) for row, record in read.rows if row not in bad], str(path), read)
+        clean = validate([(row, record) for row, record in good if row not in bad], str(path), read)
     if problems and not skip_invalid:
-        raise ValidationError(problems)
+        raise ValidationError(sorted(problems, key=lambda p: p.row))
     if not clean:
         raise ValidationError([*problems, Problem(str(path), 0, "-", "no valid events to import")])
     return Checked(path, clean, tuple(problems), tuple(read.warnings))
+
+
+PLACEABLE = LOCATION_PRECISIONS[:-1]
+"""The location precisions of a row that has a place, hence needs a point."""
+
+
+def place_by_name(read: importers.Read, file: str, geocode: bool) -> tuple[list[tuple[int, dict]], list[Problem], dict[int, str]]:
+    """Rows with a place name and no coordinates, placed from the offline gazetteer when ``geocode`` is set.
+
+    A row qualifies when it has neither ``lat`` nor ``lon``, a ``place_name``
+    (else ``place_reported``), and a location precision other than unknown
+    (with ``geocode``, also none: it becomes town).  The row's ``country`` and
+    ``admin1`` are hints; only a clear match (``gazetteer.resolve``) places it:
+    ``place_name``, ``admin1``, ``country``, ``lat`` and ``lon`` come from the
+    GeoNames town, ``place_reported`` stays the row's, and the location note says
+    which GeoNames entry it was.  An unknown or ambiguous name is a problem on the
+    name's field that lists the candidates.  Returns the rows, the problems, and
+    (without ``geocode``) the rows that could have been placed, with their names.
+    """
+    rows, problems, unplaced = [], [], {}
+    for row, raw in read.rows:
+        field, name = _place_to_find(raw, geocode)
+        if not name:
+            rows.append((row, raw))
+        elif not geocode:
+            unplaced[row] = name
+            rows.append((row, raw))
+        else:
+            placed, message = _placed(raw, name)
+            if placed is None:
+                problems.append(Problem(file, row, read.column(field), message))
+            rows.append((row, placed or raw))
+    return rows, problems, unplaced
+
+
+def _place_to_find(raw, geocode: bool) -> tuple[str, str]:
+    """(field, name) of a row to place by name, or ("", "")."""
+    if not isinstance(raw, Mapping) or any(raw.get(k) not in ("", None) for k in ("lat", "lon")):
+        return "", ""
+    precision = raw.get("location_precision")
+    if not (precision in PLACEABLE or geocode and precision in ("", None)):
+        return "", ""
+    for field in ("place_name", "place_reported"):
+        value = raw.get(field)
+        if isinstance(value, str) and value.strip():
+            return field, value.strip()
+    return "", ""
+
+
+def _placed(raw: Mapping, name: str) -> tuple[dict | None, str]:
+    """The row with the one town ``name`` clearly is, or None and why not (naming the candidates)."""
+    given = str(raw.get("country") or "").strip()
+    country = names.country_code(given) if given else ""
+    if country is None:
+        return None, f"cannot place {name!r}: the country {given!r} is unknown (use an ISO code such as PK)"
+    resolved = gazetteer.resolve(name, country, str(raw.get("admin1") or ""))
+    town = resolved.town
+    if town is None:
+        listed = "; ".join(f"{c.name}, {c.admin1 or '—'}, {c.country} (GeoNames {c.geonameid}, population {c.population:,})"
+                           for c in resolved.rivals)
+        advice = "add admin1 or country to tell them apart, or give lat and lon" if resolved.rivals \
+            else "give lat and lon, or location_precision unknown for an unmapped event"
+        return None, f"not placed: {resolved.reason}{f': {listed}' if listed else ''}; {advice}"
+    note = (f"Geocoded offline from the name {name!r}: GeoNames {town.name} (geonameid {town.geonameid}), "
+            f"{resolved.reason}; the point is the town's.")
+    own = str(raw.get("location_note") or "").strip()
+    return {**raw, "place_name": town.name, "admin1": town.admin1, "country": town.country, "lat": town.lat, "lon": town.lon,
+            "location_precision": raw.get("location_precision") or "town",
+            "location_note": f"{own} {note}" if own else note}, ""
+
+
+def _hint_geocode(problems: list[Problem], unplaced: Mapping[int, str], read: importers.Read) -> list[Problem]:
+    """Point rows that have a place name but no coordinates to ``--geocode``, in place of the bare "no coordinates"."""
+    field = read.column("location_precision")
+    return [replace(p, message=f"{p.message}; or import with --geocode to place {unplaced[p.row]!r} from the offline gazetteer")
+            if p.row in unplaced and p.field == field else p for p in problems]
 
 
 def load_file(path: Path | str = SEED_FILE, fmt: str | None = None) -> gpd.GeoDataFrame:
@@ -128,12 +209,13 @@ def load_file(path: Path | str = SEED_FILE, fmt: str | None = None) -> gpd.GeoDa
     return frame.to_frame(check_file(path, fmt).records)
 
 
-def import_file(store: Store, path: Path | str, fmt: str | None = None, *, skip_invalid: bool = False) -> ImportReport:
+def import_file(store: Store, path: Path | str, fmt: str | None = None, *, skip_invalid: bool = False,
+                geocode: bool = False) -> ImportReport:
     """``check_file``, then upsert the valid records in one transaction; the audit origin is the file's absolute path.
 
     Nothing is written when the file is rejected.
     """
-    checked = check_file(path, fmt, skip_invalid=skip_invalid)
+    checked = check_file(path, fmt, skip_invalid=skip_invalid, geocode=geocode)
     summary = store.upsert(checked.records, str(checked.file.resolve()))
     return ImportReport(checked.file, summary, checked.skipped, checked.warnings)
 

@@ -86,6 +86,68 @@ FIELDS = (
 REQUIRED = ("id", "title", "event_type", "date_precision", "location_precision", "sources", "claim", "verification")
 LIST_FIELDS = ("actors", "sources", "tags")
 
+FIELD_HELP = {
+    "id": "unique id: 1-128 letters, digits or . _ : - (importing an id again updates that event)",
+    "title": "short title of the event",
+    "event_type": f"one of {', '.join(EVENT_TYPES)}, or another lowercase label",
+    "context": "true for a background event (not a reported incident of the map); false or empty otherwise",
+    "date_start": "the date as date_precision says: YYYY-MM-DD (day, approximate), YYYY-MM (month), YYYY (year); "
+                  "empty when the date is unknown",
+    "date_end": "the last possible day, month or year of a span (optional)",
+    "date_precision": f"how precisely the date is known: {', '.join(DATE_PRECISIONS)}",
+    "date_note": "how the date is known (optional)",
+    "place_reported": "the place as the source names it, word for word",
+    "place_name": "the place it was resolved to, e.g. a town",
+    "admin1": "first-level region (province, state)",
+    "country": "ISO 3166-1 alpha-2 code such as PK; must agree with the coordinates",
+    "lat": "latitude in decimal degrees (the column may be named latitude); empty for an event with no map point",
+    "lon": "longitude in decimal degrees (the column may be named longitude); empty for an event with no map point",
+    "location_precision": f"how precisely the place is known: {', '.join(LOCATION_PRECISIONS)} "
+                          "(unknown: no map point; the others need lat and lon)",
+    "location_note": "how the place is known (optional)",
+    "actors": "who took part, a JSON list of objects with name (required) and role",
+    "description": "what the source says happened (optional)",
+    "fatalities": "a whole number, as reported (optional)",
+    "fatalities_qualifier": f"{', '.join(q for q in FATALITY_QUALIFIERS if q)} (optional, only with fatalities)",
+    "tags": "labels, a JSON list of text (optional)",
+    "sources": "at least one, a JSON list of objects with id, publisher, author, title, url (http or https), date, "
+               "excerpt (the source's own words; required), cited_by (the id of the source quoting this one) and kind",
+    "claim": "who reports or alleges the event, e.g. “Reported by …”",
+    "verification": f"{', '.join(VERIFICATION_STATUSES)}",
+}
+"""What each field holds, for the documentation of the file formats (``import --help``, the README)."""
+
+EXAMPLE_RECORD = {
+    "id": "example-1",
+    "title": "EXAMPLE ROW: replace it with an event you track, or delete it",
+    "event_type": "rally",
+    "context": False,
+    "date_start": "2025-01-15",
+    "date_end": "",
+    "date_precision": "day",
+    "date_note": "Example: the day the source gives.",
+    "place_reported": "Example: the place as the source names it",
+    "place_name": "",
+    "admin1": "",
+    "country": "",
+    "lat": None,
+    "lon": None,
+    "location_precision": "unknown",
+    "location_note": "Example: give lat, lon, country and location_precision town to put the event on the map "
+                     "(or place_name and country, then import with --geocode); unknown keeps it unmapped.",
+    "actors": [{"name": "Example Group", "role": "organiser, as the source says"}],
+    "description": "Example: what the source says happened, in your words or its own.",
+    "fatalities": None,
+    "fatalities_qualifier": "",
+    "tags": ["example"],
+    "sources": [{"id": "s1", "publisher": "Example Publisher", "author": "", "title": "", "url": "", "date": "2025-01-16",
+                 "excerpt": "Example: the sentence of the source that reports the event, word for word.", "cited_by": "",
+                 "kind": "news report"}],
+    "claim": "Example: reported by Example Publisher",
+    "verification": "unverified",
+}
+"""A valid record that is plainly an example (no real event, place, person or outlet): the row of a template file."""
+
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _DATE_FORMS = {

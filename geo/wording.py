@@ -17,8 +17,12 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """ "1 event", "2 events", "1,500 events"; ``plural_form`` for irregular words ("1 country", "2 countries")."""
-    word = singular if count == 1 else plural_form or f"{singular}s"
-    return f"{count:,} {word}"
+    return f"{count:,} {noun(count, singular, plural_form)}"
+
+
+def noun(count: int, singular: str, plural_form: str | None = None) -> str:
+    """The word alone, as ``count`` wants it: "column" for 1, "columns" otherwise (for "missing columns id, title")."""
+    return singular if count == 1 else plural_form or f"{singular}s"
 
 
 def shown_of_total(shown: int, total: int, *, unmapped: int = 0, context: int = 0, undated_excluded: int = 0) -> str:
@@ -70,7 +74,7 @@ def map_counts(count: int, mapped: int, undated_excluded: int = 0, dated_filter:
     """ "15 events: 8 mapped, 7 unmapped", plus the undated events a date filter left out."""
     text = phrase("counts", count, mapped=mapped, unmapped=count - mapped)
     if undated_excluded or dated_filter:
-        text += "; " + phrase("undated_left_out", undated_excluded)
+        text += "; " + undated_left_out(undated_excluded)
     return text
 
 
@@ -86,6 +90,48 @@ def attribution(sources_per_event: list[list[dict]], basemap_credits: list[str],
     else:
         events = "unnamed sources (see each event)" if sources_per_event else "none"
     return f"Events: {events}; basemap: {'; '.join(basemap_credits)}; made on {made_on_label(made_on)}"
+
+
+def undated_left_out(count: int) -> str:
+    """ "1 undated event left out by the date filter", "5 undated events left out by the date filter"."""
+    return phrase("undated_left_out", count)
+
+
+def undated_note(count: int) -> str:
+    """For a view without a date filter: "1 event has no known date; a date range leaves it out"."""
+    has, it = ("has", "it") if count == 1 else ("have", "them")
+    return f"{plural(count, 'event')} {has} no known date; a date range leaves {it} out"
+
+
+COARSE_DATES = {"month": "dated only to the month", "year": "dated only to the year", "approximate": "dated approximately"}
+"""How an event whose date is not known to the day is described, by date precision."""
+
+
+def coarse_dates_note(counts: Mapping[str, int]) -> str:
+    """ "2 events dated only to the month, 1 dated only to the year: a date range keeps an event when its period overlaps it"
+    (``counts``: date precision -> number of events; "" when none is coarse)."""
+    parts = [(counts[p], words) for p, words in COARSE_DATES.items() if counts.get(p)]
+    if not parts:
+        return ""
+    first = f"{plural(parts[0][0], 'event')} {parts[0][1]}"
+    rest = [f"{count:,} {words}" for count, words in parts[1:]]
+    return ", ".join([first, *rest]) + ": a date range keeps an event when its period overlaps the range"
+
+
+def no_such_choice(key: str, value: str, suggestions: tuple[str, ...] = (), known: int = 0) -> str:
+    """A chosen actor, type or country no event has: "No event has actor “Nobdy”; the closest known: “Nobody”"
+    (``known``: how many values of ``key`` the events have, named when none is close)."""
+    if suggestions:
+        return f"No event has {key} “{value}”; the closest known: " + ", ".join(f"“{s}”" for s in suggestions) + "."
+    if known:
+        kinds = plural(known, key, "countries" if key == "country" else None)
+        return f"No event has {key} “{value}”, and none of the {kinds} the events have is close."
+    return f"No event has {key} “{value}”: there are no events."
+
+
+def no_choice_with_others(key: str, value: str) -> str:
+    """A chosen value some events have, but none under the rest of the filter."""
+    return f"No events for {key} “{value}” with the other filters."
 
 
 def _period_text(value: str) -> str:

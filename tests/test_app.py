@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import date
 
 import pandas as pd
@@ -9,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import ingest
+from geo.names import GEONAMES_CREDIT, NATURAL_EARTH_CREDIT
 from tests.helpers import ROOT, run_cli
 
 DADYAL_TITLE = "JeM rally in Dadyal honouring Hamas members and Palestinians"
@@ -69,7 +72,7 @@ def test_url_parameters_set_the_filters():
     at = start(**{"from": "2025-11-01", "to": "2025-12-31"})
     assert titles(at) == [DADYAL_TITLE]
     assert counts(at) == "**1 of 15 events; 5 undated left out**"
-    assert "5 event(s) with no known date are left out by the date range" in at.caption[0].value.replace("\\", "")
+    assert at.caption[0].value.replace("\\", "") == "5 undated events left out by the date filter."
     assert at.date_input(key="f_from").value == date(2025, 11, 1)
 
     at = start(actor=["Naji Zaheer", "Hafiz Abdul Rauf"], type="meeting", q="doha", context="0")
@@ -93,9 +96,33 @@ def test_bad_parameters_give_a_message_and_the_app_still_works():
 def test_a_choice_with_no_results_says_so():
     at = start(actor="Naji Zaheer", type=["attack", "meeting"])
     warnings = [w.value.replace("\\", "") for w in at.warning]
-    assert "No events for type “attack” with the other filters." in warnings
+    assert warnings == ["No events for type “attack” with the other filters."]
     at = start(q="no such words anywhere")
-    assert any("No events match this filter" in w.value.replace("\\", "") for w in at.warning)
+    assert [w.value.replace("\\", "") for w in at.warning] == [
+        "No events match this filter. Filter: text contains “no such words anywhere”"]
+
+
+def test_a_bad_url_and_no_match_give_one_clear_message_each():
+    at = start(actor="Nobody", **{"from": "notadate"})
+    assert [e.value.replace("\\", "") for e in at.error] == ["Ignored a bad URL parameter: from: 'notadate' is not a date (use YYYY-MM-DD)"]
+    assert [w.value.replace("\\", "") for w in at.warning] == [
+        "No event has actor “Nobody”, and none of the 26 actors the events have is close."]
+    assert counts(at) == "**0 of 15 events**"
+    assert not at.dataframe and not at.get("vega_lite_chart") and not at.expander[:-1]  # no empty table, timeline or list
+    texts = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info])
+    assert "map point" not in texts  # nothing here says anything of unmapped events in an empty view
+
+
+def test_a_near_miss_in_the_url_names_the_closest_known_value():
+    at = start(actor="Naji Zahir")
+    assert [w.value.replace("\\", "") for w in at.warning] == ["No event has actor “Naji Zahir”; the closest known: “Naji Zaheer”."]
+
+
+def test_url_values_match_without_regard_to_case_and_take_the_datas_spelling():
+    at = start(actor="masood ilyas KASHMIRI", type="RALLY")
+    assert at.multiselect(key="f_actors").value == ["Masood Ilyas Kashmiri"] and at.multiselect(key="f_types").value == ["rally"]
+    assert titles(at) == [DADYAL_TITLE] and not at.warning
+    assert at.query_params == {"actor": "Masood Ilyas Kashmiri", "type": "rally"}
 
 
 def test_selecting_a_row_shows_the_source_card():
@@ -110,12 +137,73 @@ def test_selecting_a_row_shows_the_source_card():
 
 
 def test_screenshot_mode_shows_only_the_map():
-    at = start(mode="screenshot", type="rally")
+    at = start(mode="screenshot", type="rally", **{"from": "notadate"})
     assert len(at.get("component_instance")) == 1
     assert not at.title and not at.dataframe and not at.get("download_button")
+    assert not at.markdown and not at.caption and not at.expander and not at.error and not at.warning  # no counts, no lists
     assert at.query_params == {"type": "rally", "mode": "screenshot"}
     at.toggle(key="v_screenshot").set_value(False).run()
     assert at.title and titles(at) == [DADYAL_TITLE] and at.query_params == {"type": "rally"}
+
+
+def test_the_map_gets_the_filter_and_no_header_the_page_has_it(seed_events):
+    at = start(type="rally", **{"from": "2025-11-01"})
+    [component] = at.get("component_instance")
+    args = json.loads(component.proto.json_args)
+    assert "header" not in args
+    assert args["dates"] == [(date(2025, 11, 1) - date(1970, 1, 1)).days, None, "from 1 November 2025"]
+    mask = base64.b64decode(args["mask"])  # the type filter; the page's timeline applies the dates
+    shown = [i for i in range(len(seed_events)) if (mask[i >> 3] >> (i & 7)) & 1]
+    assert seed_events.iloc[shown]["event_type"].tolist() == ["rally"]
+    assert at.title[0].value == "Reported incidents" and counts(at).startswith("**1 of 15 events")
+
+
+def test_the_date_boxes_stand_one_above_the_other():
+    at = start()
+    for key in ("f_from", "f_to"):
+        box = at.date_input(key=key)
+        assert box.label in ("From", "To") and box in list(at.sidebar.date_input)
+    assert not at.sidebar.columns  # full sidebar width each, so "2025-11-01" is not cut
+
+
+def test_the_table_shows_date_title_type_and_place_side_by_side():
+    at = start(type="rally")
+    table = at.dataframe(key="table")
+    widths = {name: config["width"] for name, config in json.loads(table.proto.columns).items() if "width" in config}
+    assert list(table.value.columns[:4]) == ["Date", "Title", "Type", "Place"]
+    assert sum(widths[c] for c in ("Date", "Title", "Type", "Place")) <= 900  # the main column at 1400 px, sidebar open
+    assert all(isinstance(w, int) and w >= 100 for w in widths.values())
+    assert len(table.value) == 1
+
+
+def timeline_spec(at: AppTest) -> dict:
+    [chart] = at.get("vega_lite_chart")
+    return json.loads(chart.proto.spec)
+
+
+def test_the_timeline_fits_the_incidents_and_labels_months_and_years():
+    at = start()
+    spec = timeline_spec(at)
+    x = spec["layer"][0]["encoding"]["x"]
+    first, last = (pd.Timestamp(ms, unit="ms") for ms in x["scale"]["domain"])
+    assert (first.year, last.year) == (2024, 2026) and x["axis"]["format"] == "%b %Y"
+    assert all(layer["mark"]["clip"] for layer in spec["layer"])
+    note = next(c.value for c in at.caption if c.value.startswith("Dots:"))
+    assert "2 context events outside them not drawn" in note
+
+
+def test_a_one_event_timeline_has_day_month_and_year_labels():
+    x = timeline_spec(start(type="rally"))["layer"][1]["encoding"]["x"]
+    assert x["axis"]["format"] == "%-d %b %Y"
+    first, last = (pd.Timestamp(ms, unit="ms") for ms in x["scale"]["domain"])
+    assert first < pd.Timestamp("2025-11-29") < pd.Timestamp("2025-11-30") < last and (last - first).days < 40
+
+
+def test_geonames_is_credited_under_the_map_and_at_the_place_search():
+    at = start()
+    credits = [c.value.replace("\\", "") for c in at.caption]
+    assert f"Basemap: {NATURAL_EARTH_CREDIT}. {GEONAMES_CREDIT}." in credits
+    assert f"Offline gazetteer. {GEONAMES_CREDIT}." in credits
 
 
 def test_download_buttons_for_the_current_view():
@@ -240,3 +328,20 @@ def test_edit_loads_the_event_and_saves_the_change(own_store):
     assert ingest.open_store(own_store).get("mahjar-barducci-dadyal-jem-rally")["verification"] == "corroborated"
     [entry] = ingest.open_store(own_store).history("mahjar-barducci-dadyal-jem-rally", limit=1)
     assert entry["action"] == "update" and entry["new"] == {"verification": "corroborated"}
+
+
+def test_an_empty_store_says_how_to_import_or_add_events(tmp_path, monkeypatch):
+    store = tmp_path / "empty.gpkg"
+    monkeypatch.setenv("INCIDENT_MAP_STORE", str(store))
+    at = start()
+    [note] = [i.value for i in at.info]
+    assert note.startswith("**No events yet** in the store")
+    assert f"` .venv/bin/incident-map import --shipped-events --store {store} `" in note
+    assert f"` .venv/bin/incident-map import FILE --store {store} `" in note and "template csv" in note
+    assert not at.get("component_instance") and not at.dataframe and not at.sidebar.multiselect  # no empty map or table
+    assert at.expander[0].label == "Add or edit an event" and at.text_input(key="e_title")
+    fill_form(at, **NEW_EVENT)
+    at.button(key="b_save").click().run()
+    assert not at.exception and not at.error
+    assert counts(at).startswith("**1 of 1 event")
+    assert titles(at) == ["Rally in Dadyal against price rises"]

@@ -64,7 +64,7 @@ def test_validate_names_file_row_and_field_in_a_broken_copy(tmp_path, seed_doc):
         f"{path}:9:country: coordinates 25.29, 51.53 lie in QA, not IN",
     ):
         assert expected in lines, (expected, lines)
-    assert lines[-1] == "8 problem(s) found."
+    assert lines[-1] == "8 problems found."
 
 
 def test_validate_reports_unreadable_files_without_a_traceback(tmp_path):
@@ -142,7 +142,7 @@ def test_export_applies_the_filter_and_counts_undated(tmp_path):
     result = run_cli("export", "geojson", "--out", str(out), "--from", "2025-11-01", "--to", "2025-12-31")
     assert result.returncode == 0, result.stderr
     assert [f["id"] for f in json.loads(out.read_text())["features"]] == ["mahjar-barducci-dadyal-jem-rally"]
-    assert "5 undated event(s) left out by the date filter" in result.stdout
+    assert "; 5 undated events left out by the date filter." in result.stdout
     by_actor = tmp_path / "zaheer.geojson"
     run_cli("export", "geojson", "--out", str(by_actor), "--actor", "Naji Zaheer", "--type", "meeting", "--q", "doha")
     assert [f["id"] for f in json.loads(by_actor.read_text())["features"]] == ["mahjar-barducci-doha-meeting"]
@@ -177,3 +177,43 @@ def test_an_option_the_format_cannot_use_is_a_usage_error(tmp_path):
     assert result.returncode == 2
     assert "size: 'banana'" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_a_type_matches_without_regard_to_case(tmp_path):
+    out = tmp_path / "rally.geojson"
+    result = run_cli("export", "geojson", "--out", str(out), "--type", "Rally", "--precision", "Town", "--country", "pakistan")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"Wrote 1 of 15 events to {out}.\n" and result.stderr == ""
+    assert [f["id"] for f in json.loads(out.read_text())["features"]] == ["mahjar-barducci-dadyal-jem-rally"]
+
+
+def test_a_filter_that_matches_nothing_says_so_and_names_the_closest_values(tmp_path):
+    out = tmp_path / "none.geojson"
+    result = run_cli("export", "geojson", "--out", str(out), "--actor", "Zaheer")
+    assert result.returncode == 0
+    assert "warning: No event has actor “Zaheer”; the closest known: “Naji Zaheer”." in result.stderr
+    assert f"warning: no events match this filter, so {out} shows none." in result.stderr
+    assert result.stdout == f"Wrote 0 of 15 events to {out}.\n"
+    assert json.loads(out.read_text())["features"] == []  # an empty view is still written
+    nobody = run_cli("export", "geojson", "--out", str(out), "--actor", "Nobody", "--type", "ralley")
+    assert "No event has actor “Nobody”, and none of the 26 actors the events have is close." in nobody.stderr
+    assert "No event has type “ralley”; the closest known: “rally”." in nobody.stderr
+
+
+def test_a_view_emptied_by_two_good_values_is_one_warning(tmp_path):
+    out = tmp_path / "none.geojson"
+    result = run_cli("export", "geojson", "--out", str(out), "--actor", "naji zaheer", "--type", "attack")
+    assert result.stderr.splitlines() == [
+        f"warning: no events match this filter, so {out} shows none. Filter: actor: Naji Zaheer; type: attack"]
+
+
+def test_one_event_and_one_problem_read_in_the_singular(tmp_path, seed_doc):
+    out = tmp_path / "one.geojson"
+    result = run_cli("export", "geojson", "--out", str(out), "--from", "2025-11-29", "--to", "2025-11-29", "--no-context")
+    assert result.stdout == f"Wrote 1 of 15 events to {out}; 2 undated events left out by the date filter.\n"
+    result = run_cli("export", "geojson", "--out", str(out), "--from", "2025-11-29", "--type", "funeral")
+    assert result.stdout == f"Wrote 0 of 15 events to {out}; 1 undated event left out by the date filter.\n"
+    broken = json.loads(json.dumps(seed_doc))
+    broken["features"][0]["properties"]["verification"] = "rumour"
+    result = run_cli("validate", write_geojson(tmp_path / "one-bad.geojson", broken))
+    assert result.stderr.splitlines()[-1] == "1 problem found."

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from geo.filters import Filter, FilterError, apply, from_query, to_query
+from geo.filters import Filter, FilterError, apply, closest, empty_choices, from_query, spelled_as_known, to_query
 from geo.frame import to_frame
 from geo.schema import validate_records
 from tests.helpers import make_record
@@ -113,3 +113,41 @@ def test_describe_says_what_made_the_view():
     assert Filter().describe() == "Filter: none (all events)"
     text = from_query("from=2025-11-01&actor=Naji+Zaheer&context=0").describe()
     assert "2025-11-01" in text and "actor: Naji Zaheer" in text and "context events hidden" in text
+
+
+def test_types_countries_and_precisions_match_without_regard_to_case(events):
+    assert ids(apply(events, from_query("type=MEETING"))) == ["month"]
+    assert ids(apply(events, Filter(types=("Meeting",)))) == ["month"]
+    assert from_query("type=Rally&country=pk&precision=Town") == Filter(types=("rally",), countries=("PK",), precision="town")
+    assert from_query("country=Pakistan&country=pak&country=586").countries == ("PK",)  # a name or a code, once
+    assert ids(apply(events, from_query("actor=NAJI ZAHEER"))) == ["day"]
+
+
+def test_a_value_no_event_has_is_reported_with_the_closest_known_ones(events):
+    found = empty_choices(events, from_query("actor=Naji Zahir&type=meting&country=XX"))
+    assert [(c.key, c.value, c.known) for c in found] == [("actor", "Naji Zahir", False), ("type", "meting", False),
+                                                         ("country", "XX", False)]
+    actor, kind, country = found
+    assert actor.suggestions == ("Naji Zaheer",) and kind.suggestions == ("meeting",)
+    assert country.suggestions == ("PK",)  # nothing close among few values: all of them
+    assert str(actor) == "No event has actor “Naji Zahir”; the closest known: “Naji Zaheer”."
+    assert empty_choices(events, from_query("actor=naji zaheer&type=RALLY")) == []
+
+
+def test_a_known_value_that_adds_nothing_among_several_is_reported(events):
+    flt = from_query("actor=Naji Zaheer&type=rally&type=meeting")  # Naji Zaheer's one event is a rally
+    assert [str(c) for c in empty_choices(events, flt)] == ["No events for type “meeting” with the other filters."]
+    assert empty_choices(events, from_query("actor=Naji Zaheer&type=meeting")) == []  # the empty view as a whole: the caller's
+
+
+def test_closest_prefers_names_containing_the_value():
+    known = ["Naji Zaheer", "Hafiz Abdul Rauf", "Jaish-e-Muhammad (JeM)", *(f"Group {i}" for i in range(10))]
+    assert closest("zaheer", known) == ("Naji Zaheer",)
+    assert closest("JeM", known) == ("Jaish-e-Muhammad (JeM)",)
+    assert closest("Nobody", known) == ()
+    assert closest("Nobody", ["A", "B"]) == ("A", "B")
+
+
+def test_chosen_values_take_the_spelling_of_the_events(events):
+    flt = spelled_as_known(from_query("actor=naji zaheer&actor=Nobody&type=MEETING"), events)
+    assert flt.actors == ("Naji Zaheer", "Nobody") and flt.types == ("meeting",)

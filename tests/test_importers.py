@@ -172,7 +172,7 @@ def test_own_schema_csv_points_acled_files_to_the_acled_format():
     with pytest.raises(ValidationError) as caught:
         read(SAMPLE, "csv")
     assert str(caught.value) == (
-        f"{SAMPLE}:1:-: missing column(s) id, title; the header must name the schema fields "
+        f"{SAMPLE}:1:-: missing columns id, title; the header must name the schema fields "
         "(this looks like an ACLED export: use --format acled)"
     )
 
@@ -207,7 +207,7 @@ def test_own_schema_geojson_and_csv_import_into_the_store(tmp_path, store, seed_
 MALFORMED_CASES = {
     "empty.csv": ["0:-: the file is empty"],
     "acled_header_only.csv": ["0:-: no events in the file"],
-    "acled_missing_columns.csv": ["1:latitude, longitude: missing ACLED column(s); is this an ACLED export?"],
+    "acled_missing_columns.csv": ["1:latitude, longitude: missing ACLED columns; is this an ACLED export?"],
     "acled_bad_dates.csv": [
         "2:event_date: not a date: '31 February 2025' (use e.g. 22 April 2025 or 2025-04-22)",
         "3:event_date: not a date: '04/22/2025' (use e.g. 22 April 2025 or 2025-04-22)",

@@ -218,7 +218,7 @@ def test_an_invalid_import_exits_1_names_file_row_field_and_leaves_the_store(tmp
     result = run_cli("import", str(bad), "--format", "acled", "--store", str(path))
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == f"{bad}:2:event_date: not a date: '31 February 2025' (use e.g. 22 April 2025 or 2025-04-22)"
-    assert "4 problem(s) found." in result.stderr and "Traceback" not in result.stderr
+    assert "4 problems found." in result.stderr and "Traceback" not in result.stderr
     assert digest(path) == before
 
     skipped = run_cli("import", str(bad), "--format", "acled", "--store", str(path), "--skip-invalid")
@@ -231,7 +231,7 @@ def test_skip_invalid_through_the_cli_imports_the_rest(tmp_path):
     bad = ROOT / "tests" / "data" / "malformed" / "acled_bad_codes.csv"
     result = run_cli("import", str(bad), "--format", "acled", "--store", str(path), "--skip-invalid")
     assert result.returncode == 0, result.stderr
-    assert "Skipped 5 invalid row(s)." in result.stderr and f"{bad}:2:time_precision:" in result.stderr
+    assert "Skipped 5 invalid rows." in result.stderr and f"{bad}:2:time_precision:" in result.stderr
     assert "1 added, 0 updated, 0 unchanged" in result.stdout
     assert "acled:PAK999006" in stored_ids(path)
 

@@ -27,11 +27,20 @@ def test_counts_text_names_unmapped_context_and_undated(seed_events):
 
 def test_date_note_explains_coarse_and_undated_dates(seed_events):
     note = views.date_note(seed_events, filters.Filter(), 0)
-    assert note.startswith("2 dated only to the month, 2 dated only to the year: a date range keeps these events")
-    assert "5 event(s) have no known date" in note
+    assert note == ("2 events dated only to the month, 2 dated only to the year: a date range keeps an event when its period "
+                    "overlaps the range. 5 events have no known date; a date range leaves them out.")
     flt = filters.from_query("from=2025-01-01")
     result = filters.apply(seed_events, flt)
-    assert "5 event(s) with no known date are left out" in views.date_note(result.events, flt, result.undated_excluded)
+    assert views.date_note(result.events, flt, result.undated_excluded).endswith("5 undated events left out by the date filter.")
+
+
+def test_date_note_counts_in_the_singular(seed_events):
+    one_month = seed_events[seed_events["id"] == "mahjar-barducci-doha-meeting"]
+    assert views.date_note(one_month, filters.Filter(), 0).startswith("1 event dated only to the month: a date range keeps")
+    undated = seed_events[seed_events["id"] == "mahjar-barducci-rauf-funeral-prayers"]
+    assert views.date_note(undated, filters.Filter(), 0) == "1 event has no known date; a date range leaves it out."
+    assert views.date_note(seed_events.iloc[:0], filters.from_query("from=2025-01-01"), 1) == \
+        "1 undated event left out by the date filter."
 
 
 def test_actor_counts_most_frequent_first(seed_events):
@@ -41,9 +50,26 @@ def test_actor_counts_most_frequent_first(seed_events):
     assert dict(views.value_counts(seed_events, "country")) == {"PK": 5, "IN": 2, "IR": 1, "QA": 1}
 
 
-def test_empty_choice_notes_name_the_choice_without_results(seed_events):
+def test_problem_notes_give_one_note_per_cause(seed_events):
     flt = filters.Filter(actors=("Naji Zaheer",), types=("attack", "meeting"))
-    assert views.empty_choice_notes(seed_events, flt) == ["No events for type “attack” with the other filters."]
+    shown = filters.apply(seed_events, flt).events
+    assert views.problem_notes(seed_events, shown, flt) == ["No events for type “attack” with the other filters."]
+    flt = filters.Filter(actors=("Naji Zaheer",), types=("attack",))  # each value exists; together they leave nothing
+    assert views.problem_notes(seed_events, seed_events.iloc[:0], flt) == [
+        "No events match this filter. Filter: actor: Naji Zaheer; type: attack"]
+    flt = filters.Filter(actors=("Nobody",))
+    assert views.problem_notes(seed_events, seed_events.iloc[:0], flt) == [
+        "No event has actor “Nobody”, and none of the 26 actors the events have is close."]
+    assert views.problem_notes(seed_events, seed_events, filters.Filter()) == []
+
+
+def test_an_empty_store_says_how_to_fill_it():
+    note = views.empty_store_note("/data/my events.gpkg", named=True)
+    assert "` .venv/bin/incident-map import --shipped-events --store '/data/my events.gpkg' `" in note
+    assert "` .venv/bin/incident-map import FILE --store '/data/my events.gpkg' `" in note
+    assert "template csv --out my-events.csv" in note and "form below" in note
+    assert "--store" not in views.empty_store_note("/home/me/.local/share/incident-map/events.gpkg", named=False)
+    assert views.code("a`b") == "`` a`b ``" and views.code("x\ny") == "` x y `"
 
 
 def test_ordered_puts_undated_last_and_table_shows_precision(seed_events):
@@ -56,12 +82,33 @@ def test_ordered_puts_undated_last_and_table_shows_precision(seed_events):
 
 
 def test_timeline_draws_coarse_dates_as_spans_and_aggregates_when_large(seed_events):
-    frame, aggregated = views.timeline_data(seed_events)
-    assert not aggregated and len(frame) == 10
-    doha = frame[frame["title"].str.startswith("Meeting in Doha")].iloc[0]
+    line = views.timeline_data(seed_events)
+    assert not line.aggregated and len(line.data) == 10
+    doha = line.data[line.data["title"].str.startswith("Meeting in Doha")].iloc[0]
     assert doha["span"] and doha["start"] == pd.Timestamp("2024-08-01") and doha["end"] == pd.Timestamp("2024-09-01")
-    counts, aggregated = views.timeline_data(seed_events, limit=5)
-    assert aggregated and counts["count"].sum() == 10
+    counts = views.timeline_data(seed_events, limit=5)
+    assert counts.aggregated and counts.data["count"].sum() == 10
+    assert counts.domain == line.domain and counts.outside == line.outside
+
+
+def test_timeline_fits_the_incidents_not_the_context_years_before(seed_events):
+    line = views.timeline_data(seed_events)
+    first, last = line.domain
+    incidents = seed_events[~seed_events["context"] & seed_events["day_min"].notna()]
+    assert first <= incidents["day_min"].min() and last > incidents["day_max"].max()
+    assert first > pd.Timestamp("2024-06-01") and last < pd.Timestamp("2026-04-01")  # not 2008-2026
+    drawn = line.data[(line.data["end"] > first) & (line.data["start"] < last)]
+    assert line.outside == len(line.data) - len(drawn) == 2  # the 2008 attacks and the 2010 sanctions (context)
+    assert "2 context events outside them not drawn" in line.note
+    assert line.axis_format == "%b %Y"
+
+
+def test_a_one_event_timeline_labels_day_month_and_year(seed_events):
+    line = views.timeline_data(seed_events[seed_events["id"] == DADYAL])
+    assert line.axis_format == "%-d %b %Y" and line.outside == 0 and line.note == ""
+    assert line.domain[0] < pd.Timestamp("2025-11-29") < pd.Timestamp("2025-11-30") < line.domain[1]
+    only_context = seed_events[seed_events["context"] & seed_events["day_min"].notna()]
+    assert views.timeline_data(only_context).outside == 0  # nothing to fit to but the context: all of it is drawn
 
 
 def test_unmapped_rows_list_every_unmapped_event(seed_events):

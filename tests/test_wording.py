@@ -35,3 +35,15 @@ def test_place_labels_carry_their_precision():
     assert wording.place_label({"location_precision": "unknown"}) == "place unknown (not mapped)"
     assert wording.fatalities_label({"fatalities": 30, "fatalities_qualifier": "around"}) == "around 30 (as reported)"
     assert wording.fatalities_label({"fatalities": None}) == ""
+
+
+def test_counts_read_as_english_in_the_singular_and_the_plural():
+    assert wording.plural(1, "problem") == "1 problem" and wording.plural(2, "problem") == "2 problems"
+    assert wording.plural(1, "country", "countries") == "1 country" and wording.plural(1_500, "event") == "1,500 events"
+    assert wording.shown_of_total(1, 1) == "1 of 1 event" and wording.shown_of_total(0, 15) == "0 of 15 events"
+    assert wording.undated_left_out(1) == "1 undated event left out by the date filter"
+    assert wording.undated_note(1) == "1 event has no known date; a date range leaves it out"
+    assert wording.undated_note(3) == "3 events have no known date; a date range leaves them out"
+    assert wording.coarse_dates_note({"month": 1}) == "1 event dated only to the month: a date range keeps an event when its " \
+                                                      "period overlaps the range"
+    assert wording.coarse_dates_note({"day": 4, "unknown": 2}) == ""

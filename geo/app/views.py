@@ -1,4 +1,4 @@
-"""What the app shows, as plain data: counts, choice lists, table rows, timeline data, source cards.
+"""What the app shows, as plain data: counts, notes, choice lists, table rows, timeline data, source cards.
 
 Pure functions over the events GeoDataFrame and the ``Filter``, so the app
 stays a thin layer of widgets and everything here is tested without
@@ -10,9 +10,10 @@ reads files or writes anything.
 from __future__ import annotations
 
 import re
+import shlex
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import chain
 from urllib.parse import quote
@@ -23,9 +24,20 @@ import pandas as pd
 
 from geo import filters
 from geo.frame import is_mapped, to_records
-from geo.names import country_name
-from geo.schema import DATE_PRECISIONS, is_http_url
-from geo.wording import actor_label, date_label, fatalities_label, place_label, shown_of_total, source_label
+from geo.names import GEONAMES_CREDIT, NATURAL_EARTH_CREDIT, country_name
+from geo.schema import is_http_url
+from geo.wording import (
+    actor_label,
+    coarse_dates_note,
+    date_label,
+    fatalities_label,
+    place_label,
+    plural,
+    shown_of_total,
+    source_label,
+    undated_left_out,
+    undated_note,
+)
 
 TABLE_LIMIT = 2_000
 """Most rows the table shows; downloads always hold every matching event."""
@@ -81,16 +93,48 @@ def counts_text(total: int, shown: gpd.GeoDataFrame, undated_excluded: int) -> s
 def date_note(shown: gpd.GeoDataFrame, flt: filters.Filter, undated_excluded: int) -> str:
     """A note on events whose date is not known to the day, for the date filter."""
     counts = shown["date_precision"].value_counts()
-    words = {"month": "dated only to the month", "year": "dated only to the year", "approximate": "dated approximately"}
-    coarse = [f"{int(counts[p]):,} {words[p]}" for p in DATE_PRECISIONS if p in words and counts.get(p, 0)]
-    notes = []
-    if coarse:
-        notes.append(f"{', '.join(coarse).capitalize()}: a date range keeps these events when their period overlaps it.")
+    notes = [coarse_dates_note({str(k): int(v) for k, v in counts.items()})]
     if flt.has_dates and undated_excluded:
-        notes.append(f"{undated_excluded:,} event(s) with no known date are left out by the date range.")
+        notes.append(undated_left_out(undated_excluded))
     elif not flt.has_dates and counts.get("unknown", 0):
-        notes.append(f"{int(counts['unknown']):,} event(s) have no known date; setting a date range leaves them out.")
-    return " ".join(notes)
+        notes.append(undated_note(int(counts["unknown"])))
+    return " ".join(f"{n[0].upper()}{n[1:]}." for n in notes if n)
+
+
+def problem_notes(events: gpd.GeoDataFrame, shown: gpd.GeoDataFrame, flt: filters.Filter) -> list[str]:
+    """Why a view is empty or narrower than asked, one note per cause: each chosen value that leaves nothing
+    (``filters.empty_choices``, with the closest known values), else, for an empty view, the filter as a whole."""
+    notes = [str(choice) for choice in filters.empty_choices(events, flt)]
+    if shown.empty and not notes:
+        notes.append(f"No events match this filter. {flt.describe()}")
+    return notes
+
+
+def code(text: str) -> str:
+    """``text`` as one markdown code span, whatever backticks it holds (line breaks become spaces)."""
+    text = " ".join(str(text).splitlines())
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def empty_store_note(location: str, named: bool) -> str:
+    """What to do with a store that holds no events yet (markdown): the commands that import or add events, and the form."""
+    store = f" --store {shlex.quote(location)}" if named else ""
+    command = ".venv/bin/incident-map"
+    return "\n".join([
+        f"**No events yet** in the store {md(location)}. To fill it:",
+        "",
+        f"- add the events shipped with incident-map: {code(f'{command} import --shipped-events{store}')}",
+        f"- import your own file (CSV, GeoJSON or an ACLED export): {code(f'{command} import FILE{store}')}",
+        f"- start a CSV from a template with one example row: {code(f'{command} template csv --out my-events.csv')}",
+        "- or add events one by one with the form below.",
+        "",
+        "Then reload this page.",
+    ])
+
+
+MAP_CREDITS = f"Basemap: {NATURAL_EARTH_CREDIT}. {GEONAMES_CREDIT}."
+"""The credits owed for the app's map (its basemap and the town names drawn on it)."""
 
 
 def actor_counts(events: gpd.GeoDataFrame) -> list[tuple[str, int]]:
@@ -111,16 +155,6 @@ def country_label(code: str) -> str:
         return f"{country_name(code)} ({code})"
     except ValueError:
         return code
-
-
-def empty_choice_notes(events: gpd.GeoDataFrame, flt: filters.Filter) -> list[str]:
-    """For each chosen actor, type or country: a note when it has no events under the rest of the filter."""
-    notes = []
-    for field, label in (("actors", "actor"), ("types", "type"), ("countries", "country")):
-        for value in getattr(flt, field):
-            if filters.apply(events, replace(flt, **{field: (value,)})).events.empty:
-                notes.append(f"No events for {label} “{value}” with the other filters.")
-    return notes
 
 
 def ordered(events: gpd.GeoDataFrame, limit: int | None = None) -> gpd.GeoDataFrame:
@@ -147,34 +181,75 @@ def table_rows(events: gpd.GeoDataFrame, limit: int = TABLE_LIMIT) -> pd.DataFra
     return pd.DataFrame(rows, columns=["Date", "Title", "Type", "Place", "Actors", "Sources", "Verification"])
 
 
-def timeline_data(events: gpd.GeoDataFrame, limit: int = TIMELINE_LIMIT) -> tuple[pd.DataFrame, bool]:
-    """Data for the timeline, and whether it is aggregated.
+@dataclass(frozen=True)
+class Timeline:
+    """What the timeline draws: its data, the dates its axis spans, and the events left outside them."""
+
+    data: pd.DataFrame
+    """One row per event (``start``, ``end``, ``type``, ``title``, ``date``, ``precision``, ``span``), or, when
+    ``aggregated``, event counts per month and type (``month``, ``type``, ``count``)."""
+    aggregated: bool
+    domain: tuple[pd.Timestamp, pd.Timestamp] | None
+    """First and last instant the axis shows: fitted to the events that are not context, when there are any."""
+    outside: int
+    """Events wholly outside ``domain`` (context events only), so not drawn."""
+    axis_format: str
+    """The axis labels' time format (d3): day, month and year for a short span, month and year, or the year alone."""
+
+    @property
+    def note(self) -> str:
+        """What the caption says about the events not drawn ("" when every event is drawn)."""
+        if not self.outside:
+            return ""
+        return (f"The dates fit the reported incidents: {plural(self.outside, 'context event')} outside them "
+                "not drawn (the table lists every event).")
+
+
+def timeline_data(events: gpd.GeoDataFrame, limit: int = TIMELINE_LIMIT) -> Timeline:
+    """The timeline of the dated ``events``.
 
     Up to ``limit`` dated events: one row each with ``start``, ``end`` (the day
     after its last possible day, so a month-precision event spans its month),
     ``type``, ``title``, ``date``, ``precision`` and ``span`` (True when not
     known to the day).  Above that: event counts per month and type
     (``month``, ``type``, ``count``), each event counted in the month it may
-    first have happened.
+    first have happened.  The axis is fitted to the events that are not context
+    (background events from years before would squeeze the rest to one edge).
     """
     has_date = events["day_min"].notna().to_numpy()
+    start = events["day_min"].to_numpy()[has_date]
+    end = events["day_max"].to_numpy()[has_date] + np.timedelta64(1, "D")
+    domain, outside, axis_format = _fitted_axis(start, end, events["context"].to_numpy(dtype=bool)[has_date])
     if int(has_date.sum()) > limit:
-        months = events["day_min"].to_numpy()[has_date].astype("datetime64[M]").astype("datetime64[ns]")
-        types = events["event_type"].to_numpy()[has_date]
-        counts = pd.DataFrame({"month": months, "type": types}).groupby(["month", "type"]).size()
-        return counts.rename("count").reset_index(), True
+        months = start.astype("datetime64[M]").astype("datetime64[ns]")
+        counts = pd.DataFrame({"month": months, "type": events["event_type"].to_numpy()[has_date]}).groupby(["month", "type"]).size()
+        return Timeline(counts.rename("count").reset_index(), True, domain, outside, axis_format)
     dated = events[has_date]
     records = to_records(dated)
     frame = pd.DataFrame({
-        "start": dated["day_min"].to_numpy(),
-        "end": (dated["day_max"] + pd.Timedelta(days=1)).to_numpy(),
+        "start": start,
+        "end": end,
         "type": dated["event_type"].to_numpy(),
         "title": dated["title"].to_numpy(),
         "date": [date_label(r) for r in records],
         "precision": dated["date_precision"].to_numpy(),
         "span": (dated["date_precision"] != "day").to_numpy(),
     })
-    return frame, False
+    return Timeline(frame, False, domain, outside, axis_format)
+
+
+def _fitted_axis(start: np.ndarray, end: np.ndarray, context: np.ndarray):
+    """The axis's (domain, events wholly outside it, label format), fitted to the events that are not context if any."""
+    if not len(start):
+        return None, 0, "%Y"
+    focus = ~context if (~context).any() else np.ones(len(start), dtype=bool)
+    first, last = pd.Timestamp(start[focus].min()), pd.Timestamp(end[focus].max())
+    pad = max((last - first) * 0.04, pd.Timedelta(days=10))
+    domain = (first - pad, last + pad)
+    outside = int(((end <= domain[0].to_datetime64()) | (start >= domain[1].to_datetime64())).sum())
+    days = (domain[1] - domain[0]).days
+    axis_format = "%-d %b %Y" if days <= 120 else "%b %Y" if days <= 3 * 366 else "%Y"
+    return domain, outside, axis_format
 
 
 def unmapped_rows(events: gpd.GeoDataFrame, limit: int = TABLE_LIMIT) -> pd.DataFrame:

@@ -50,6 +50,7 @@ from geo import gazetteer, names
 from geo.importers import Read
 from geo.importers.events_csv import csv_rows
 from geo.schema import MAX_TEXT, Problem, ValidationError
+from geo.wording import noun, plural
 
 ID_PREFIX = "acled:"
 COLUMNS = (
@@ -98,7 +99,6 @@ _PLACE_NOTES = {
     "3": "ACLED geo_precision 3: only a larger region is known; the point ({place}) is a capital or natural feature standing for it.",
 }
 _LOCATION_PRECISIONS = {"1": "town", "2": "region", "3": "region"}
-_CLEAR_MATCHES = ("exact name", "alternate name", "spelling variant")
 _SOURCE_KIND = "report cited by ACLED; its words are known only through ACLED's notes"
 
 
@@ -120,7 +120,8 @@ def read(path: Path) -> Read:
     header, rows = csv_rows(path)
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        raise ValidationError([Problem(str(path), 1, ", ".join(missing), "missing ACLED column(s); is this an ACLED export?")])
+        raise ValidationError([Problem(str(path), 1, ", ".join(missing),
+                                       f"missing ACLED {noun(len(missing), 'column')}; is this an ACLED export?")])
     found = Read(columns=SCHEMA_COLUMNS)
     for line, cells in rows:
         row = _Row(str(path), line, cells)
@@ -141,7 +142,7 @@ class _Row:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         if None in cells:
-            self.problem("-", f"{len(cells[None])} more cell(s) than header columns")
+            self.problem("-", f"{plural(len(cells[None]), 'more cell')} than header columns")
         self.cells = {name: (value or "").strip() for name, value in cells.items() if name in COLUMNS}
         for name, value in self.cells.items():
             if len(value) > MAX_TEXT:
@@ -346,25 +347,9 @@ def neutral_admin1(country: str, admin1: str) -> str:
     return _neutral_names().get((country, admin1.casefold()), admin1)
 
 
-@functools.lru_cache(maxsize=4096)
 def geocode(location: str, country: str, admin1: str = "") -> tuple[gazetteer.Candidate | None, str]:
-    """The one gazetteer town that clearly is ``location`` in ``country``, or None and the reason.
-
-    Clear means: matched by its name, an alternate name or a spelling variant of
-    one (not by a word of a longer name, not fuzzily), in the right country, and
-    the only such town there, or the only one in ``admin1`` when the gazetteer
-    knows that region.  Answers are cached: exports repeat their places.
-    """
+    """The one gazetteer town that clearly is ``location`` in ``country`` (``gazetteer.resolve``), or None and the reason."""
     if not location or not country:
         return None, "no place name or country to look up"
-    found = gazetteer.search(location, country=country, limit=50)
-    named = [c for c in found if c.country == country and c.match.startswith(_CLEAR_MATCHES)]
-    region = neutral_admin1(country, admin1).casefold()
-    in_region = [c for c in named if region and c.admin1.casefold() == region]
-    where = f"{admin1}, {country}" if in_region else country
-    named = in_region or named
-    if len(named) == 1:
-        return named[0], f"matched by name in {where}"
-    if not named:
-        return None, f"the offline gazetteer has no town named {location!r} in {where}"
-    return None, f"{len(named)} towns named {location!r} in {where} and nothing tells them apart"
+    resolved = gazetteer.resolve(location, country, neutral_admin1(country, admin1))
+    return resolved.town, resolved.reason

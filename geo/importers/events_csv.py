@@ -1,22 +1,26 @@
-"""Read events from a CSV file in the project's schema.
+"""Read events from a CSV file in the project's schema, and say what its columns hold.
 
 Columns are the schema's field names, in any case (``latitude``/``longitude``
 are read as ``lat``/``lon``); ``actors``, ``sources`` and ``tags`` hold JSON
 lists; ``context`` is true/false.  Messages name a column as the file spells it.  A leading apostrophe that a CSV
 export put before ``= + - @`` to defuse a formula is taken off again.  Rows
 are the file's line numbers, so they match what a spreadsheet shows.
+``columns_markdown`` and ``columns_text`` describe the columns from ``geo.schema``
+(for the README and ``import --help``), so the documentation cannot drift from what is read.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from geo.importers import Read, file_error, json_list, read_text
-from geo.schema import FIELDS, LIST_FIELDS, Problem, ValidationError
+from geo.schema import ACTOR_FIELDS, FIELD_HELP, FIELDS, LIST_FIELDS, REQUIRED, SOURCE_FIELDS, Problem, ValidationError
+from geo.wording import noun
 
 DELIMITERS = ",;\t"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -77,7 +81,8 @@ def read(path: Path) -> Read:
     missing = [name for name in ("id", "title") if name not in spellings]
     if missing:
         hint = " (this looks like an ACLED export: use --format acled)" if "event_id_cnty" in header else ""
-        raise file_error(path, f"missing column(s) {', '.join(missing)}; the header must name the schema fields{hint}", row=1)
+        raise file_error(path, f"missing {noun(len(missing), 'column')} {', '.join(missing)}; the header must name the schema fields{hint}",
+                         row=1)
     unknown = [name for name, field in fields.items() if field is None]
     if unknown:
         raise ValidationError([Problem(str(path), 1, name, f"unknown column (the columns are: {', '.join(FIELDS)})") for name in unknown])
@@ -110,3 +115,30 @@ def _record(path: Path, row: int, raw: dict) -> dict:
         else:
             record[name] = cell
     return record
+
+
+LIST_CELLS = {
+    "actors": json.dumps([dict.fromkeys(ACTOR_FIELDS, "…")], ensure_ascii=False),
+    "sources": json.dumps([dict.fromkeys(SOURCE_FIELDS, "…")], ensure_ascii=False),
+    "tags": json.dumps(["…", "…"], ensure_ascii=False),
+}
+"""How each list cell is written: JSON text, as a CSV export writes it (keys may be left out when empty)."""
+
+
+def column_rows() -> list[tuple[str, bool, str, str]]:
+    """(column, required, what it holds, how a list cell is written or "") for every column of the CSV form, in export order."""
+    return [(name, name in REQUIRED, FIELD_HELP[name], LIST_CELLS.get(name, "")) for name in FIELDS]
+
+
+def columns_markdown() -> str:
+    """The columns as a Markdown table (the README's)."""
+    lines = ["| column | required | what it holds |", "|---|---|---|"]
+    for name, required, text, cell in column_rows():
+        lines.append(f"| `{name}` | {'yes' if required else ''} | {text}{f'; written `{cell}`' if cell else ''} |")
+    return "\n".join(lines)
+
+
+def columns_text() -> str:
+    """The columns as plain lines (``import --help``): "column (required): what it holds"."""
+    return "\n".join(f"{name}{' (required)' if required else ''}: {text}{f'; written {cell}' if cell else ''}"
+                     for name, required, text, cell in column_rows())

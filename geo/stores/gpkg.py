@@ -39,6 +39,7 @@ import pandas as pd
 from geo import frame
 from geo.schema import FIELDS, LIST_FIELDS
 from geo.stores.base import ChangeSummary, Store, StoreError
+from geo.wording import noun
 
 ENV_VAR = "INCIDENT_MAP_STORE"
 FILE_NAME = "events.gpkg"
@@ -172,7 +173,7 @@ class GeoPackageStore(Store):
             raise StoreError(f"{self.path}: not a GeoPackage (application_id is {application_id:#x}, not 'GPKG')")
         missing = [name for name in ("geom", *_COLUMNS) if name not in columns]
         if missing or not has_audit:
-            what = f"no column(s) {', '.join(missing)} in table {TABLE!r}" if missing else f"no {AUDIT!r} table"
+            what = f"no {noun(len(missing), 'column')} {', '.join(missing)} in table {TABLE!r}" if missing else f"no {AUDIT!r} table"
             raise StoreError(f"{self.path}: a GeoPackage, but not an incident-map event store ({what})")
 
     # --- writing ---------------------------------------------------------------------

@@ -1,0 +1,150 @@
+"""The app started as a user starts it is local and quiet: it listens on loopback only and reaches nothing outside.
+
+`streamlit run app.py` with no options but a port (the settings come from
+.streamlit/config.toml, as for `./dev run`), under `strace`, opened once in
+headless Chromium so that the whole app runs.  Then: every listening socket on
+its port is bound to 127.0.0.1, the machine's other addresses refuse the
+port, and no process of the app tried to connect or send to an address off
+this machine, or to any DNS server.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from geo import ingest
+from tests.browser import offline_page
+from tests.helpers import ROOT
+
+# connect(3, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("8.8.8.8")}, 16) and the AF_INET6 form
+_ADDRESS = re.compile(r'sin6?_port=htons\((\d+)\).*?(?:inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)")')
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _listening(port: int) -> list[str]:
+    """The local addresses of every socket listening on ``port`` (from /proc/net/tcp and tcp6)."""
+    found = []
+    for table, size in (("/proc/net/tcp", 4), ("/proc/net/tcp6", 16)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:
+                raw = bytes.fromhex(address)
+                # /proc writes each 32-bit word in host (little-endian) order
+                words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                found.append(str(ipaddress.ip_address(words if size == 16 else raw[::-1])))
+    return found
+
+
+def _own_addresses() -> list[str]:
+    """This machine's addresses that are not loopback (IPv4 from /proc/net/fib_trie, IPv6 from /proc/net/if_inet6)."""
+    lines = Path("/proc/net/fib_trie").read_text().splitlines()
+    v4 = {lines[i].split()[-1] for i in range(len(lines) - 1) if "|--" in lines[i] and "/32 host LOCAL" in lines[i + 1]}
+    v6 = set()
+    if Path("/proc/net/if_inet6").exists():
+        v6 = {str(ipaddress.ip_address(bytes.fromhex(line.split()[0]))) for line in Path("/proc/net/if_inet6").read_text().splitlines()}
+    return sorted(a for a in v4 | v6 if not ipaddress.ip_address(a).is_loopback and not ipaddress.ip_address(a).is_link_local)
+
+
+def _outside_attempts(trace: str) -> list[str]:
+    """The traced connect/sendto/sendmsg calls to an address off this machine, or to port 53 (DNS) anywhere."""
+    attempts = []
+    for line in trace.splitlines():
+        for port, v4, v6 in _ADDRESS.findall(line):
+            address = ipaddress.ip_address(v4 or v6)
+            if not address.is_loopback and not address.is_unspecified or int(port) == 53:
+                attempts.append(line.strip())
+    return attempts
+
+
+@pytest.fixture(scope="module")
+def started(tmp_path_factory):
+    """The app under strace as a user starts it; yields (url, port, trace path, log path) and stops it after the module."""
+    if not shutil.which("strace"):
+        pytest.skip("strace is not installed (./dev installs it)")
+    folder = tmp_path_factory.mktemp("quiet")
+    store = folder / "events.gpkg"
+    ingest.add_shipped_events(ingest.open_store(store))
+    port = _free_port()
+    trace, log = folder / "strace.txt", folder / "streamlit.log"
+    env = {**os.environ, "INCIDENT_MAP_STORE": str(store), "HOME": str(folder)}  # no ~/.streamlit of the user's
+    command = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace),
+               sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield f"http://localhost:{port}", port, trace, log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def opened(started, chromium):
+    """The app opened once in Chromium, so that its script runs in full (events loaded, map drawn)."""
+    url, *_ = started
+    with offline_page(chromium, width=1400, height=1000) as page:
+        page.page.goto(url, wait_until="domcontentloaded")
+        page.page.get_by_text("15 of 15 events; 7 unmapped, 7 context").wait_for(timeout=90_000)
+        assert page.blocked == []
+    return started
+
+
+def test_the_app_listens_on_loopback_only(opened):
+    _, port, _, _ = opened
+    assert _listening(port) == ["127.0.0.1"]
+    for address in _own_addresses():
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection((address, port), timeout=5).close()
+
+
+def test_the_app_tries_no_address_off_this_machine(opened):
+    _, port, trace, log = opened
+    text = trace.read_text(errors="replace")
+    assert "sendto(" in text  # the trace saw the process at work (its replies to the health checks)
+    assert _outside_attempts(text) == []
+    printed = log.read_text(errors="replace")
+    assert "External URL" not in printed and "Network URL" not in printed and "external IP" not in printed
+    assert "Collecting usage statistics" not in printed and f"URL: http://localhost:{port}" in printed
+
+
+def test_the_trace_reading_would_catch_an_outside_connection():
+    lines = ['123 connect(5, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("52.2.3.4")}, 16) = -1 ENETUNREACH',
+             '124 connect(6, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.53")}, 16) = 0',
+             '125 connect(7, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
+             'inet_pton(AF_INET6, "2606:4700::1", &sin6_addr), sin6_scope_id=0}, 28) = -1',
+             '126 connect(8, {sa_family=AF_INET, sin_port=htons(8501), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
+             '127 connect(9, {sa_family=AF_UNIX, sun_path="/run/nscd/socket"}, 110) = -1 ENOENT']
+    assert [line.split()[0] for line in _outside_attempts("\n".join(lines))] == ["123", "124", "125"]
