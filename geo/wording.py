@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+
+from geo.schema import is_http_url
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
@@ -165,3 +168,66 @@ def day_range(first: date, last: date) -> str:
 def made_on_label(day: date) -> str:
     """The "made on" date shown on exports."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+CONTEXT_NOTICE = "Context event (background, not a reported incident of this map)"
+
+
+@dataclass(frozen=True)
+class CardSource:
+    """One source on a card: who and when (``head``), its link (http(s) only, else ""), its verbatim excerpt."""
+
+    head: str
+    url: str
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """An event's full provenance as plain text, for any view to escape and lay out.
+
+    ``fields`` are (label, value) in reading order; a tuple value is a list (the actors).
+    """
+
+    title: str
+    notice: str
+    fields: tuple[tuple[str, str | tuple[str, ...]], ...]
+    sources_heading: str
+    sources: tuple[CardSource, ...]
+
+
+def source_card(record: Mapping) -> Card:
+    """What an event's source card says: what, when, where, who, the claim and every source with its excerpt."""
+    date_text = date_label(record) + (f" — {record['date_note']}" if record.get("date_note") else "")
+    place = place_label(record)
+    if record.get("place_reported"):
+        place += f"; reported as “{record['place_reported']}”"
+    if record.get("location_note"):
+        place += f" — {record['location_note']}"
+    fields: list[tuple[str, str | tuple[str, ...]]] = [("Type", record["event_type"]), ("Date", date_text), ("Place", place)]
+    if record.get("actors"):
+        fields.append(("Actors", tuple(actor_label(a) for a in record["actors"])))
+    if record.get("description"):
+        fields.append(("Description", record["description"]))
+    if fatalities_label(record):
+        fields.append(("Fatalities", fatalities_label(record)))
+    fields += [("Claim", record["claim"]), ("Verification", record["verification"])]
+    sources = record.get("sources") or []
+    labels = {s["id"]: source_label(s) for s in sources if s.get("id")}
+    return Card(
+        title=record["title"],
+        notice=CONTEXT_NOTICE if record.get("context") else "",
+        fields=tuple(fields),
+        sources_heading=phrase("sources", len(sources)),
+        sources=tuple(_card_source(s, labels) for s in sources),
+    )
+
+
+def _card_source(source: Mapping, labels: Mapping[str, str]) -> CardSource:
+    head = source_label(source)
+    if source.get("date"):
+        head += f" ({source['date']})"
+    if source.get("cited_by"):
+        head += f", as cited by {labels.get(source['cited_by'], source['cited_by'])}"
+    url = source.get("url") or ""
+    return CardSource(head=head, url=url if is_http_url(url) else "", excerpt=source.get("excerpt") or "")
