@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 
 from geo import basemap
+from geo.areas import admin1_at_points
 from geo.frame import is_mapped
 from geo.geodesy import KM_PER_DEGREE, distance_km
 from geo.schema import LOCATION_PRECISIONS
@@ -200,7 +201,7 @@ def _in_area(area: shapely.Geometry, points: np.ndarray, lons: np.ndarray, lats:
 
 
 def _in_admin1(names: Sequence[str], lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Points named as lying in one of the areas (``basemap.admin1_at_many``), looked up only near those areas."""
+    """Points named as lying in one of the areas (``areas.admin1_at_points``), looked up only near those areas."""
     areas = basemap.admin1()
     x0, y0, x1, y1 = areas[areas["name"].isin(names)].total_bounds
     dlat = basemap.ADMIN1_TOLERANCE_KM / KM_PER_DEGREE
@@ -208,9 +209,8 @@ def _in_admin1(names: Sequence[str], lats: np.ndarray, lons: np.ndarray) -> np.n
     dlon = dlat / math.cos(math.radians(widest))
     nearby = np.flatnonzero((lats >= y0 - dlat) & (lats <= y1 + dlat) & (lons >= x0 - dlon) & (lons <= x1 + dlon))
     inside = np.zeros(len(lats), dtype=bool)
-    if len(nearby):
-        found = basemap.admin1_at_many(lats[nearby], lons[nearby])
-        inside[nearby] = [name in names for name in found]
+    wanted = set(names)
+    inside[nearby] = [name in wanted for name in admin1_at_points(lats[nearby], lons[nearby])]
     return inside
 
 

@@ -24,10 +24,13 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count:,} {word}"
 
 
-def shown_of_total(shown: int, total: int, *, unmapped: int = 0, context: int = 0, undated_excluded: int = 0) -> str:
-    """ "12 of 240 events; 2 unmapped, 1 context, 1 undated left out" (the parts after ";" only when not zero)."""
+def shown_of_total(shown: int, total: int, *, unmapped: int = 0, context: int = 0, undated_excluded: int = 0,
+                   unmapped_excluded: int = 0) -> str:
+    """ "12 of 240 events; 2 unmapped, 1 context, 1 undated left out, 3 with no map point left out" (the parts after ";"
+    only when not zero)."""
     parts = [f"{unmapped:,} unmapped" if unmapped else "", f"{context:,} context" if context else "",
-             f"{undated_excluded:,} undated left out" if undated_excluded else ""]
+             f"{undated_excluded:,} undated left out" if undated_excluded else "",
+             f"{unmapped_excluded:,} with no map point left out" if unmapped_excluded else ""]
     detail = ", ".join(p for p in parts if p)
     return f"{shown:,} of {plural(total, 'event')}" + (f"; {detail}" if detail else "")
 
@@ -35,6 +38,10 @@ def shown_of_total(shown: int, total: int, *, unmapped: int = 0, context: int = 
 PHRASES: dict[str, tuple[str, str]] = {
     "counts": ("{n} event: {mapped} mapped, {unmapped} unmapped", "{n} events: {mapped} mapped, {unmapped} unmapped"),
     "undated_left_out": ("{n} undated event left out by the date filter", "{n} undated events left out by the date filter"),
+    "unmapped_left_out": ("{n} event with no map point left out by the place filter",
+                          "{n} events with no map point left out by the place filter"),
+    "area_shades": ("Shade: events per first-level area (province, state), by map point; {n} event counted",
+                    "Shade: events per first-level area (province, state), by map point; {n} events counted"),
     "at_spot": ("{n} event at this spot", "{n} events at this spot"),
     "back_to_spot": ("\u2190 the event here", "\u2190 all {n} events here"),
     "more_at_spot": ("and {n} more here: click to list them", "and {n} more here: click to list them"),

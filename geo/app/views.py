@@ -72,10 +72,11 @@ def parse_view(params: Mapping[str, str | list[str]]) -> tuple[filters.Filter, l
             values.pop(key)
 
 
-def counts_text(total: int, shown: gpd.GeoDataFrame, undated_excluded: int) -> str:
-    """ "12 of 240 events; 2 unmapped, 1 undated left out" for the events a filter shows."""
+def counts_text(total: int, shown: gpd.GeoDataFrame, undated_excluded: int, unmapped_excluded: int = 0) -> str:
+    """ "12 of 240 events; 2 unmapped, 1 undated left out, 3 with no map point left out" for the events a filter shows."""
     unmapped, context = int((~is_mapped(shown)).sum()), int(shown["context"].sum())
-    return shown_of_total(len(shown), total, unmapped=unmapped, context=context, undated_excluded=undated_excluded)
+    return shown_of_total(len(shown), total, unmapped=unmapped, context=context, undated_excluded=undated_excluded,
+                          unmapped_excluded=unmapped_excluded)
 
 
 def date_note(shown: gpd.GeoDataFrame, flt: filters.Filter, undated_excluded: int) -> str:
