@@ -115,7 +115,7 @@ def area_counts(events: gpd.GeoDataFrame, by: Literal["admin1", "country"] = "ad
         raise ValueError(f"by: {by!r} is not admin1 or country")
     empty = "" if by == "admin1" else NO_COUNTRY
     table.insert(2 if by == "admin1" else 1, "country_name", [_country_name(code) if code else empty for code in table["country"]])
-    last = table[key].isin([OUTSIDE_AREAS, NO_POINT, ""]).to_numpy()
+    last = table[key].map({OUTSIDE_AREAS: 1, "": 1, NO_POINT: 2}).fillna(0).to_numpy()  # the rows that are no area go last
     order = np.lexsort((table[key].to_numpy(dtype=str), -table["events"].to_numpy(), last))
     return table.iloc[order].reset_index(drop=True).astype({c: "int64" for c in ("events", "mapped", "unmapped") if c in table})
 

@@ -35,3 +35,11 @@ def test_place_labels_carry_their_precision():
     assert wording.place_label({"location_precision": "unknown"}) == "place unknown (not mapped)"
     assert wording.fatalities_label({"fatalities": 30, "fatalities_qualifier": "around"}) == "around 30 (as reported)"
     assert wording.fatalities_label({"fatalities": None}) == ""
+
+
+def test_counts_say_what_each_filter_left_out():
+    assert wording.shown_of_total(3, 15, unmapped_excluded=7) == "3 of 15 events; 7 with no map point left out"
+    assert wording.shown_of_total(3, 15, undated_excluded=1, unmapped_excluded=2) == (
+        "3 of 15 events; 1 undated left out, 2 with no map point left out")
+    assert wording.phrase("unmapped_left_out", 1) == "1 event with no map point left out by the place filter"
+    assert wording.phrase("unmapped_left_out", 1200) == "1,200 events with no map point left out by the place filter"
