@@ -94,15 +94,19 @@ def admin1_names(events: gpd.GeoDataFrame) -> np.ndarray:
     return names
 
 
-def area_counts(events: gpd.GeoDataFrame, by: Literal["admin1", "country"] = "admin1") -> pd.DataFrame:
+def area_counts(events: gpd.GeoDataFrame, by: Literal["admin1", "country"] = "admin1", *, admin1: np.ndarray | None = None) -> pd.DataFrame:
     """Event counts per first-level area or per country, most events first; the rows add up to ``len(events)``.
+
+    ``admin1``: the events' ``admin1_names``, when already known (say, looked up once per store revision and taken
+    for the events a filter keeps), so that only the counting is done again.
 
     ``by="admin1"``: columns admin1 (the area's neutral name, or ``OUTSIDE_AREAS`` / ``NO_POINT`` in the last rows), country
     (the area's ISO code, "" when it has none), country_name, events.
     ``by="country"``: columns country (the events' own ISO code, "" when not given), country_name, events, mapped, unmapped.
     """
     if by == "admin1":
-        table = pd.DataFrame({"admin1": admin1_names(events)}).value_counts().rename("events").reset_index()
+        names = admin1_names(events) if admin1 is None else admin1
+        table = pd.DataFrame({"admin1": names}).value_counts().rename("events").reset_index()
         codes = _area_countries()
         table.insert(1, "country", [codes.get(name, "") for name in table["admin1"]])
         key = "admin1"

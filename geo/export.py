@@ -17,7 +17,7 @@ import re
 import zipfile
 from datetime import date
 from pathlib import Path
-from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
 
 import geopandas as gpd
 import pandas as pd
@@ -157,40 +157,35 @@ def kml_text(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", flt
     description and a TimeSpan over the days it may have happened on (a month-precision event spans its month).
 
     The document's description says what the filter was, the counts, the type colours, and lists every event with
-    no map point.  Every text is escaped for XML, and the descriptions (which Google Earth reads as HTML) for HTML too.
-    ``icon`` is the marker image's href (a KMZ's own file); without it Google Earth tints its default pin.
+    no map point.  Every text is escaped for XML (``_xml``), and the descriptions, which Google Earth reads as HTML,
+    for HTML first (``_html``).  ``icon`` is the marker image's href (a KMZ's own file); without it Google Earth
+    tints its default pin.
     """
     records = to_records(events)
-    mapped = is_mapped(events).tolist()
+    mapped = is_mapped(events)
     colours = style.category_colours(sorted({r["event_type"] for r in records}))
-    style_ids = {}
-    root = ET.Element("kml", xmlns=KML_NAMESPACE)
-    document = _with_text(ET.SubElement(root, "Document"), "name", title)
-    _with_text(document, "open", "1")
     placed = [r for r, on_map in zip(records, mapped, strict=True) if on_map]
     unmapped = [r for r, on_map in zip(records, mapped, strict=True) if not on_map]
-    timeless = int((is_mapped(events) & events["day_min"].isna()).sum())
+    timeless = int((mapped & events["day_min"].isna()).sum())
     about = _document_html(placed, unmapped, timeless, colours, flt, made_on, undated_excluded, unmapped_excluded)
-    _with_text(document, "description", about)
+    parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="{KML_NAMESPACE}">\n<Document>\n<name>{_xml(title)}</name>'
+             f"<open>1</open>\n<description>{_xml(about)}</description>\n"]
+    style_ids = {}
     for index, (event_type, colour) in enumerate(colours.items()):
         for context in (False, True):
             style_ids[event_type, context] = f"type-{index}" + ("-context" if context else "")
-            _kml_style(document, style_ids[event_type, context], colour, context, icon)
-    for record, day_min, day_max, on_map in zip(records, events["day_min"], events["day_max"], mapped, strict=True):
+            parts.append(_kml_style(style_ids[event_type, context], colour, context, icon))
+    days = zip(events["day_min"].dt.strftime("%Y-%m-%d"), events["day_max"].dt.strftime("%Y-%m-%d"), strict=True)
+    for record, (first, last), on_map in zip(records, days, mapped, strict=True):
         if on_map:
-            _placemark(document, record, day_min, day_max, style_ids[record["event_type"], bool(record["context"])])
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+            parts.append(_placemark(record, first, last, style_ids[record["event_type"], bool(record["context"])]))
+    parts.append("</Document>\n</kml>\n")
+    return "".join(parts)
 
 
 def _xml(text: str) -> str:
-    """Text with the characters XML 1.0 cannot carry at all dropped (ElementTree escapes the rest)."""
-    return _NOT_XML.sub("", text)
-
-
-def _with_text(parent: ET.Element, tag: str, text: str) -> ET.Element:
-    """Add a ``tag`` child holding ``text`` to ``parent``; returns ``parent``, so calls chain."""
-    ET.SubElement(parent, tag).text = _xml(text)
-    return parent
+    """Text escaped for an XML element or a double-quoted attribute, with the characters XML 1.0 cannot carry dropped."""
+    return escape(_NOT_XML.sub("", text), {'"': "&quot;"})
 
 
 def _kml_colour(hex_colour: str, opacity: float = 1.0) -> str:
@@ -199,28 +194,25 @@ def _kml_colour(hex_colour: str, opacity: float = 1.0) -> str:
     return f"{round(opacity * 255):02x}{blue}{green}{red}"
 
 
-def _kml_style(document: ET.Element, style_id: str, colour: str, context: bool, icon: str) -> None:
-    node = ET.SubElement(document, "Style", id=style_id)
-    icon_style = _with_text(ET.SubElement(node, "IconStyle"), "color", _kml_colour(colour, style.CONTEXT_OPACITY if context else 1.0))
-    _with_text(icon_style, "scale", "0.8" if context else "1")
-    if icon:
-        _with_text(ET.SubElement(icon_style, "Icon"), "href", icon)
-    _with_text(_with_text(ET.SubElement(node, "LabelStyle"), "color", _kml_colour(colour)), "scale", "0.8")
-    _with_text(ET.SubElement(node, "BalloonStyle"), "text", "$[description]")  # the card only: no raw name put into HTML
+def _kml_style(style_id: str, colour: str, context: bool, icon: str) -> str:
+    """A type's style: its colour on the marker (paler and smaller for context events) and the label; the balloon shows
+    the card only, so no raw name is put into Google Earth's HTML."""
+    icon_colour = _kml_colour(colour, style.CONTEXT_OPACITY if context else 1.0)
+    href = f"<Icon><href>{_xml(icon)}</href></Icon>" if icon else ""
+    return (f'<Style id="{style_id}"><IconStyle><color>{icon_colour}</color><scale>{"0.8" if context else "1"}</scale>{href}'
+            f"</IconStyle><LabelStyle><color>{_kml_colour(colour)}</color><scale>0.8</scale></LabelStyle>"
+            "<BalloonStyle><text>$[description]</text></BalloonStyle></Style>\n")
 
 
-def _placemark(document: ET.Element, record: dict, day_min, day_max, style_id: str) -> None:
-    node = _with_text(ET.SubElement(document, "Placemark"), "name", record["title"])
-    ET.SubElement(node, "Snippet", maxLines="1").text = _xml(wording.date_label(record))
-    _with_text(node, "description", card_html(record))
-    if not pd.isna(day_min):
-        _with_text(_with_text(ET.SubElement(node, "TimeSpan"), "begin", day_min.date().isoformat()), "end", day_max.date().isoformat())
-    _with_text(node, "styleUrl", f"#{style_id}")
-    data = ET.SubElement(node, "ExtendedData")
+def _placemark(record: dict, first: str | float, last: str | float, style_id: str) -> str:
+    """One mapped event; ``first`` and ``last`` are its possible days (YYYY-MM-DD), NaN when it is undated."""
+    span = f"<TimeSpan><begin>{first}</begin><end>{last}</end></TimeSpan>" if isinstance(first, str) else ""
     values = {**record, "event_id": record["id"], "context": "true" if record["context"] else "false"}
-    for name in _DATA_FIELDS:
-        _with_text(ET.SubElement(data, "Data", name=name), "value", str(values[name]))
-    _with_text(ET.SubElement(node, "Point"), "coordinates", f"{record['lon']!r},{record['lat']!r}")
+    data = "".join(f'<Data name="{name}"><value>{_xml(str(values[name]))}</value></Data>' for name in _DATA_FIELDS)
+    return (f"<Placemark><name>{_xml(record['title'])}</name><Snippet maxLines=\"1\">{_xml(wording.date_label(record))}</Snippet>"
+            f"<description>{_xml(card_html(record))}</description>{span}<styleUrl>#{style_id}</styleUrl>"
+            f"<ExtendedData>{data}</ExtendedData><Point><coordinates>{record['lon']!r},{record['lat']!r}</coordinates></Point>"
+            "</Placemark>\n")
 
 
 def card_html(record: dict) -> str:

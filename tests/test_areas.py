@@ -42,6 +42,8 @@ def test_counts_per_admin1_go_by_the_point_and_add_up(spread):
         {"admin1": areas.NO_POINT, "country": "", "country_name": "", "events": 2},
     ]
     assert table["events"].sum() == len(spread)
+    known = areas.admin1_names(spread)
+    assert areas.area_counts(spread.iloc[2:], admin1=known[2:]).equals(areas.area_counts(spread.iloc[2:]))
 
 
 def test_counts_per_country_go_by_the_events_own_country(spread):
