@@ -226,7 +226,7 @@ def card_html(record: dict) -> str:
             parts.append(f"<p><b>{_html(label)}:</b> {_html(value)}</p>")
     parts.append(f"<p><b>{_html(card.sources_heading)}:</b></p><ul>")
     for source in card.sources:
-        link = f' — <a href="{html.escape(source.url, quote=True)}">link</a>' if source.url else ""
+        link = f' — <a href="{_html(source.url)}">link</a>' if source.url else ""
         excerpt = f"<br><i>“{_html(source.excerpt)}”</i>" if source.excerpt else ""
         parts.append(f"<li>{_html(source.head)}{link}{excerpt}</li>")
     return "".join(parts) + "</ul>"

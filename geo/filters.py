@@ -172,11 +172,11 @@ def apply(events: gpd.GeoDataFrame, flt: Filter) -> FilterResult:
         unmapped = int((keep & ~mapped).sum())
         keep &= mapped
         candidates = np.flatnonzero(keep)
-        keep[candidates] = in_place(np.asarray(events.geometry.values)[candidates], flt)
+        keep[candidates] = _in_place(np.asarray(events.geometry.values)[candidates], flt)
     return FilterResult(events[keep], undated, unmapped)
 
 
-def in_place(points: np.ndarray, flt: Filter) -> np.ndarray:
+def _in_place(points: np.ndarray, flt: Filter) -> np.ndarray:
     """For each point (shapely Points in EPSG:4326), whether it passes the filter's place keys."""
     lons, lats = shapely.get_x(points), shapely.get_y(points)
     inside = np.ones(len(points), dtype=bool)
@@ -202,8 +202,8 @@ def _in_area(area: shapely.Geometry, points: np.ndarray, lons: np.ndarray, lats:
 
 def _in_admin1(names: Sequence[str], lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """Points named as lying in one of the areas (``areas.admin1_at_points``), looked up only near those areas."""
-    areas = basemap.admin1()
-    x0, y0, x1, y1 = areas[areas["name"].isin(names)].total_bounds
+    shapes = basemap.admin1()
+    x0, y0, x1, y1 = shapes[shapes["name"].isin(names)].total_bounds
     dlat = basemap.ADMIN1_TOLERANCE_KM / KM_PER_DEGREE
     widest = min(max(abs(y0), abs(y1)) + dlat, 89.0)
     dlon = dlat / math.cos(math.radians(widest))
