@@ -4,8 +4,10 @@ Filters (``geo.filters.apply``) against the way a GIS user would write them with
 ``near`` against projecting to an azimuthal equidistant CRS around the centre and measuring planar distance;
 ``within`` against ``GeoSeries.within`` (note: it leaves out points on the edge, ours keeps them);
 ``admin1`` and the counts per area against ``geopandas.sjoin`` with the Natural Earth areas.
-Exports (kml, gpkg, parquet) against ``GeoDataFrame.to_file`` / ``to_parquet`` of the same table (with no cards
-in the KML).  The Natural Earth areas are loaded before timing (the app and the CLI load them once).
+Exports (kml, gpkg, parquet) against ``GeoDataFrame.to_file`` / ``to_parquet`` of the same table: ours includes
+building that table from the events (lists to JSON) and, in the KML, a full source card per placemark; the peer
+writes the ready table, and GDAL's KML has no cards.  The Natural Earth areas are loaded before timing (the app and
+the CLI load them once).
 
 Run: ``.venv/bin/python -m bench.place [--events N] [--repeat R]``.
 """
