@@ -79,7 +79,9 @@ class Filter:
     precision: str = ""
     include_context: bool = True
     near: Near | None = None
+    """A circle: the events whose map point lies in it (a plain tuple is taken too)."""
     within: shapely.Polygon | shapely.MultiPolygon | None = None
+    """An area in EPSG:4326 (from a file, ``geo.areas.read_area_file``, or drawn, via the URL); made valid if it is not."""
     admin1: tuple[str, ...] = ()
     """First-level area display names (``geo.basemap``); names and aliases given are resolved to these."""
 
