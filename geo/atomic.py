@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -31,3 +34,23 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """A path to give a writer that wants a file name (GDAL, pyarrow): when the block ends without error the file written
+    there replaces ``path``; on error it is removed, and so is anything the writer left beside it (a journal, say).
+
+    The file is written as ``path``'s name in a fresh hidden folder beside ``path``, so the writer sees the right extension.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        temp = folder / path.name
+        yield temp
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -54,13 +54,12 @@ from shapely.geometry import Point, mapping
 from shapely.ops import linemerge, substring
 
 from geo import DATA_DIR, names
+from geo.geodesy import KM_PER_DEGREE, distance_km
 
 BASEMAP_DIR = DATA_DIR / "basemap"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 CRS = "EPSG:4326"
 Scale = Literal["50m", "110m"]
-
-_KM_PER_DEGREE = 111.195  # great-circle km per degree of latitude (mean Earth radius)
 
 # Features that world-atlas leaves without an ISO 3166-1 numeric id.
 _ISO_BY_NAME: dict[str, str | None] = {
@@ -319,7 +318,7 @@ def _search_areas(lats: np.ndarray, lons: np.ndarray, tolerance_km: float) -> np
     if tolerance_km <= 0:
         return shapely.points(lons, lats)
     angles = np.linspace(0, 2 * np.pi, 25)
-    dlat = tolerance_km / _KM_PER_DEGREE
+    dlat = tolerance_km / KM_PER_DEGREE
     dlon = dlat / np.maximum(np.cos(np.radians(lats)), 0.01)
     ring_lons = lons[:, None] + dlon[:, None] * np.cos(angles)
     ring_lats = lats[:, None] + dlat * np.sin(angles)
@@ -457,12 +456,6 @@ def _check_points(lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np
     return lats, lons
 
 
-def _great_circle_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * np.degrees(np.arcsin(np.sqrt(np.clip(a, 0, 1)))) * _KM_PER_DEGREE
-
-
 def admin1_at_many(
     lats: Sequence[float] | np.ndarray,
     lons: Sequence[float] | np.ndarray,
@@ -487,7 +480,7 @@ def admin1_at_many(
         return found
     points = shapely.points(lons[missing[area_idx]], lats[missing[area_idx]])
     nearest = shapely.get_coordinates(shapely.shortest_line(points, parts[part_idx]))[1::2]
-    km = _great_circle_km(lats[missing[area_idx]], lons[missing[area_idx]], nearest[:, 1], nearest[:, 0])
+    km = distance_km(lats[missing[area_idx]], lons[missing[area_idx]], nearest[:, 1], nearest[:, 0])
     best: dict[int, tuple[float, str]] = {}
     for k, j, d in zip(area_idx, part_idx, km, strict=True):
         if d <= tolerance_km and (k not in best or d < best[k][0]):

@@ -7,6 +7,7 @@ nothing here is needed by the app.  Problems in data are printed as
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
@@ -15,8 +16,8 @@ from pathlib import Path
 
 import click
 
+from geo import areas, filters, frame, ingest, stores, wording
 from geo import export as exporters
-from geo import filters, frame, ingest, stores, wording
 from geo.importers import events_csv
 from geo.schema import LOCATION_PRECISIONS, ValidationError
 
@@ -53,6 +54,11 @@ def filter_options(func):
         click.option("--type", "types", multiple=True, metavar="TYPE", help="Events of this type, e.g. rally (repeatable; case ignored)."),
         click.option("--country", "countries", multiple=True, metavar="CC",
                      help="Events in this country: ISO code such as PK, or a name (repeatable)."),
+        click.option("--near", metavar="LAT,LON,KM", help="Events whose map point lies within KM km (great-circle) of LAT,LON."),
+        click.option("--within", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+                     help="Events whose map point lies inside the polygons of FILE (GeoJSON, GeoPackage, KML; any CRS)."),
+        click.option("--admin1", multiple=True, metavar="NAME",
+                     help='Events whose map point lies in this province or state, e.g. "Sindh", "AJK" (repeatable; any matches).'),
         click.option("--q", "text", metavar="TEXT", help="Free text found in title, description, place, actors or sources."),
         click.option("--precision", type=click.Choice(LOCATION_PRECISIONS, case_sensitive=False),
                      help="Coarsest location precision to keep."),
@@ -60,15 +66,19 @@ def filter_options(func):
     ]
 
     @functools.wraps(func)
-    def wrapper(*args, date_from, date_to, actors, types, countries, text, precision, no_context, **kwargs):
-        params = {"actor": list(actors), "type": list(types), "country": list(countries)}
-        for key, value in (("from", date_from), ("to", date_to), ("q", text), ("precision", precision)):
+    def wrapper(*args, date_from, date_to, actors, types, countries, near, within, admin1, text, precision, no_context, **kwargs):
+        params = {"actor": list(actors), "type": list(types), "country": list(countries), "admin1": list(admin1)}
+        for key, value in (("from", date_from), ("to", date_to), ("near", near), ("q", text), ("precision", precision)):
             if value:
                 params[key] = [value]
         if no_context:
             params["context"] = ["0"]
         try:
             flt = filters.from_query(params)
+            if within:
+                flt = dataclasses.replace(flt, within=areas.read_area_file(within))
+        except areas.AreaFileError as error:
+            raise click.BadParameter(str(error), param_hint="--within") from None
         except filters.FilterError as error:
             raise click.BadParameter(str(error)) from None
         return func(*args, flt=flt, **kwargs)
@@ -150,24 +160,32 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
 @click.option("--size", default="slide", show_default=True, help="png/pdf/svg: a4, slide (1920x1080) or WIDTHxHEIGHT in pixels.")
 @click.option("--dpi", default=150, show_default=True, type=click.IntRange(50, 600), help="png/pdf/svg: resolution.")
 @click.option("--made", type=click.DateTime(["%Y-%m-%d"]), help="Date printed as 'made on' (default: today), for reproducible files.")
+@click.option("--by", type=click.Choice(["admin1", "country"]),
+              help="csv: instead of the events, their counts per first-level area (by map point) or per country.")
 @filter_options
 @_fail_on_problems
 @frame.paused_gc
-def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, flt: filters.Filter, made, **options) -> None:
+def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, flt: filters.Filter, made, by, **options) -> None:
     """Write the events that match the filter to OUT as FORMAT.
 
     FORMAT is geojson (every field; unmapped events have null geometry), csv
-    (spreadsheet-safe), html (one self-contained offline web map with a
-    source card per event), or png, pdf or svg (a briefing map with a
-    numbered key).  The file is written atomically; on any error no file is
-    left behind.
+    (spreadsheet-safe; with --by, counts per area instead), html (one
+    self-contained offline web map with a source card per event), png, pdf
+    or svg (a briefing map with a numbered key), kml or kmz (Google Earth: a
+    placemark per mapped event with its source card and time span; unmapped
+    events listed in the document), gpkg (GeoPackage) or parquet
+    (GeoParquet), both with every field.  The file is written atomically; on
+    any error no file is left behind.
     """
+    if by and fmt != "csv":
+        raise click.UsageError(f"--by gives counts per area as csv; it does not apply to {fmt}")
     events = ingest.load_file(source) if source else ingest.open_store(store_path).load()
     flt = filters.spelled_as_known(flt, events)
     result = filters.apply(events, flt)
     made_on = made.date() if made else date.today()
     try:
-        exporters.WRITERS[fmt](result.events, out, flt=flt, made_on=made_on, undated_excluded=result.undated_excluded, **options)
+        exporters.WRITERS[fmt](result.events, out, flt=flt, made_on=made_on, undated_excluded=result.undated_excluded,
+                               unmapped_excluded=result.unmapped_excluded, by=by, **options)
     except ValueError as error:  # an option the format cannot use, e.g. --size banana
         raise click.UsageError(str(error)) from None
     for choice in filters.empty_choices(events, flt):
@@ -175,6 +193,8 @@ def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, fl
     if result.events.empty:
         click.echo(f"warning: no events match this filter, so {out} shows none. {flt.describe()}", err=True)
     note = f"; {wording.undated_left_out(result.undated_excluded)}" if result.undated_excluded else ""
+    if result.unmapped_excluded:
+        note += "; " + wording.phrase("unmapped_left_out", result.unmapped_excluded)
     click.echo(f"Wrote {wording.shown_of_total(len(result.events), len(events))} to {out}{note}.")
 
 

@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from geo.frame import is_mapped
+from geo.geodesy import distance_km
 from geo.schema import event_interval
-
-EARTH_RADIUS_KM = 6371.0088
 
 
 def likely_duplicates(record: Mapping, events: gpd.GeoDataFrame, *, days: int = 1, km: float = 5.0) -> gpd.GeoDataFrame:
@@ -38,10 +37,3 @@ def likely_duplicates(record: Mapping, events: gpd.GeoDataFrame, *, days: int = 
     shared = [any(n.casefold() in names for n in actor_names) for actor_names in candidates["actor_names"]]
     return candidates[np.asarray(shared, dtype=bool)]
 
-
-def distance_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Great-circle distances in km from one point to many (haversine)."""
-    phi1, phi2 = np.radians(lat), np.radians(lats)
-    dphi, dlmb = phi2 - phi1, np.radians(lons - lon)
-    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))

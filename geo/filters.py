@@ -7,35 +7,68 @@ that overlaps that year; an approximate date matches when its window overlaps.
 An event with no known date is left out by any date filter, and the result
 counts how many were left out that way.
 
+Place rule: ``near`` keeps the events whose map point lies within KM km
+(great-circle) of a point, ``within`` those whose point lies in a polygon
+(EPSG:4326), ``admin1`` those whose point lies in one of the named first-level
+areas (their Natural Earth polygons; a point just off a generalised coast
+counts for the nearest area within 10 km, as wherever areas are named).  A
+point on the circle or on the polygon's edge (to within a centimetre) is
+inside.  An event with no map point is left out by any place filter, and the
+result counts how many were left out that way (an event that is both undated
+and unmapped is counted once, as undated).
+
 Query keys, shared by the app and the CLI: ``from``, ``to`` (YYYY-MM-DD),
-``actor``, ``type``, ``country`` (repeatable), ``q`` (free text),
-``precision`` (coarsest location precision kept) and ``context`` (``0`` hides
-background events).  Actors, types, countries and precisions match without
-regard to case; a country may also be named ("Pakistan").  A chosen value that
-leaves nothing is reported by ``empty_choices``, with the closest values the
-events do have.  This module never knows how the result is shown.
+``actor``, ``type``, ``country`` (repeatable), ``near`` (``LAT,LON,KM``),
+``within`` (a polygon, see ``encode_polygon``; repeatable, the polygons
+united), ``admin1`` (a first-level area's name or alias, repeatable), ``q``
+(free text), ``precision`` (coarsest location precision kept) and ``context``
+(``0`` hides background events).  Actors, types, countries and precisions match
+without regard to case; a country may also be named ("Pakistan").  A chosen
+value that leaves nothing is reported by ``empty_choices``, with the closest
+values the events do have.  This module never knows how the result is shown.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import chain
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlencode
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from geo import wording
+from geo import basemap, wording
+from geo.areas import admin1_at_points
+from geo.frame import is_mapped
+from geo.geodesy import KM_PER_DEGREE, distance_km
 from geo.names import country_code
 from geo.schema import LOCATION_PRECISIONS
+from geo.wording import plural
+
+EDGE_TOLERANCE_KM = 1e-5
+"""A point this close to the circle of ``near`` or the edge of ``within`` (1 cm) counts as inside."""
+_EDGE_TOLERANCE_DEG = EDGE_TOLERANCE_KM / KM_PER_DEGREE
+POLYLINE_PRECISION = 5
+"""Decimal places of the URL form of a polygon (1e-5 degrees: about a metre)."""
 
 
 class FilterError(ValueError):
     """A filter value that cannot be understood; the message names the key."""
+
+
+class Near(NamedTuple):
+    """A circle on the Earth: its centre in degrees and its radius in km (great-circle)."""
+
+    lat: float
+    lon: float
+    km: float
 
 
 @dataclass(frozen=True)
@@ -50,16 +83,33 @@ class Filter:
     text: str = ""
     precision: str = ""
     include_context: bool = True
+    near: Near | None = None
+    """A circle: the events whose map point lies in it (a plain tuple is taken too)."""
+    within: shapely.Polygon | shapely.MultiPolygon | None = None
+    """An area in EPSG:4326 (from a file, ``geo.areas.read_area_file``, or drawn, via the URL); made valid if it is not."""
+    admin1: tuple[str, ...] = ()
+    """First-level area display names (``geo.basemap``); names and aliases given are resolved to these."""
 
     def __post_init__(self) -> None:
         if self.date_from and self.date_to and self.date_to < self.date_from:
             raise FilterError(f"to: {self.date_to} is before from: {self.date_from}")
         if self.precision and self.precision not in LOCATION_PRECISIONS:
             raise FilterError(f"precision: {self.precision!r} is not one of {', '.join(LOCATION_PRECISIONS)}")
+        if self.near is not None:
+            object.__setattr__(self, "near", _checked_near(self.near))
+        if self.within is not None:
+            object.__setattr__(self, "within", _checked_area(self.within))
+        if self.admin1:
+            object.__setattr__(self, "admin1", resolve_admin1(self.admin1))
 
     @property
     def has_dates(self) -> bool:
         return self.date_from is not None or self.date_to is not None
+
+    @property
+    def has_place(self) -> bool:
+        """True when a place filter (near, within, admin1) is set: it leaves out events with no map point."""
+        return self.near is not None or self.within is not None or bool(self.admin1)
 
     def describe(self) -> str:
         """A one-line human description, e.g. for an export's caption."""
@@ -70,6 +120,14 @@ class Filter:
         for label, values in (("actor", self.actors), ("type", self.types), ("country", self.countries)):
             if values:
                 parts.append(f"{label}: {', '.join(values)}")
+        if self.near is not None:
+            parts.append(f"within {_number(self.near.km)} km of {_number(self.near.lat)}, {_number(self.near.lon)}")
+        if self.within is not None:
+            parts.append(f"inside a given area ({_area_text(self.within)})")
+        if self.admin1:
+            parts.append(f"first-level area: {', '.join(self.admin1)}")
+        if self.has_place:
+            parts.append("events with no map point left out")
         if self.text:
             parts.append(f"text contains “{self.text}”")
         if self.precision:
@@ -81,10 +139,11 @@ class Filter:
 
 @dataclass(frozen=True)
 class FilterResult:
-    """The matching events and how many were left out for having no date."""
+    """The matching events, how many were left out for having no date, and how many a place filter left out for having no map point."""
 
     events: gpd.GeoDataFrame
     undated_excluded: int
+    unmapped_excluded: int = 0
 
 
 def apply(events: gpd.GeoDataFrame, flt: Filter) -> FilterResult:
@@ -114,7 +173,170 @@ def apply(events: gpd.GeoDataFrame, flt: Filter) -> FilterResult:
             keep &= (day_min <= pd.Timestamp(flt.date_to)).to_numpy()
         if flt.date_from is not None:
             keep &= (day_max >= pd.Timestamp(flt.date_from)).to_numpy()
-    return FilterResult(events[keep], undated)
+    unmapped = 0
+    if flt.has_place:
+        mapped = is_mapped(events).to_numpy()
+        unmapped = int((keep & ~mapped).sum())
+        keep &= mapped
+        candidates = np.flatnonzero(keep)
+        keep[candidates] = _in_place(np.asarray(events.geometry.values)[candidates], flt)
+    return FilterResult(events[keep], undated, unmapped)
+
+
+def _in_place(points: np.ndarray, flt: Filter) -> np.ndarray:
+    """For each point (shapely Points in EPSG:4326), whether it passes the filter's place keys."""
+    lons, lats = shapely.get_x(points), shapely.get_y(points)
+    inside = np.ones(len(points), dtype=bool)
+    if flt.near is not None:
+        inside &= distance_km(flt.near.lat, flt.near.lon, lats, lons) <= flt.near.km + EDGE_TOLERANCE_KM
+    if flt.within is not None:
+        inside &= _in_area(flt.within, points, lons, lats)
+    if flt.admin1:
+        inside &= _in_admin1(flt.admin1, lats, lons)
+    return inside
+
+
+def _in_area(area: shapely.Geometry, points: np.ndarray, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Points in or on the area, or within the edge tolerance of it (checked only near its bounding box, for speed)."""
+    shapely.prepare(area)
+    inside = shapely.intersects(area, points)
+    x0, y0, x1, y1 = area.bounds
+    tol = _EDGE_TOLERANCE_DEG
+    near_edge = ~inside & (lons >= x0 - tol) & (lons <= x1 + tol) & (lats >= y0 - tol) & (lats <= y1 + tol)
+    inside[near_edge] = shapely.dwithin(area, points[near_edge], tol)
+    return inside
+
+
+def _in_admin1(names: Sequence[str], lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """Points named as lying in one of the areas (``areas.admin1_at_points``), looked up only near those areas."""
+    shapes = basemap.admin1()
+    x0, y0, x1, y1 = shapes[shapes["name"].isin(names)].total_bounds
+    dlat = basemap.ADMIN1_TOLERANCE_KM / KM_PER_DEGREE
+    widest = min(max(abs(y0), abs(y1)) + dlat, 89.0)
+    dlon = dlat / math.cos(math.radians(widest))
+    nearby = np.flatnonzero((lats >= y0 - dlat) & (lats <= y1 + dlat) & (lons >= x0 - dlon) & (lons <= x1 + dlon))
+    inside = np.zeros(len(lats), dtype=bool)
+    wanted = set(names)
+    inside[nearby] = [name in wanted for name in admin1_at_points(lats[nearby], lons[nearby])]
+    return inside
+
+
+def _checked_near(near: Sequence[float]) -> Near:
+    try:
+        lat, lon, km = (float(v) for v in near)
+    except (TypeError, ValueError):
+        raise FilterError(f"near: {near!r} must be three numbers: LAT,LON,KM") from None
+    if not (math.isfinite(lat) and -90 <= lat <= 90 and math.isfinite(lon) and -180 <= lon <= 180):
+        raise FilterError(f"near: {_number(lat)},{_number(lon)} is not a point (latitude -90 to 90, then longitude -180 to 180)")
+    if not (math.isfinite(km) and km > 0):
+        raise FilterError(f"near: the distance {_number(km)} km must be a positive number of kilometres")
+    return Near(lat, lon, km)
+
+
+def _checked_area(geometry: shapely.Geometry) -> shapely.Polygon | shapely.MultiPolygon:
+    """The polygons of ``geometry`` (made valid if they are not), or FilterError."""
+    if not isinstance(geometry, shapely.Geometry):
+        raise FilterError(f"within: {type(geometry).__name__} is not a shape")
+    if geometry.geom_type in ("Polygon", "MultiPolygon") and not geometry.is_empty and geometry.is_valid:
+        area = geometry
+    else:  # each part made valid on its own, then united: overlapping parts are one area, not a hole
+        parts = shapely.get_parts(shapely.make_valid(shapely.get_parts(shapely.get_parts(geometry))))
+        polygons = [p for p in shapely.get_parts(parts) if p.geom_type == "Polygon" and not p.is_empty]
+        if not polygons:
+            raise FilterError("within: the area has no polygon (a point or a line encloses nothing)")
+        area = shapely.union_all(polygons)
+    x0, y0, x1, y1 = area.bounds
+    if x0 < -180 or x1 > 180 or y0 < -90 or y1 > 90:
+        raise FilterError(f"within: the area reaches {_number(x0)}..{_number(x1)} longitude, {_number(y0)}..{_number(y1)} latitude, "
+                          "beyond the Earth (longitude -180 to 180, latitude -90 to 90)")
+    return area
+
+
+def resolve_admin1(queries: Sequence[str]) -> tuple[str, ...]:
+    """The first-level area display names that ``queries`` name (each a name or alias, any case); FilterError with suggestions
+    for one that names none."""
+    found: list[str] = []
+    for query in queries:
+        matches = basemap.find_admin1(query)
+        if not matches:
+            close = basemap.suggest_admin1(query)
+            hint = f"did you mean: {'; '.join(close)}?" if close else "names are Natural Earth's, e.g. Sindh, California, Ontario"
+            raise FilterError(f"admin1: no first-level area is called {query!r} ({hint})")
+        found += matches
+    return tuple(dict.fromkeys(found))
+
+
+def _number(value: float) -> str:
+    """A number as short as it reads back exactly: 25 (not 25.0), 33.31222."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _area_text(area: shapely.Geometry) -> str:
+    x0, y0, x1, y1 = area.bounds
+    count = len(shapely.get_parts(area))
+    return f"{plural(count, 'polygon')} within latitude {y0:.2f} to {y1:.2f}, longitude {x0:.2f} to {x1:.2f}"
+
+
+def encode_polygon(area: shapely.Polygon | shapely.MultiPolygon) -> list[str]:
+    """The URL form of an area: one value per polygon, its rings (outer first, then holes) in Google's encoded polyline
+    format (latitude first, ``POLYLINE_PRECISION`` decimals, the closing point left out) joined by ``,``."""
+    return [",".join(_encode_ring(ring) for ring in (polygon.exterior, *polygon.interiors))
+            for polygon in shapely.get_parts(area)]
+
+
+def decode_polygon(values: Sequence[str]) -> shapely.Polygon | shapely.MultiPolygon:
+    """The area an ``encode_polygon`` list stands for (several polygons are one area); FilterError for a broken value.
+
+    The result may be invalid (a ring that crosses itself): ``Filter`` makes it valid."""
+    polygons = []
+    for value in values:
+        rings = [_decode_ring(text) for text in value.split(",")]
+        polygons.append(shapely.Polygon(rings[0], rings[1:]))
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
+
+
+def _encode_ring(ring: shapely.LinearRing) -> str:
+    scaled = np.round(shapely.get_coordinates(ring)[:-1, ::-1] * 10**POLYLINE_PRECISION).astype(np.int64)
+    chars = []
+    for delta in np.diff(scaled, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel().tolist():
+        value = ~(delta << 1) if delta < 0 else delta << 1
+        while value >= 0x20:
+            chars.append(chr((0x20 | (value & 0x1F)) + 63))
+            value >>= 5
+        chars.append(chr(value + 63))
+    return "".join(chars)
+
+
+def _decode_ring(text: str) -> np.ndarray:
+    """A ring's lon/lat coordinates (closed) from its encoded polyline."""
+    numbers, value, shift = [], 0, 0
+    for char in text:
+        bits = ord(char) - 63
+        if not 0 <= bits < 64 or shift > 30:
+            raise FilterError(f"within: {text[:40]!r} is not an encoded polygon (character {char!r} out of place)")
+        value |= (bits & 0x1F) << shift
+        shift += 5
+        if bits < 0x20:
+            numbers.append(~(value >> 1) if value & 1 else value >> 1)
+            value, shift = 0, 0
+    if shift or len(numbers) % 2 or len(numbers) < 6:
+        raise FilterError(f"within: {text[:40]!r} is not an encoded polygon (a ring needs at least 3 whole points)")
+    lat_lon = np.cumsum(np.array(numbers, dtype=np.int64).reshape(-1, 2), axis=0) / 10**POLYLINE_PRECISION
+    lon_lat = lat_lon[:, ::-1]
+    if len(np.unique(lon_lat, axis=0)) < 3:
+        raise FilterError(f"within: {text[:40]!r} is not an encoded polygon (a ring needs at least 3 different points)")
+    return np.vstack([lon_lat, lon_lat[:1]])
+
+
+def _parse_near(value: str) -> Near:
+    try:
+        numbers = [float(part) for part in value.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) != 3:
+        raise FilterError(f"near: {value!r} must be LAT,LON,KM (three numbers, e.g. 33.31,73.70,25)")
+    return _checked_near(numbers)
 
 
 def _isin_folded(column: pd.Series, wanted: Iterable[str]) -> np.ndarray:
@@ -159,13 +381,16 @@ def from_query(query: str | Mapping[str, str | list[str]]) -> Filter:
         actors=many("actor"),
         types=tuple(dict.fromkeys(t.lower() for t in many("type"))),
         countries=tuple(dict.fromkeys(country_code(c) or c.upper() for c in many("country"))),
+        near=_parse_near(one("near")) if one("near") else None,
+        within=decode_polygon(many("within")) if many("within") else None,
+        admin1=many("admin1"),
         text=one("q"),
         precision=one("precision").lower(),
         include_context=context != "0",
     )
 
 
-QUERY_KEYS = ("from", "to", "actor", "type", "country", "q", "precision", "context")
+QUERY_KEYS = ("from", "to", "actor", "type", "country", "near", "within", "admin1", "q", "precision", "context")
 
 
 def to_params(flt: Filter) -> list[tuple[str, str]]:
@@ -178,6 +403,11 @@ def to_params(flt: Filter) -> list[tuple[str, str]]:
     pairs += [("actor", a) for a in flt.actors]
     pairs += [("type", t) for t in flt.types]
     pairs += [("country", c) for c in flt.countries]
+    if flt.near is not None:
+        pairs.append(("near", ",".join(_number(v) for v in flt.near)))
+    if flt.within is not None:
+        pairs += [("within", value) for value in encode_polygon(flt.within)]
+    pairs += [("admin1", name) for name in flt.admin1]
     if flt.text:
         pairs.append(("q", flt.text))
     if flt.precision:

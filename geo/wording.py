@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+
+from geo.schema import is_http_url
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
@@ -25,10 +28,13 @@ def noun(count: int, singular: str, plural_form: str | None = None) -> str:
     return singular if count == 1 else plural_form or f"{singular}s"
 
 
-def shown_of_total(shown: int, total: int, *, unmapped: int = 0, context: int = 0, undated_excluded: int = 0) -> str:
-    """ "12 of 240 events; 2 unmapped, 1 context, 1 undated left out" (the parts after ";" only when not zero)."""
+def shown_of_total(shown: int, total: int, *, unmapped: int = 0, context: int = 0, undated_excluded: int = 0,
+                   unmapped_excluded: int = 0) -> str:
+    """ "12 of 240 events; 2 unmapped, 1 context, 1 undated left out, 3 with no map point left out" (the parts after ";"
+    only when not zero)."""
     parts = [f"{unmapped:,} unmapped" if unmapped else "", f"{context:,} context" if context else "",
-             f"{undated_excluded:,} undated left out" if undated_excluded else ""]
+             f"{undated_excluded:,} undated left out" if undated_excluded else "",
+             f"{unmapped_excluded:,} with no map point left out" if unmapped_excluded else ""]
     detail = ", ".join(p for p in parts if p)
     return f"{shown:,} of {plural(total, 'event')}" + (f"; {detail}" if detail else "")
 
@@ -36,6 +42,10 @@ def shown_of_total(shown: int, total: int, *, unmapped: int = 0, context: int = 
 PHRASES: dict[str, tuple[str, str]] = {
     "counts": ("{n} event: {mapped} mapped, {unmapped} unmapped", "{n} events: {mapped} mapped, {unmapped} unmapped"),
     "undated_left_out": ("{n} undated event left out by the date filter", "{n} undated events left out by the date filter"),
+    "unmapped_left_out": ("{n} event with no map point left out by the place filter",
+                          "{n} events with no map point left out by the place filter"),
+    "area_shades": ("Shade: events per first-level area (province, state), by map point; {n} event counted",
+                    "Shade: events per first-level area (province, state), by map point; {n} events counted"),
     "at_spot": ("{n} event at this spot", "{n} events at this spot"),
     "back_to_spot": ("\u2190 the event here", "\u2190 all {n} events here"),
     "more_at_spot": ("and {n} more here: click to list them", "and {n} more here: click to list them"),
@@ -211,3 +221,66 @@ def day_range(first: date, last: date) -> str:
 def made_on_label(day: date) -> str:
     """The "made on" date shown on exports."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+CONTEXT_NOTICE = "Context event (background, not a reported incident of this map)"
+
+
+@dataclass(frozen=True)
+class CardSource:
+    """One source on a card: who and when (``head``), its link (http(s) only, else ""), its verbatim excerpt."""
+
+    head: str
+    url: str
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """An event's full provenance as plain text, for any view to escape and lay out.
+
+    ``fields`` are (label, value) in reading order; a tuple value is a list (the actors).
+    """
+
+    title: str
+    notice: str
+    fields: tuple[tuple[str, str | tuple[str, ...]], ...]
+    sources_heading: str
+    sources: tuple[CardSource, ...]
+
+
+def source_card(record: Mapping) -> Card:
+    """What an event's source card says: what, when, where, who, the claim and every source with its excerpt."""
+    date_text = date_label(record) + (f" — {record['date_note']}" if record.get("date_note") else "")
+    place = place_label(record)
+    if record.get("place_reported"):
+        place += f"; reported as “{record['place_reported']}”"
+    if record.get("location_note"):
+        place += f" — {record['location_note']}"
+    fields: list[tuple[str, str | tuple[str, ...]]] = [("Type", record["event_type"]), ("Date", date_text), ("Place", place)]
+    if record.get("actors"):
+        fields.append(("Actors", tuple(actor_label(a) for a in record["actors"])))
+    if record.get("description"):
+        fields.append(("Description", record["description"]))
+    if fatalities_label(record):
+        fields.append(("Fatalities", fatalities_label(record)))
+    fields += [("Claim", record["claim"]), ("Verification", record["verification"])]
+    sources = record.get("sources") or []
+    labels = {s["id"]: source_label(s) for s in sources if s.get("id")}
+    return Card(
+        title=record["title"],
+        notice=CONTEXT_NOTICE if record.get("context") else "",
+        fields=tuple(fields),
+        sources_heading=phrase("sources", len(sources)),
+        sources=tuple(_card_source(s, labels) for s in sources),
+    )
+
+
+def _card_source(source: Mapping, labels: Mapping[str, str]) -> CardSource:
+    head = source_label(source)
+    if source.get("date"):
+        head += f" ({source['date']})"
+    if source.get("cited_by"):
+        head += f", as cited by {labels.get(source['cited_by'], source['cited_by'])}"
+    url = source.get("url") or ""
+    return CardSource(head=head, url=url if is_http_url(url) else "", excerpt=source.get("excerpt") or "")

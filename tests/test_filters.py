@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import replace
 from datetime import date
 
+import geopandas as gpd
+import numpy as np
 import pytest
+import shapely
 
-from geo.filters import Filter, FilterError, apply, closest, empty_choices, from_query, spelled_as_known, to_query
+from geo import basemap
+from geo.filters import (
+    Filter,
+    FilterError,
+    Near,
+    apply,
+    closest,
+    decode_polygon,
+    empty_choices,
+    encode_polygon,
+    from_query,
+    spelled_as_known,
+    to_query,
+)
 from geo.frame import to_frame
+from geo.geodesy import EARTH_RADIUS_KM
 from geo.schema import validate_records
 from tests.helpers import make_record
 
@@ -151,3 +171,156 @@ def test_closest_prefers_names_containing_the_value():
 def test_chosen_values_take_the_spelling_of_the_events(events):
     flt = spelled_as_known(from_query("actor=naji zaheer&actor=Nobody&type=MEETING"), events)
     assert flt.actors == ("Naji Zaheer", "Nobody") and flt.types == ("meeting",)
+
+
+# --- place: near, within, admin1 -------------------------------------------------------------
+
+CENTRE = (33.31222, 73.70346)  # Dadyal
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The test's own great-circle distance, on the mean Earth radius the filter documents."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def scattered(points: list[tuple[float, float]], *extra) -> gpd.GeoDataFrame:
+    """Events at the given (lat, lon) points, ids p0, p1, ..., plus ``extra`` records."""
+    records = [make_record(id=f"p{i}", lat=lat, lon=lon, country="", admin1="") for i, (lat, lon) in enumerate(points)]
+    return to_frame(records + list(extra))
+
+
+@pytest.fixture(scope="module")
+def cloud() -> list[tuple[float, float]]:
+    rng = np.random.default_rng(7)
+    return list(zip(CENTRE[0] + rng.uniform(-1, 1, 400), CENTRE[1] + rng.uniform(-1, 1, 400), strict=True))
+
+
+UNMAPPED = make_record(id="nowhere", lat=None, lon=None, location_precision="unknown", place_name="", admin1="")
+
+
+def test_near_keeps_exactly_the_events_within_the_distance(cloud):
+    events = scattered(cloud, UNMAPPED)
+    distances = [haversine_km(*CENTRE, lat, lon) for lat, lon in cloud]
+    km = distances[17]  # p17 lies exactly on the circle: it is inside
+    result = apply(events, Filter(near=Near(*CENTRE, km)))
+    expected = {f"p{i}" for i, d in enumerate(distances) if d <= km}
+    assert set(result.events["id"]) == expected and "p17" in expected
+    assert 0 < len(expected) < len(cloud)
+    assert result.unmapped_excluded == 1
+    assert "p17" not in set(apply(events, Filter(near=Near(*CENTRE, km * (1 - 1e-6)))).events["id"])
+
+
+def test_within_keeps_exactly_the_events_in_the_polygon_and_on_its_edge(cloud):
+    area = shapely.Polygon(
+        [(73.2, 32.9), (74.1, 32.9), (74.1, 33.7), (73.7, 33.3), (73.2, 33.7)],  # a notch cut into the top
+        holes=[[(73.8, 33.0), (74.0, 33.0), (74.0, 33.2), (73.8, 33.2)]],
+    )
+    on_edge = [(32.9, 73.6), (33.3, 73.7), (33.1, 73.8), (33.7, 73.2)]  # bottom edge, the notch's tip, the hole's edge, a corner
+    outside = [(33.4, 73.7), (33.1, 73.9)]  # in the notch, in the hole
+    events = scattered(cloud + on_edge + outside, UNMAPPED)
+    result = apply(events, Filter(within=area))
+    points = cloud + on_edge + outside
+    expected = {f"p{i}" for i, (lat, lon) in enumerate(points) if area.covers(shapely.Point(lon, lat))}
+    assert set(result.events["id"]) == expected
+    n = len(cloud)
+    assert {f"p{n + i}" for i in range(4)} <= expected and not {f"p{n + 4}", f"p{n + 5}"} & expected
+    assert result.unmapped_excluded == 1
+
+
+def test_admin1_matches_the_point_not_the_admin1_text():
+    events = to_frame([
+        make_record(id="dadyal", admin1="Sindh"),  # the text is wrong; the point is in Pakistan-administered Kashmir
+        make_record(id="karachi-offshore", lat=24.80, lon=66.93, country="PK", admin1=""),  # off the coast, within 10 km
+        make_record(id="rajasthan", lat=26.0, lon=71.3, country="IN", admin1="Sindh"),  # across the border from Sindh
+        make_record(id="hyderabad", lat=25.3960, lon=68.3578, country="PK", admin1=""),
+        UNMAPPED | {"admin1": "Sindh"},
+    ])
+    sindh = apply(events, Filter(admin1=("sindh",)))
+    assert ids(sindh) == ["hyderabad", "karachi-offshore"] and sindh.unmapped_excluded == 1
+    ajk = apply(events, Filter(admin1=("AJK",)))
+    assert ids(ajk) == ["dadyal"]
+    areas = basemap.admin1()
+    polygon = areas[areas["name"] == "Pakistan-administered Kashmir (Azad Jammu and Kashmir)"].union_all()
+    assert polygon.covers(shapely.Point(73.70346, 33.31222))
+    assert ids(apply(events, Filter(admin1=("Sind", "Jammu & Kashmir")))) == ["hyderabad", "karachi-offshore"]
+
+
+def test_admin1_names_and_aliases_resolve_to_the_neutral_names():
+    assert Filter(admin1=("AJK",)).admin1 == ("Pakistan-administered Kashmir (Azad Jammu and Kashmir)",)
+    assert Filter(admin1=("azad kashmir", "Pakistan-administered Kashmir (Azad Jammu and Kashmir)")).admin1 == (
+        "Pakistan-administered Kashmir (Azad Jammu and Kashmir)",)
+    assert set(Filter(admin1=("PUNJAB",)).admin1) == {"Punjab (India)", "Punjab (Pakistan)"}
+    with pytest.raises(FilterError, match=r"admin1: no first-level area is called 'Balochistann' \(did you mean: Balochistan"):
+        Filter(admin1=("Balochistann",))
+
+
+def test_place_filters_combine_with_dates_and_count_unmapped_once(events):
+    near = Filter(near=Near(*CENTRE, 50))
+    result = apply(events, near)
+    assert result.unmapped_excluded == 1 and result.undated_excluded == 0  # "unmapped" is left out, and said so
+    assert "unmapped" not in ids(result) and "undated" in ids(result)
+    both = frame(make_record(id="lost", lat=None, lon=None, location_precision="unknown", date_start="", date_precision="unknown"),
+                 make_record(id="here"))
+    dated_near = apply(both, replace(near, date_from=date(2000, 1, 1)))
+    assert ids(dated_near) == ["here"] and (dated_near.undated_excluded, dated_near.unmapped_excluded) == (1, 0)
+    assert apply(events, Filter()).unmapped_excluded == 0
+
+
+def test_the_place_keys_round_trip_through_the_url():
+    area = shapely.MultiPolygon([
+        shapely.Polygon([(73.1, 33.0), (73.9, 33.05), (73.5, 33.8)], holes=[[(73.4, 33.2), (73.6, 33.2), (73.5, 33.3)]]),
+        shapely.Polygon([(-75.5, -10.25), (-75.0, -10.25), (-75.0, -9.75)]),
+    ])
+    flt = Filter(near=Near(33.31222, 73.70346, 12.5), within=area, admin1=("sindh", "AJK"), types=("rally",))
+    query = to_query(flt)
+    assert "near=33.31222%2C73.70346%2C12.5" in query and query.count("within=") == 2 and query.count("admin1=") == 2
+    again = from_query(query)
+    assert again == flt and again.within.equals_exact(area, 0) and to_query(again) == query
+    drawn = Filter(within=shapely.Polygon([(73.123456789, 33.0), (73.9, 33.0), (73.5, 33.876543219)]))
+    snapped = from_query(to_query(drawn))  # a drawn polygon's URL form keeps 5 decimals (about a metre)
+    assert snapped.within.equals_exact(drawn.within, 1e-5) and from_query(to_query(snapped)) == snapped
+
+
+def test_the_polygon_encoding_is_googles_polyline_format():
+    # The worked example of Google's "Encoded Polyline Algorithm Format" page, read as a ring.
+    ring = decode_polygon(["_p~iF~ps|U_ulLnnqC_mqNvxq`@"]).exterior
+    assert list(ring.coords) == [(-120.2, 38.5), (-120.95, 40.7), (-126.453, 43.252), (-120.2, 38.5)]
+    assert encode_polygon(shapely.Polygon(ring)) == ["_p~iF~ps|U_ulLnnqC_mqNvxq`@"]
+
+
+def test_a_self_crossing_polygon_is_made_valid_and_a_line_is_no_area():
+    bow_tie = from_query({"within": encode_polygon(shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)]))})
+    assert bow_tie.within.is_valid and math.isclose(bow_tie.within.area, 2.0)
+    with pytest.raises(FilterError, match="within: the area has no polygon"):
+        Filter(within=shapely.LineString([(0, 0), (1, 1)]))
+    with pytest.raises(FilterError, match="within: the area reaches .* beyond the Earth"):
+        Filter(within=shapely.box(8_000_000, 3_000_000, 8_100_000, 3_100_000))  # metres, not degrees
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("near=33.3,73.7", "near: '33.3,73.7' must be LAT,LON,KM"),
+        ("near=a,b,c", "near: 'a,b,c' must be LAT,LON,KM"),
+        ("near=95,73.7,10", "near: 95,73.7 is not a point"),
+        ("near=33.3,73.7,0", "near: the distance 0 km must be a positive number"),
+        ("near=33.3,73.7,nan", "near: the distance nan km must be a positive number"),
+        ("within=hello", "within: 'hello' is not an encoded polygon"),
+        ("within=_p~iF", "within: '_p~iF' is not an encoded polygon"),
+        ("within=%20%20%21", "within: '!' is not an encoded polygon"),
+        ("admin1=Atlantis", "admin1: no first-level area is called 'Atlantis'"),
+    ],
+)
+def test_bad_place_values_name_the_key(query, message):
+    with pytest.raises(FilterError, match=re.escape(message)):
+        from_query(query)
+
+
+def test_describe_says_where():
+    text = Filter(near=Near(33.3, 73.7, 25), within=shapely.box(73, 33, 74, 34), admin1=("AJK",)).describe()
+    assert "within 25 km of 33.3, 73.7" in text
+    assert "inside a given area (1 polygon within latitude 33.00 to 34.00, longitude 73.00 to 74.00)" in text
+    assert "first-level area: Pakistan-administered Kashmir (Azad Jammu and Kashmir)" in text
+    assert "events with no map point left out" in text

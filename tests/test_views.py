@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 import pytest
+import shapely
 
 from geo import duplicates, filters, frame, ingest
 from geo.app import form as entry
@@ -23,6 +24,9 @@ def test_counts_text_names_unmapped_context_and_undated(seed_events):
     result = filters.apply(seed_events, filters.from_query("from=2025-11-01&to=2025-12-31"))
     assert views.counts_text(len(seed_events), result.events, result.undated_excluded) == "1 of 15 events; 5 undated left out"
     assert views.counts_text(15, seed_events, 0) == "15 of 15 events; 7 unmapped, 7 context"
+    near = filters.apply(seed_events, filters.from_query("near=33.3,73.7,100"))
+    assert views.counts_text(15, near.events, near.undated_excluded, near.unmapped_excluded) == (
+        "3 of 15 events; 7 with no map point left out")
 
 
 def test_date_note_explains_coarse_and_undated_dates(seed_events):
@@ -149,6 +153,9 @@ def test_parse_view_keeps_good_keys_and_reports_bad_ones():
     assert view == {"mode": "screenshot"}
     flt, problems, _ = views.parse_view({"colour": "red"})
     assert flt == filters.Filter() and problems[0].startswith("colour:")
+    flt, problems, _ = views.parse_view({"admin1": ["Sindh", "Atlantis"], "near": "33.3,73.7,5", "within": "not-a-polygon"})
+    assert flt == filters.Filter(near=filters.Near(33.3, 73.7, 5.0))
+    assert [p.split(":")[0] for p in problems] == ["within", "admin1"]  # each bad key dropped, the good one kept
 
 
 def test_url_params_round_trip():
@@ -156,6 +163,10 @@ def test_url_params_round_trip():
     params = views.url_params(flt, {"mode": "screenshot"})
     assert params == {"actor": ["A", "B"], "q": ["rally"], "context": ["0"], "mode": ["screenshot"]}
     assert views.parse_view(params)[0] == flt
+    drawn = filters.Filter(near=filters.Near(33.3, 73.7, 5.0), within=shapely.box(73, 33, 74, 34), admin1=("AJK", "Sindh"))
+    params = views.url_params(drawn, {})
+    assert params["admin1"] == ["Pakistan-administered Kashmir (Azad Jammu and Kashmir)", "Sind"] and len(params["within"]) == 1
+    assert views.parse_view(params)[0] == drawn
 
 
 def test_form_values_round_trip_every_seed_event(seed_events):

@@ -47,3 +47,11 @@ def test_counts_read_as_english_in_the_singular_and_the_plural():
     assert wording.coarse_dates_note({"month": 1}) == "1 event dated only to the month: a date range keeps an event when its " \
                                                       "period overlaps the range"
     assert wording.coarse_dates_note({"day": 4, "unknown": 2}) == ""
+
+
+def test_counts_say_what_each_filter_left_out():
+    assert wording.shown_of_total(3, 15, unmapped_excluded=7) == "3 of 15 events; 7 with no map point left out"
+    assert wording.shown_of_total(3, 15, undated_excluded=1, unmapped_excluded=2) == (
+        "3 of 15 events; 1 undated left out, 2 with no map point left out")
+    assert wording.phrase("unmapped_left_out", 1) == "1 event with no map point left out by the place filter"
+    assert wording.phrase("unmapped_left_out", 1200) == "1,200 events with no map point left out by the place filter"

@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import filters
+from geo import filters, wording
 from geo.frame import is_mapped, to_records
 from geo.names import GEONAMES_CREDIT, NATURAL_EARTH_CREDIT, country_name
 from geo.schema import is_http_url
@@ -30,7 +30,6 @@ from geo.wording import (
     actor_label,
     coarse_dates_note,
     date_label,
-    fatalities_label,
     place_label,
     plural,
     shown_of_total,
@@ -84,10 +83,11 @@ def parse_view(params: Mapping[str, str | list[str]]) -> tuple[filters.Filter, l
             values.pop(key)
 
 
-def counts_text(total: int, shown: gpd.GeoDataFrame, undated_excluded: int) -> str:
-    """ "12 of 240 events; 2 unmapped, 1 undated left out" for the events a filter shows."""
+def counts_text(total: int, shown: gpd.GeoDataFrame, undated_excluded: int, unmapped_excluded: int = 0) -> str:
+    """ "12 of 240 events; 2 unmapped, 1 undated left out, 3 with no map point left out" for the events a filter shows."""
     unmapped, context = int((~is_mapped(shown)).sum()), int(shown["context"].sum())
-    return shown_of_total(len(shown), total, unmapped=unmapped, context=context, undated_excluded=undated_excluded)
+    return shown_of_total(len(shown), total, unmapped=unmapped, context=context, undated_excluded=undated_excluded,
+                          unmapped_excluded=unmapped_excluded)
 
 
 def date_note(shown: gpd.GeoDataFrame, flt: filters.Filter, undated_excluded: int) -> str:
@@ -265,42 +265,31 @@ def unmapped_rows(events: gpd.GeoDataFrame, limit: int = TABLE_LIMIT) -> pd.Data
 
 
 def source_card(record: Mapping) -> str:
-    """The event's full provenance as escaped markdown: what, when, where, who, the claim and every source with its excerpt."""
-    lines = [f"#### {md(record['title'])}"]
-    if record.get("context"):
-        lines.append("*Context event (background, not a reported incident of this map)*")
-    lines.append(f"**Type:** {md(record['event_type'])}  \n**Date:** {md(date_label(record))}"
-                 + (f" — {md(record['date_note'])}" if record.get("date_note") else ""))
-    place = place_label(record)
-    if record.get("place_reported"):
-        place += f"; reported as “{record['place_reported']}”"
-    lines.append(f"**Place:** {md(place)}" + (f" — {md(record['location_note'])}" if record.get("location_note") else ""))
-    if record.get("actors"):
-        lines.append("**Actors:**\n" + "\n".join(f"- {md(actor_label(a))}" for a in record["actors"]))
-    if record.get("description"):
-        lines.append(f"**Description:** {md(record['description'])}")
-    if fatalities_label(record):
-        lines.append(f"**Fatalities:** {md(fatalities_label(record))}")
-    lines.append(f"**Claim:** {md(record['claim'])}  \n**Verification:** {md(record['verification'])}")
-    lines.append(f"**Sources ({len(record['sources'])}):**")
-    labels = {s["id"]: source_label(s) for s in record["sources"] if s.get("id")}
-    for source in record["sources"]:
-        lines.append(_source_markdown(source, labels))
+    """The event's full provenance (``wording.source_card``) as escaped markdown; links only for http(s) URLs."""
+    card = wording.source_card(record)
+    lines = [f"#### {md(card.title)}"] + ([f"*{md(card.notice)}*"] if card.notice else [])
+    block: list[str] = []
+    for label, value in card.fields:
+        if isinstance(value, tuple):
+            lines += ["  \n".join(block)] if block else []
+            block = []
+            lines.append(f"**{label}:**\n" + "\n".join(f"- {md(item)}" for item in value))
+        else:
+            block.append(f"**{label}:** {md(value)}")
+    lines += ["  \n".join(block)] if block else []
+    lines.append(f"**{md(card.sources_heading)}:**")
+    lines += [_source_markdown(source) for source in card.sources]
     return "\n\n".join(lines)
 
 
-def _source_markdown(source: Mapping, labels: Mapping[str, str]) -> str:
-    head = md(source_label(source))
-    if source.get("date"):
-        head += f" ({md(source['date'])})"
-    if source.get("cited_by"):
-        head += f", as cited by {md(labels.get(source['cited_by'], source['cited_by']))}"
-    url = safe_url(source.get("url") or "")
+def _source_markdown(source: wording.CardSource) -> str:
+    head = md(source.head)
+    url = safe_url(source.url)
     if url:
         head += f" — [link]({url})"
-    if not source.get("excerpt"):
+    if not source.excerpt:
         return f"- {head}"
-    quoted = "\n".join(f"> {line}" for line in md(f"“{source['excerpt']}”").split("  \n"))
+    quoted = "\n".join(f"> {line}" for line in md(f"“{source.excerpt}”").split("  \n"))
     return f"- {head}\n\n{quoted}"
 
 
