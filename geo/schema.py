@@ -86,6 +86,12 @@ FIELDS = (
 REQUIRED = ("id", "title", "event_type", "date_precision", "location_precision", "sources", "claim", "verification")
 LIST_FIELDS = ("actors", "sources", "tags")
 
+REVISION = "revision"
+"""Not a schema field: the revision an exported event had in its store (a column or property after the fields).
+
+Importing the file back refuses an event changed in the store since (``geo.ingest``); validation never sees it.
+"""
+
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _DATE_FORMS = {
