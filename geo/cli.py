@@ -77,9 +77,9 @@ def filter_options(func):
 store_option = click.option(
     "--store",
     "store_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Event store (GeoPackage) to use [default: $INCIDENT_MAP_STORE, else ~/.local/share/incident-map/events.gpkg; "
-    "created from the shipped events on first use].",
+    metavar="PATH|URL",
+    help="Event store to use: a GeoPackage file, or postgresql://USER@HOST/DATABASE for a team's PostGIS store "
+    "[default: $INCIDENT_MAP_STORE, else ~/.local/share/incident-map/events.gpkg; created from the shipped events on first use].",
 )
 
 
@@ -97,7 +97,7 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "acled"]), help="File format (default: from the extension).")
 @store_option
 @_fail_on_problems
-def validate(file: Path | None, fmt: str | None, store_path: Path | None) -> None:
+def validate(file: Path | None, fmt: str | None, store_path: str | None) -> None:
     """Check FILE (default: every event in the store) against the event schema.
 
     Prints every problem as FILE:ROW:FIELD: message and exits 1 if there is
@@ -149,24 +149,28 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
 @filter_options
 @_fail_on_problems
 @frame.paused_gc
-def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, flt: filters.Filter, made, **options) -> None:
+def export(fmt: str, out: Path, source: Path | None, store_path: str | None, flt: filters.Filter, made, **options) -> None:
     """Write the events that match the filter to OUT as FORMAT.
 
     FORMAT is geojson (every field; unmapped events have null geometry), csv
     (spreadsheet-safe), html (one self-contained offline web map with a
     source card per event), or png, pdf or svg (a briefing map with a
     numbered key).  The file is written atomically; on any error no file is
-    left behind.
+    left behind.  GeoJSON and CSV from the store carry each event's revision, so that importing the file back
+    refuses events someone changed since.  On a PostGIS store the filter runs in the database.
     """
-    events = ingest.load_file(source) if source else ingest.open_store(store_path).load()
-    result = filters.apply(events, flt)
+    if source:
+        events = ingest.load_file(source)
+        result, total = filters.apply(events, flt), len(events)
+    else:
+        result, total = filters.select(ingest.open_store(store_path), flt)
     made_on = made.date() if made else date.today()
     try:
         exporters.WRITERS[fmt](result.events, out, flt=flt, made_on=made_on, undated_excluded=result.undated_excluded, **options)
     except ValueError as error:  # an option the format cannot use, e.g. --size banana
         raise click.UsageError(str(error)) from None
     note = f"; {result.undated_excluded} undated event(s) left out by the date filter" if result.undated_excluded else ""
-    click.echo(f"Wrote {len(result.events)} of {len(events)} events to {out}{note}.")
+    click.echo(f"Wrote {len(result.events)} of {total} events to {out}{note}.")
 
 
 @main.command("import")
@@ -174,8 +178,10 @@ def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, fl
 @click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "acled"]), help="File format (default: from the extension).")
 @store_option
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the others, instead of rejecting the file.")
+@click.option("--ignore-revisions", is_flag=True,
+              help="Import events changed in the store since FILE was exported too, overwriting those changes (the audit keeps them).")
 @_fail_on_problems
-def import_(file: Path, fmt: str | None, store_path: Path | None, skip_invalid: bool) -> None:
+def import_(file: Path, fmt: str | None, store_path: str | None, skip_invalid: bool, ignore_revisions: bool) -> None:
     """Add the events in FILE to the store, or update the stored events with the same ids.
 
     FILE is GeoJSON or CSV in the project's schema, or an ACLED export
@@ -184,9 +190,18 @@ def import_(file: Path, fmt: str | None, store_path: Path | None, skip_invalid: 
     file with FILE:ROW:FIELD: message lines and exit status 1, and the store
     is left as it was.  Prints how many events were added, updated and
     unchanged, and which; every change is recorded in the store's audit table.
+
+    A file exported from a store carries each event's revision: if someone changed one of those events in the
+    store since, the import is refused, nothing written, naming who and when (--ignore-revisions overrides).
     """
     store = ingest.open_store(store_path)
-    report = ingest.import_file(store, file, fmt, skip_invalid=skip_invalid)
+    try:
+        report = ingest.import_file(store, file, fmt, skip_invalid=skip_invalid, ignore_revisions=ignore_revisions)
+    except stores.RevisionConflict as error:
+        click.echo(str(error), err=True)
+        click.echo("Export the store again and redo your changes there, or import with --ignore-revisions to overwrite theirs.",
+                   err=True)
+        sys.exit(1)
     for problem in report.warnings:
         click.echo(f"{problem.file}:{problem.row}:{problem.field}: warning: {problem.message}", err=True)
     for problem in report.skipped:
@@ -198,3 +213,37 @@ def import_(file: Path, fmt: str | None, store_path: Path | None, skip_invalid: 
         if ids:
             more = f" ... and {len(ids) - LISTED_IDS} more" if len(ids) > LISTED_IDS else ""
             click.echo(f"{label}: {', '.join(ids[:LISTED_IDS])}{more}")
+
+
+@main.group()
+def store() -> None:
+    """Look at an event store, or copy one into another (GeoPackage <-> PostGIS)."""
+
+
+@store.command("info")
+@store_option
+@_fail_on_problems
+def store_info(store_path: str | None) -> None:
+    """Print what the store is: backend, location, schema version, events, audit entries, and whether you may change it."""
+    info = ingest.open_store(store_path).info()
+    missing = info.pop("missing permissions")
+    for key, value in info.items():
+        click.echo(f"{key}: {value}")
+    click.echo(f"may change events: {'no (missing: ' + ', '.join(missing) + ')' if missing else 'yes'}")
+
+
+@store.command("copy")
+@click.argument("source", metavar="SRC")
+@click.argument("target", metavar="DST")
+@_fail_on_problems
+def store_copy(source: str, target: str) -> None:
+    """Copy every event of the store SRC, with its revision and the whole audit trail, into DST.
+
+    SRC and DST are GeoPackage paths or postgresql:// URLs, either way round. DST is created if it does
+    not exist and must hold nothing yet; the copy is one transaction.  Copying into PostGIS writes the
+    audit's authors and times as they were, which takes the store owner's role.
+    """
+    src = stores.open_store(source, create=False)
+    dst = stores.open_store(target)
+    events, entries = stores.copy(src, dst)
+    click.echo(f"Copied {events} events and {entries} audit entries from {src.location} to {dst.location}.")

@@ -40,13 +40,14 @@ def named_location(location: str | Path | None = None) -> str | None:
     return os.environ.get(ENV_VAR) or None
 
 
-def open_store(location: str | Path | None = None) -> Store:
-    """The store at ``location`` (see the module docstring), created empty if there is none yet."""
+def open_store(location: str | Path | None = None, *, create: bool = True) -> Store:
+    """The store at ``location`` (see the module docstring), created empty if there is none yet (unless not ``create``:
+    then StoreError)."""
     named = named_location(location)
     if named is None:
         from geo.stores.gpkg import open_gpkg
 
-        return open_gpkg(default_path(), create_folder=True)
+        return open_gpkg(default_path(), create_folder=True, create=create)
     if _URL.match(named):
         from geo.stores import postgis
 
@@ -54,10 +55,10 @@ def open_store(location: str | Path | None = None) -> Store:
             scheme = named.split("://", 1)[0]
             raise StoreError(f"{scheme}://…: not a store location this release opens (use a GeoPackage file path, "
                              f"or postgresql://USER@HOST/DATABASE for PostGIS)")
-        return postgis.open_postgis(named)
+        return postgis.open_postgis(named, create=create)
     from geo.stores.gpkg import open_gpkg
 
-    return open_gpkg(named)
+    return open_gpkg(named, create=create)
 
 
 def copy(source: Store, target: Store) -> tuple[int, int]:

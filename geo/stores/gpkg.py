@@ -128,10 +128,11 @@ _AUDIT_INSERT = f"INSERT INTO {AUDIT} ({_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, 
 _CHUNK = 500  # ids per "IN (...)" query
 
 
-def open_gpkg(path: Path | str, *, create_folder: bool = False) -> GeoPackageStore:
+def open_gpkg(path: Path | str, *, create_folder: bool = False, create: bool = True) -> GeoPackageStore:
     """The store in the GeoPackage file at ``path``, created empty if it does not exist, upgraded if it is older.
 
-    The folder must exist unless ``create_folder``; nothing is created when the store cannot be opened.
+    The folder must exist unless ``create_folder``; nothing is created when the store cannot be opened, or when the
+    file does not exist and not ``create``.
     """
     path = Path(path).expanduser()
     if path.is_dir():
@@ -141,6 +142,8 @@ def open_gpkg(path: Path | str, *, create_folder: bool = False) -> GeoPackageSto
             raise StoreError(f"{path}: cannot create a store there: the folder {path.parent} does not exist")
         path.parent.mkdir(parents=True, exist_ok=True)
     created = not path.exists()
+    if created and not create:
+        raise StoreError(f"{path}: no such store")
     if created:
         _create(path)
     store = GeoPackageStore(path)

@@ -129,13 +129,14 @@ def public_location(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
 
 
-def open_postgis(url: str) -> PostGISStore:
-    """The store in the database at ``url``; its tables are created when the database has none (and upgraded when older).
+def open_postgis(url: str, *, create: bool = True) -> PostGISStore:
+    """The store in the database at ``url``; its tables are created when the database has none (unless not ``create``)
+    and upgraded when older.
 
     Raises StoreError, creating nothing, when the server cannot be reached or the database does not exist.
     """
     store = PostGISStore(url)
-    store.created = store.prepare()
+    store.created = store.prepare(create)
     return store
 
 
@@ -191,13 +192,15 @@ class PostGISStore(Store):
                 raise StoreError(f"{self.location}: nothing was written ({_first_line(error)})") from None
         raise StoreError(f"{self.location}: nothing was written (other writers kept getting in the way; try again)")
 
-    def prepare(self) -> bool:
-        """Create the tables in an empty database, or upgrade older ones; True when created."""
-        with self._connect(autocommit=True) as db:
-            self.by = db.execute("SELECT current_user").fetchone()[0]
-            version = _version(db)
+    def prepare(self, create: bool = True) -> bool:
+        """Create the tables in an empty database (if ``create``), or upgrade older ones; True when created."""
+        with self._reading() as cursor:
+            self.by = cursor.execute("SELECT current_user").fetchone()[0]
+            version = _version(cursor)
         if version == SCHEMA_VERSION:
             return False
+        if version < 0 and not create:
+            raise StoreError(f"{self.location}: no event store in this database")
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.location}: made by a newer release (schema version {version}; this one knows "
                              f"{SCHEMA_VERSION}): upgrade incident-map")
@@ -411,7 +414,7 @@ def _audit(cursor: psycopg.Cursor, entries: list[tuple]) -> None:
             copy.write_row(entry)
 
 
-def _version(db: psycopg.Connection) -> int:
+def _version(db: psycopg.Connection | psycopg.Cursor) -> int:
     """The store's schema version: -1 for a database without the tables."""
     if db.execute("SELECT to_regclass(%s)", (META,)).fetchone()[0] is None:
         return -1
