@@ -1,16 +1,19 @@
-"""The GeoPackage store: what GDAL sees, the audit trail, re-imports, concurrent writers and a SIGKILL mid-import."""
+"""The store contract, run unchanged on both backends (GeoPackage and PostGIS): the audit trail, re-imports,
+concurrent writers, a SIGKILL mid-import; and what only a GeoPackage has (what GDAL sees, the default store).
+
+Each contract test takes ``backend`` (``tests.backends``): where a new store goes, and a look at it from outside
+(its ids, a fingerprint, raw SQL) as another tool would have.
+"""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
+from collections import Counter
 from pathlib import Path
 
 import pyogrio
@@ -21,14 +24,6 @@ from geo.schema import ValidationError
 from tests.helpers import ROOT, make_record, run_cli
 
 SAMPLE = ROOT / "tests" / "data" / "acled_sample.csv"
-
-
-@pytest.fixture
-def store(tmp_path) -> stores.Store:
-    """A store the test names, with the shipped events in it."""
-    store = ingest.open_store(tmp_path / "events.gpkg")
-    ingest.add_shipped_events(store)
-    return store
 
 
 def acled_copies(path: Path, n: int, prefix: str, change=None) -> Path:
@@ -44,15 +39,6 @@ def acled_copies(path: Path, n: int, prefix: str, change=None) -> Path:
     return path
 
 
-def stored_ids(path: Path) -> set[str]:
-    with sqlite3.connect(path) as db:
-        return {row[0] for row in db.execute("SELECT id FROM events")}
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 # --- the file ------------------------------------------------------------------------------------
 
 
@@ -64,7 +50,8 @@ def test_a_new_store_is_seeded_and_the_seeding_is_audited(store, seed_events):
     assert {h["event_id"] for h in history} == set(seed_events["id"])
 
 
-def test_gdal_opens_the_store_as_a_geopackage_with_the_same_events(store, seed_events):
+def test_gdal_opens_the_store_as_a_geopackage_with_the_same_events(gpkg_store, seed_events):
+    store = gpkg_store
     ingest.import_file(store, SAMPLE, "acled")
     layers = {name: kind for name, kind in pyogrio.list_layers(store.path)}
     assert layers == {"events": "Point", "audit": None}
@@ -78,8 +65,9 @@ def test_gdal_opens_the_store_as_a_geopackage_with_the_same_events(store, seed_e
     assert gdal.geometry[mapped].geom_equals_exact(ours.geometry[mapped], tolerance=0).all()
     assert list(gdal["fatalities"].fillna(-1).astype(int)) == list(ours["fatalities"].fillna(-1))
     assert list(gdal["actors"]) == [json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in ours["actors"]]
+    assert list(gdal["revision"]) == [1] * len(gdal)
     audit = pyogrio.read_dataframe(store.path, layer="audit")
-    assert list(audit.columns) == ["changed_at", "event_id", "action", "old_json", "new_json", "origin"]
+    assert list(audit.columns) == ["changed_at", "event_id", "action", "old_json", "new_json", "origin", "revision", "changed_by"]
     with sqlite3.connect(store.path) as db:
         assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
         assert db.execute("PRAGMA user_version").fetchone()[0] == 10200
@@ -120,12 +108,11 @@ def test_a_file_that_is_not_a_store_is_refused_and_left_alone(tmp_path):
     assert junk.read_text(encoding="utf-8") == "shopping list\n"
 
 
-def test_check_reports_rows_edited_outside_the_app(store):
-    with sqlite3.connect(store.path) as db:
-        db.execute("UPDATE events SET date_precision = 'roughly' WHERE fid = 2")
+def test_check_reports_rows_edited_outside_the_app(store, backend):
+    backend.execute(store.location, "UPDATE events SET date_precision = 'roughly' WHERE fid = 2")
     with pytest.raises(ValidationError) as caught:
         ingest.check_stored(store)
-    assert str(caught.value) == f"{store.path}:2:date_precision: 'roughly' is not one of day, month, year, approximate, unknown"
+    assert str(caught.value) == f"{store.location}:2:date_precision: 'roughly' is not one of day, month, year, approximate, unknown"
 
 
 # --- writes and the audit trail ------------------------------------------------------------------
@@ -144,6 +131,8 @@ def test_add_update_delete_are_audited_with_old_and_new_values_and_origin(store)
 
     deleted, updated, added = store.history("app-1")
     assert (added["action"], added["origin"], added["old"], added["new"]["title"]) == ("add", "app", None, "Test rally")
+    assert [h["revision"] for h in (added, updated, deleted)] == [1, 2, 3]
+    assert {h["by"] for h in (added, updated, deleted)} == {store.by} and store.by
     assert updated["action"] == "update" and updated["origin"] == "app"
     assert updated["old"] == {"fatalities": None, "fatalities_qualifier": "", "tags": ["test"]}
     assert updated["new"] == {"fatalities": 2, "fatalities_qualifier": "at least", "tags": ["test", "edited"]}
@@ -153,12 +142,12 @@ def test_add_update_delete_are_audited_with_old_and_new_values_and_origin(store)
     assert store.history(limit=1) == [deleted]
 
 
-def test_an_invalid_record_is_refused_and_nothing_is_written(store):
-    before = digest(store.path)
+def test_an_invalid_record_is_refused_and_nothing_is_written(store, backend):
+    before = backend.fingerprint(store.location)
     with pytest.raises(ValidationError) as caught:
         ingest.save(store, [make_record(id="ok-1"), make_record(id="bad-1", title="", lat=95.0)], origin="app")
     assert str(caught.value).splitlines() == ["app:2:title: missing", "app:2:lat: latitude 95.0 is out of range (-90 to 90)"]
-    assert digest(store.path) == before and store.get("ok-1") is None
+    assert backend.fingerprint(store.location) == before and store.get("ok-1") is None
 
 
 def test_a_record_whose_point_lies_outside_its_country_is_refused(store):
@@ -169,21 +158,21 @@ def test_a_record_whose_point_lies_outside_its_country_is_refused(store):
 # --- importing through the command line -----------------------------------------------------------
 
 
-def test_importing_the_same_file_twice_adds_nothing(tmp_path):
-    path = tmp_path / "events.gpkg"
+def test_importing_the_same_file_twice_adds_nothing(backend):
+    path = backend.new_location()
     first = run_cli("import", str(SAMPLE), "--format", "acled", "--store", str(path))
     assert first.returncode == 0, first.stderr
     assert f"Imported {SAMPLE} into {path}: 9 added, 0 updated, 0 unchanged." in first.stdout
     assert f"{SAMPLE}:9:location: warning: no coordinates" in first.stderr
-    before = digest(path)
+    before = backend.fingerprint(path)
     again = run_cli("import", str(SAMPLE), "--format", "acled", "--store", str(path))
     assert again.returncode == 0, again.stderr
     assert f"Imported {SAMPLE} into {path}: 0 added, 0 updated, 9 unchanged." in again.stdout
-    assert digest(path) == before
+    assert backend.fingerprint(path) == before
 
 
-def test_a_newer_acled_export_updates_what_changed_and_says_which(tmp_path):
-    store = ingest.open_store(tmp_path / "events.gpkg")
+def test_a_newer_acled_export_updates_what_changed_and_says_which(backend, tmp_path):
+    store = ingest.open_store(backend.new_location())
     ingest.import_file(store, SAMPLE, "acled")
 
     def correct(i, row):
@@ -200,44 +189,44 @@ def test_a_newer_acled_export_updates_what_changed_and_says_which(tmp_path):
         writer.writeheader()
         writer.writerows(rows)
 
-    result = run_cli("import", str(newer), "--format", "acled", "--store", str(store.path))
+    result = run_cli("import", str(newer), "--format", "acled", "--store", store.location)
     assert result.returncode == 0, result.stderr
-    assert f"into {store.path}: 1 added, 1 updated, 8 unchanged." in result.stdout
+    assert f"into {store.location}: 1 added, 1 updated, 8 unchanged." in result.stdout
     assert "added: acled:PAK900106\n" in result.stdout and "updated: acled:PAK900102\n" in result.stdout
     update = store.history("acled:PAK900102")[0]
     assert update["origin"] == str(newer.resolve())
-    assert update["old"]["fatalities"] == 3 and update["new"]["fatalities"] == 5
+    assert update["old"]["fatalities"] == 3 and update["new"]["fatalities"] == 5 and update["revision"] == 2
     assert set(update["new"]) == {"fatalities", "sources"}  # the ACLED source's date follows the timestamp
 
 
-def test_an_invalid_import_exits_1_names_file_row_field_and_leaves_the_store(tmp_path):
-    path = tmp_path / "events.gpkg"
+def test_an_invalid_import_exits_1_names_file_row_field_and_leaves_the_store(backend):
+    path = backend.new_location()
     ingest.open_store(path)
-    before = digest(path)
+    before = backend.fingerprint(path)
     bad = ROOT / "tests" / "data" / "malformed" / "acled_bad_dates.csv"
     result = run_cli("import", str(bad), "--format", "acled", "--store", str(path))
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == f"{bad}:2:event_date: not a date: '31 February 2025' (use e.g. 22 April 2025 or 2025-04-22)"
     assert "4 problem(s) found." in result.stderr and "Traceback" not in result.stderr
-    assert digest(path) == before
+    assert backend.fingerprint(path) == before
 
     skipped = run_cli("import", str(bad), "--format", "acled", "--store", str(path), "--skip-invalid")
     assert skipped.returncode == 1 and f"{bad}:0:-: no valid events to import" in skipped.stderr
-    assert digest(path) == before
+    assert backend.fingerprint(path) == before
 
 
-def test_skip_invalid_through_the_cli_imports_the_rest(tmp_path):
-    path = tmp_path / "events.gpkg"
+def test_skip_invalid_through_the_cli_imports_the_rest(backend):
+    path = backend.new_location()
     bad = ROOT / "tests" / "data" / "malformed" / "acled_bad_codes.csv"
     result = run_cli("import", str(bad), "--format", "acled", "--store", str(path), "--skip-invalid")
     assert result.returncode == 0, result.stderr
     assert "Skipped 5 invalid row(s)." in result.stderr and f"{bad}:2:time_precision:" in result.stderr
     assert "1 added, 0 updated, 0 unchanged" in result.stdout
-    assert "acled:PAK999006" in stored_ids(path)
+    assert "acled:PAK999006" in backend.stored_ids(path)
 
 
-def test_export_and_validate_read_the_store_by_default(tmp_path):
-    path = tmp_path / "events.gpkg"
+def test_export_and_validate_read_the_store_by_default(backend, tmp_path):
+    path = backend.new_location()
     env = {"INCIDENT_MAP_STORE": str(path)}
     assert run_cli("import", str(SAMPLE), "--format", "acled", env=env).returncode == 0
     validated = run_cli("validate", env=env)
@@ -252,52 +241,33 @@ def test_export_and_validate_read_the_store_by_default(tmp_path):
 # --- concurrency and crashes ----------------------------------------------------------------------
 
 
-def _import_process(file: Path, store_path: Path) -> subprocess.Popen:
+def _import_process(file: Path, store_path: Path | str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "geo", "import", str(file), "--format", "acled", "--store", str(store_path)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
-def test_two_processes_importing_at_once_both_land(tmp_path):
-    path = tmp_path / "shared.gpkg"  # neither finds a store: both race to create it too
+def test_two_processes_importing_at_once_both_land(backend, tmp_path):
+    path = backend.new_location(existing=False)  # neither finds a store: both race to create it too
     files = [acled_copies(tmp_path / f"{prefix}.csv", 1500, prefix) for prefix in ("ONE", "TWO")]
     processes = [_import_process(file, path) for file in files]
     outputs = [p.communicate(timeout=240) for p in processes]
     for process, (out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err
         assert "1500 added, 0 updated, 0 unchanged" in out
-    ids = stored_ids(path)
+    ids = backend.stored_ids(path)
     assert ids == {f"acled:{p}{i:06d}" for p in ("ONE", "TWO") for i in range(1500)}
-    with sqlite3.connect(path) as db:
-        origins = dict(db.execute("SELECT origin, COUNT(*) FROM audit GROUP BY origin"))
+    origins = Counter(h["origin"] for h in stores.open_store(path).history())
     assert origins == {str(files[0].resolve()): 1500, str(files[1].resolve()): 1500}
 
 
-def _holds_write_lock(path: Path) -> bool:
-    """True while another connection is inside a write transaction on the store."""
-    db = sqlite3.connect(path, timeout=0, isolation_level=None)
+def test_sigkill_in_the_middle_of_an_import_leaves_the_old_store(store, backend, seed_events, tmp_path):
+    before = backend.stored_ids(store.location)
+    big = acled_copies(tmp_path / "big.csv", 6000, "BIG")
+    process = _import_process(big, store.location)
     try:
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("ROLLBACK")
-        return False
-    except sqlite3.OperationalError as error:
-        if "locked" not in str(error):
-            raise
-        return True
-    finally:
-        db.close()
-
-
-def test_sigkill_in_the_middle_of_an_import_leaves_the_old_store_that_gdal_opens(store, seed_events):
-    before = stored_ids(store.path)
-    big = acled_copies(store.path.with_name("big.csv"), 6000, "BIG")
-    process = _import_process(big, store.path)
-    try:
-        while not _holds_write_lock(store.path):  # poll until the importer is inside its transaction
-            assert process.poll() is None, f"the import ended before it was caught writing: {process.communicate()}"
-            time.sleep(0.002)
-        os.kill(process.pid, signal.SIGKILL)
+        backend.kill_while_writing(store.location, process)
         process.wait(timeout=30)
     finally:
         if process.poll() is None:
@@ -305,13 +275,10 @@ def test_sigkill_in_the_middle_of_an_import_leaves_the_old_store_that_gdal_opens
         process.communicate()
     assert process.returncode == -signal.SIGKILL
 
-    gdal = pyogrio.read_dataframe(store.path, layer="events")  # GDAL first, read-only, before anything else touches it
+    ids = backend.stored_ids(store.location)  # read-only, as another tool (GDAL for a file), before anything else touches it
     after = before | {f"acled:BIG{i:06d}" for i in range(6000)}
-    assert set(gdal["id"]) in (before, after)  # the old content or the new, never part of it
-    with sqlite3.connect(store.path) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        audited = db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
-    assert audited == len(seed_events) + (len(gdal) - len(before))
+    assert ids in (before, after)  # the old content or the new, never part of it
+    assert len(store.history()) == len(seed_events) + (len(ids) - len(before))
     assert ingest.import_file(store, SAMPLE, "acled").summary.added  # and it still takes writes
 
 

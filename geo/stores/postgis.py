@@ -28,8 +28,8 @@ written.
 Every write is one transaction at READ COMMITTED: stored events are locked
 (``FOR UPDATE``) before they are compared, so two writers of the same event
 take turns and the second sees the first's change (and its revision); new
-events go in with ``COPY``; a clash with a concurrent writer (two adding the
-same new id, a deadlock) retries the whole transaction.  A process killed
+events go in with ``COPY``, in the order given; a clash with a concurrent
+writer (two adding the same new id, a deadlock) retries the whole transaction.  A process killed
 mid-write leaves nothing: the server rolls the transaction back.
 """
 
@@ -312,10 +312,9 @@ class PostGISStore(Store):
             plan = plan_upsert(records, stored, _past(cursor, [i for i in ids if i not in stored]), expected)
             if plan.conflicts:
                 raise self._conflict(cursor, plan.conflicts)
-            inserts = sorted(plan.inserts, key=lambda pair: pair[0]["id"])  # one order for every writer: no deadlocks
             columns = sql.SQL(", ").join(map(sql.Identifier, ("geom", *_STORED)))
             with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(TABLE), columns)) as copy:
-                for record, revision in inserts:
+                for record, revision in plan.inserts:  # in the order given: the order events were added
                     copy.write_row(_row(record, revision))
             cursor.executemany(_UPDATE, [(*_row(record, revision), record["id"]) for record, revision in plan.updates])
             _audit(cursor, [(event_id, action, revision, _dumps(old), _dumps(new), origin)
