@@ -21,6 +21,7 @@ import pytest
 
 from geo import frame, ingest, stores
 from geo.schema import ValidationError
+from tests.backends import PostGISBackend
 from tests.helpers import ROOT, make_record, run_cli
 
 SAMPLE = ROOT / "tests" / "data" / "acled_sample.csv"
@@ -288,3 +289,181 @@ def test_the_fast_load_equals_the_checked_load(store):
     fast, checked = store.load(), ingest.check_stored(store)
     assert to_records(fast) == to_records(checked)
     assert fast["day_max"].equals(checked["day_max"]) and fast["search_text"].equals(checked["search_text"])
+
+
+# --- revisions: nobody overwrites anybody -----------------------------------------------------------
+
+
+def test_an_edit_of_an_event_changed_since_it_was_loaded_is_refused_naming_who_and_when(store, backend):
+    event_id = "mahjar-barducci-dadyal-jem-rally"
+    mine = store.get(event_id)
+    loaded = store.revisions([event_id])[event_id]
+    assert loaded == 1 and store.load().set_index("id").loc[event_id, "revision"] == 1
+    theirs = stores.open_store(store.location)  # another session on the same store
+    assert theirs.upsert([{**mine, "fatalities": 0}], origin="app: form", expected={event_id: loaded}).updated == (event_id,)
+    before = backend.fingerprint(store.location)
+
+    with pytest.raises(stores.RevisionConflict) as caught:
+        store.upsert([{**mine, "title": "My edit"}, make_record(id="new-1")], origin="app: form", expected={event_id: loaded})
+    [conflict] = caught.value.conflicts
+    assert (conflict.loaded, conflict.change.revision, conflict.change.by, conflict.change.origin) == (1, 2, theirs.by, "app: form")
+    message = str(caught.value)
+    assert message.startswith(f"{store.location}: nothing was written: 1 event(s) changed by someone else since they were loaded:")
+    assert f"{event_id}: changed by {theirs.by} (app: form) at 20" in message and "UTC, revision 2; you loaded revision 1" in message
+    assert backend.fingerprint(store.location) == before and store.get("new-1") is None
+
+    with pytest.raises(stores.RevisionConflict, match="you loaded revision 1"):
+        store.delete([event_id], origin="app: delete", expected={event_id: loaded})
+    assert store.delete([event_id], origin="app: delete", expected={event_id: 2}).deleted == (event_id,)
+    with pytest.raises(stores.RevisionConflict, match=f"{event_id}: deleted by .* revision 3; you loaded revision 2"):
+        store.upsert([mine], origin="app: form", expected={event_id: 2})
+    assert store.upsert([mine], origin="import").added == (event_id,)  # added again without a check: it carries on
+    assert store.revisions([event_id]) == {event_id: 4}
+
+
+def test_importing_an_export_refuses_events_changed_in_the_store_since(backend, tmp_path):
+    location = backend.new_location()
+    assert run_cli("import", str(SAMPLE), "--format", "acled", "--store", location).returncode == 0
+    exported = tmp_path / "mine.geojson"
+    assert run_cli("export", "geojson", "--out", str(exported), "--store", location).returncode == 0
+    doc = json.loads(exported.read_text(encoding="utf-8"))
+    assert {f["properties"]["revision"] for f in doc["features"]} == {1}
+    again = run_cli("import", str(exported), "--store", location)  # the file as exported: nothing to do
+    assert again.returncode == 0 and "0 added, 0 updated, 9 unchanged" in again.stdout
+
+    store = stores.open_store(location)
+    record = store.get("acled:PAK900102")
+    store.upsert([{**record, "fatalities": 4}], origin="app: form")  # a colleague's edit, after the export
+    for feature in doc["features"]:
+        if feature["id"] in ("acled:PAK900102", "acled:PAK900103"):
+            feature["properties"]["description"] += " (checked)"
+    exported.write_text(json.dumps(doc), encoding="utf-8")
+    before = backend.fingerprint(location)
+    refused = run_cli("import", str(exported), "--store", location)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert f"acled:PAK900102: changed by {store.by} (app: form) at " in refused.stderr
+    assert "revision 2; you loaded revision 1" in refused.stderr and "PAK900103" not in refused.stderr
+    assert "--ignore-revisions" in refused.stderr
+    assert backend.fingerprint(location) == before
+
+    forced = run_cli("import", str(exported), "--store", location, "--ignore-revisions")
+    assert forced.returncode == 0, forced.stderr
+    assert "0 added, 2 updated, 7 unchanged" in forced.stdout
+    assert store.get("acled:PAK900102")["fatalities"] == 3 and store.revisions(["acled:PAK900102"]) == {"acled:PAK900102": 3}
+
+    as_csv = tmp_path / "mine.csv"
+    assert run_cli("export", "csv", "--out", str(as_csv), "--store", location).returncode == 0
+    assert as_csv.read_text(encoding="utf-8").splitlines()[0].endswith(",verification,revision")
+    bad = as_csv.read_text(encoding="utf-8").replace(",3\n", ",three\n", 1)
+    as_csv.write_text(bad, encoding="utf-8")
+    rejected = run_cli("import", str(as_csv), "--store", location)
+    assert rejected.returncode == 1 and ":revision: 'three' is not a revision number" in rejected.stderr
+
+
+# --- moving between stores ---------------------------------------------------------------------------
+
+
+def test_store_copy_moves_events_revisions_and_history_both_ways(postgis_server, tmp_path):
+    from tests import postgis
+
+    source = ingest.open_store(tmp_path / "mine.gpkg")
+    ingest.add_shipped_events(source)
+    ingest.import_file(source, SAMPLE, "acled")
+    source.upsert([{**source.get("acled:PAK900102"), "fatalities": 4}], origin="app: form")
+    source.delete(["acled:PAK900103"], origin="app: delete")
+    team = postgis_server.url(postgis_server.new_database(with_store=False), postgis.OWNER)
+
+    there = run_cli("store", "copy", str(source.path), team)
+    assert there.returncode == 0, there.stderr
+    assert there.stdout == f"Copied 23 events and 26 audit entries from {source.path} to {team}.\n"
+    back = tmp_path / "back.gpkg"
+    again = run_cli("store", "copy", team, str(back))
+    assert again.returncode == 0, again.stderr
+    for copied in (stores.open_store(team), stores.open_store(back)):
+        assert copied.records() == source.records()
+        assert copied.revisions() == source.revisions() and copied.revisions()["acled:PAK900102"] == 2
+        assert copied.history() == source.history()
+        assert copied.history("acled:PAK900103")[0]["by"] == source.by
+
+    into_full = run_cli("store", "copy", str(source.path), team)
+    assert into_full.returncode == 1 and "not empty; a store is copied only into a new or empty one" in into_full.stderr
+    as_editor = postgis_server.url(postgis_server.new_database(), postgis.EDITOR)
+    refused = run_cli("store", "copy", str(source.path), as_editor)
+    assert refused.returncode == 1 and "anna may not change events here (permission denied for table audit)" in refused.stderr
+    assert stores.open_store(as_editor).count() == 0
+    missing = run_cli("store", "copy", str(tmp_path / "nothing.gpkg"), str(tmp_path / "new.gpkg"))
+    assert missing.returncode == 1 and f"{tmp_path / 'nothing.gpkg'}: no such store" in missing.stderr
+    assert not (tmp_path / "nothing.gpkg").exists() and not (tmp_path / "new.gpkg").exists()
+
+
+# --- what a location can be ---------------------------------------------------------------------------
+
+
+def test_a_location_that_cannot_hold_a_store_is_refused_and_creates_nothing(tmp_path):
+    for location, message in (
+        ("mysql://me@db/events", "mysql://…: not a store location this release opens"),
+        (f"postgresql://nobody@/nosuchdb?host={tmp_path}", "cannot connect to the store"),
+        (str(tmp_path / "no-such-folder" / "events.gpkg"), f"the folder {tmp_path / 'no-such-folder'} does not exist"),
+        (str(tmp_path), "is a folder, not a store file"),
+    ):
+        result = run_cli("import", str(SAMPLE), "--store", location, cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+        assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_a_read_only_role_views_and_exports_but_its_writes_are_refused_naming_what_it_lacks(postgis_server, tmp_path):
+    from tests import postgis
+
+    database = postgis_server.new_database()
+    editor = postgis_server.url(database, postgis.EDITOR)
+    ingest.add_shipped_events(stores.open_store(editor))
+    reader = postgis_server.url(database, postgis.READER)
+    outside = PostGISBackend(postgis_server)
+    before = outside.fingerprint(reader)
+
+    result = run_cli("import", str(SAMPLE), "--store", reader)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr == (f"{reader}: ben may view and export but not change events here (missing: INSERT on table events, "
+                             "UPDATE on table events, DELETE on table events, INSERT (origin) on table audit, "
+                             "UPDATE (changes) on table store_meta); nothing was changed\n")
+    store = stores.open_store(reader)
+    with pytest.raises(stores.StoreError, match="ben may view and export but not change events"):
+        store.upsert([make_record(id="app-1")], origin="app: form")
+    with pytest.raises(stores.StoreError, match="ben may view and export but not change events"):
+        store.delete(["mahjar-barducci-dadyal-jem-rally"], origin="app: delete")
+    assert outside.fingerprint(reader) == before
+
+    exported = run_cli("export", "csv", "--out", str(tmp_path / "all.csv"), "--store", reader)
+    assert exported.returncode == 0 and "Wrote 15 of 15 events" in exported.stdout
+    info = run_cli("store", "info", "--store", reader)
+    assert "user: ben\n" in info.stdout and "may change events: no (missing: INSERT on table events" in info.stdout
+    assert "may change events: yes" in run_cli("store", "info", "--store", editor).stdout
+    with pytest.raises(Exception, match="permission denied for table audit"):  # an editor cannot sign as someone else
+        postgis_server.execute(database, "INSERT INTO audit (event_id, action, revision, origin, changed_by) "
+                                         "VALUES ('x', 'add', 1, 'forged', 'ben')", role=postgis.EDITOR)
+
+
+def test_only_the_owner_creates_the_tables_and_a_newer_schema_is_refused(postgis_server):
+    from tests import postgis
+
+    empty = postgis_server.new_database(with_store=False)
+    with pytest.raises(stores.StoreError, match="has no incident-map tables, and anna may not create them .*as the role that owns"):
+        stores.open_store(postgis_server.url(empty, postgis.EDITOR))
+    owner = postgis_server.url(empty, postgis.OWNER)
+    assert stores.open_store(owner).created and not stores.open_store(owner).created
+    assert stores.open_store(owner).info()["schema version"] == 1
+    postgis_server.execute(empty, "UPDATE store_meta SET schema_version = 99")
+    with pytest.raises(stores.StoreError, match="made by a newer release .schema version 99"):
+        stores.open_store(owner)
+
+
+def test_a_geopackage_from_before_revisions_is_upgraded_and_gdal_still_opens_it(gpkg_store):
+    store = gpkg_store
+    store.upsert([{**store.get("mahjar-barducci-dadyal-jem-rally"), "fatalities": 0}], origin="app: form")
+    with sqlite3.connect(store.path) as db:  # as the release before revisions left it
+        for table, column in (("events", "revision"), ("audit", "revision"), ("audit", "changed_by")):
+            db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    upgraded = stores.open_store(store.path)
+    assert upgraded.revisions()["mahjar-barducci-dadyal-jem-rally"] == 2 and set(upgraded.revisions().values()) == {1, 2}
+    assert [h["revision"] for h in upgraded.history("mahjar-barducci-dadyal-jem-rally")] == [2, 1]
+    assert pyogrio.read_dataframe(store.path, layer="events")["revision"].max() == 2
