@@ -165,8 +165,8 @@ def timeline(shown) -> None:
     st.altair_chart(chart, width="stretch")
 
 
-def table_and_card(shown) -> None:
-    """The table of events; the selected row's source card beside it."""
+def table_and_card(shown, may_write: bool) -> None:
+    """The table of events; the selected row's source card beside it (with edit and delete buttons for a user who may write)."""
     head = views.ordered(shown, views.TABLE_LIMIT)
     rows = views.table_rows(head)
     if len(shown) > len(rows):
@@ -181,11 +181,14 @@ def table_and_card(shown) -> None:
         if on_map.empty and not selected:
             st.info("Select a row, or click a point on the map, to see the event's sources, excerpts and verification.")
             return
-        record = frame.to_records(on_map.iloc[:1] if not on_map.empty else head.iloc[selected[:1]])[0]
+        row = on_map.iloc[:1] if not on_map.empty else head.iloc[selected[:1]]
+        record, revision = frame.to_records(row)[0], int(row["revision"].iloc[0])
         st.markdown(views.source_card(record))
-        edit, delete = st.columns(2)
-        edit.button("Edit this event", key="b_edit", on_click=start_edit, args=(record,))
-        delete.button("Delete this event", key="b_delete", on_click=state.update, kwargs={"pending_delete": record})
+        if may_write:
+            edit, delete = st.columns(2)
+            edit.button("Edit this event", key="b_edit", on_click=start_edit, args=(record, revision))
+            delete.button("Delete this event", key="b_delete", on_click=state.update,
+                          kwargs={"pending_delete": record, "pending_delete_revision": revision})
 
 
 def downloads(shown, flt: filters.Filter, undated_excluded: int) -> None:
@@ -208,8 +211,8 @@ FORM_FIELDS = (*entry.TEXT_INPUTS, "actors_text", "tags_text", "fatalities", "lo
 NO_POINT = "No map point (unmapped)"
 
 
-def start_edit(record: dict) -> None:
-    """Put ``record`` into the form for editing."""
+def start_edit(record: dict, revision: int) -> None:
+    """Put ``record``, as loaded at ``revision``, into the form for editing."""
     clear_form()
     values = entry.form_values(record)
     for name in FORM_FIELDS:
@@ -220,11 +223,12 @@ def start_edit(record: dict) -> None:
         for name, value in source.items():
             state[f"e_s{index}_{name}"] = value
     state.edit_original = record
+    state.edit_revision = revision
     state.e_current = values["candidate"]
 
 
 def clear_form() -> None:
-    for key in [k for k in state if k.startswith("e_")] + ["edit_original"]:
+    for key in [k for k in state if k.startswith("e_")] + ["edit_original", "edit_revision"]:
         state.pop(key, None)
 
 
@@ -248,14 +252,28 @@ def save_form(events) -> None:
     if not duplicates.likely_duplicates(record, events).empty and not state.get("e_dup_ok"):
         state.form_problems = ["This looks like an event already recorded (see above): tick “save anyway” if it is a different one."]
         return
-    summary = open_store().upsert([record], origin="app: form")
+    expected = {record["id"]: state.edit_revision} if original else None
+    try:
+        summary = open_store().upsert([record], origin="app: form", expected=expected)
+    except stores.RevisionConflict as error:
+        state.form_problems = [f"Not saved: {conflict}. Your edit is still in the form: open the event again to see that change, "
+                               "then make yours." for conflict in error.conflicts]
+        return
+    except stores.StoreError as error:
+        state.form_problems = [f"Not saved: {error}"]
+        return
     state.form_done = f"Saved “{record['title']}” ({summary})."
     clear_form()
 
 
 def delete_confirmed() -> None:
-    record = state.pop("pending_delete")
-    open_store().delete([record["id"]], origin="app: delete")
+    record, revision = state.pop("pending_delete"), state.pop("pending_delete_revision", None)
+    try:
+        open_store().delete([record["id"]], origin="app: delete", expected={record["id"]: revision} if revision else None)
+    except stores.StoreError as error:
+        conflicts = getattr(error, "conflicts", ())
+        state.form_failed = f"Not deleted: {conflicts[0]}." if conflicts else f"Not deleted: {error}"
+        return
     state.form_done = f"Deleted “{record['title']}”; the deletion is in the audit history."
     state.pop("table", None)
 
@@ -397,13 +415,20 @@ def main() -> None:
     st.subheader("Timeline")
     timeline(shown)
     st.subheader("Events")
-    table_and_card(shown)
+    missing = open_store().missing_permissions()
+    table_and_card(shown, may_write=not missing)
     with st.expander(f"Unmapped events in this view ({int((~frame.is_mapped(shown)).sum()):,})"):
         st.dataframe(views.unmapped_rows(shown), hide_index=True)
     downloads(shown, flt, result.undated_excluded)
     st.divider()
     if "form_done" in state:
         st.success(views.md(state.pop("form_done")))
+    if "form_failed" in state:
+        st.error(views.md(state.pop("form_failed")))
+    if missing:
+        st.info(views.md(f"You are signed in to this store as {open_store().by}, who may view and export events but not add, "
+                         f"edit or delete them (missing: {', '.join(missing)})."))
+        return
     delete_prompt()
     with st.expander("Add or edit an event", expanded="edit_original" in state):
         event_form(events)
