@@ -228,7 +228,7 @@ def start_edit(record: dict, revision: int) -> None:
 
 
 def clear_form() -> None:
-    for key in [k for k in state if k.startswith("e_")] + ["edit_original", "edit_revision"]:
+    for key in [k for k in state if k.startswith("e_")] + ["edit_original", "edit_revision", "form_problems"]:
         state.pop(key, None)
 
 
@@ -245,6 +245,7 @@ def form_input() -> dict:
 def save_form(events) -> None:
     """Validate the form, stop at a likely duplicate unless confirmed, and save through the store."""
     original = state.get("edit_original")
+    state.pop("form_problems", None)
     record, problems = ingest.check_record(entry.build_record(form_input(), original))
     if problems:
         state.form_problems = problems
@@ -268,6 +269,7 @@ def save_form(events) -> None:
 
 def delete_confirmed() -> None:
     record, revision = state.pop("pending_delete"), state.pop("pending_delete_revision", None)
+    state.pop("form_failed", None)
     try:
         open_store().delete([record["id"]], origin="app: delete", expected={record["id"]: revision} if revision else None)
     except stores.StoreError as error:
@@ -314,7 +316,7 @@ def event_form(events) -> None:
             st.warning(views.md(f"Likely duplicate (within a day, within 5 km, a shared actor): {listed}"))
             st.checkbox("It is a different event: save anyway", key="e_dup_ok")
     st.button("Save event", key="b_save", type="primary", on_click=save_form, args=(events,))
-    for problem in state.pop("form_problems", []):
+    for problem in state.get("form_problems", []):  # until the next save: a rerun (another user's change) keeps them
         st.error(views.md(problem))
 
 
@@ -424,7 +426,7 @@ def main() -> None:
     if "form_done" in state:
         st.success(views.md(state.pop("form_done")))
     if "form_failed" in state:
-        st.error(views.md(state.pop("form_failed")))
+        st.error(views.md(state.form_failed))
     if missing:
         st.info(views.md(f"You are signed in to this store as {open_store().by}, who may view and export events but not add, "
                          f"edit or delete them (missing: {', '.join(missing)})."))

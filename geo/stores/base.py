@@ -212,6 +212,8 @@ class Store(abc.ABC):
     """True when opening the store created it."""
     runs_sql: bool = False
     """True when ``load`` and ``count`` narrow by a ``Condition`` in the database."""
+    by: str
+    """Who changes are recorded as: the database role, or ``login@host`` for a file."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location!r})"
@@ -263,9 +265,6 @@ class Store(abc.ABC):
         if missing:
             raise StoreError(f"{self.location}: {self.by} may view and export but not change events here "
                              f"(missing: {', '.join(missing)}); nothing was changed")
-
-    by: str
-    """Who changes are recorded as: the database role, or the login on this machine."""
 
     @abc.abstractmethod
     def upsert(self, records: Iterable[Mapping], origin: str, expected: Mapping[str, int] | None = None) -> ChangeSummary:
