@@ -425,7 +425,7 @@ def test_a_read_only_role_views_and_exports_but_its_writes_are_refused_naming_wh
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr == (f"{reader}: ben may view and export but not change events here (missing: INSERT on table events, "
                              "UPDATE on table events, DELETE on table events, INSERT (origin) on table audit, "
-                             "UPDATE (changes) on table store_meta); nothing was changed\n")
+                             "UPDATE (changes, events) on table store_meta); nothing was changed\n")
     store = stores.open_store(reader)
     with pytest.raises(stores.StoreError, match="ben may view and export but not change events"):
         store.upsert([make_record(id="app-1")], origin="app: form")

@@ -14,14 +14,15 @@ unless the URL says otherwise; a database of its own is simplest):
 - ``audit``: ``changed_at``, ``event_id``, ``action``, ``revision``,
   ``old_json``/``new_json``, ``origin``, and ``changed_by``, which defaults to
   the role writing (``current_user``); editors may not set it, nor the time.
-- ``store_meta``: one row, the schema version and a change counter (the
-  store's ``revision()``).
+- ``store_meta``: one row, the schema version, a change counter (the
+  store's ``revision()``) and the number of events (counting a large table
+  would read all of it), both kept by every write.
 
 The role that first opens an empty database creates the tables (it needs
 CREATE on the schema: the owner); later releases upgrade them through
 ``_MIGRATIONS`` when the owner opens the store.  What other roles may do is
 granted in SQL (the README gives it): SELECT to read and export; INSERT,
-UPDATE, DELETE on ``events``, INSERT on ``audit`` and UPDATE of the counter
+UPDATE, DELETE on ``events``, INSERT on ``audit`` and UPDATE of the counters
 to change events.  A role that lacks one is told which, before anything is
 written.
 
@@ -77,7 +78,7 @@ _TYPES = {"title": "text NOT NULL", "context": "boolean NOT NULL", "fatalities":
 _MIGRATIONS = {
     1: f"""
 CREATE TABLE {META} (one boolean PRIMARY KEY DEFAULT true CHECK (one), schema_version integer NOT NULL,
-                     changes bigint NOT NULL DEFAULT 0);
+                     changes bigint NOT NULL DEFAULT 0, events bigint NOT NULL DEFAULT 0);
 INSERT INTO {META} (schema_version) VALUES (0);
 CREATE TABLE {TABLE} (
   fid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, id text NOT NULL UNIQUE, geom geometry(Point, 4326),
@@ -109,9 +110,10 @@ _AUDIT_COLUMNS = ("event_id", "action", "revision", "old_json", "new_json", "ori
 _HISTORY = (f"SELECT to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), event_id, action, revision, "
             f"old_json::text, new_json::text, origin, changed_by FROM {AUDIT}")
 _WRITE_PRIVILEGES = (
-    (TABLE, None, "INSERT"), (TABLE, None, "UPDATE"), (TABLE, None, "DELETE"), (AUDIT, "origin", "INSERT"), (META, "changes", "UPDATE"),
+    (TABLE, (), "INSERT"), (TABLE, (), "UPDATE"), (TABLE, (), "DELETE"), (AUDIT, ("origin",), "INSERT"),
+    (META, ("changes", "events"), "UPDATE"),
 )
-"""(table, column or None, privilege) a role needs to change events."""
+"""(table, the columns (none: the whole table), privilege) a role needs to change events."""
 
 
 def is_url(location: str) -> bool:
@@ -170,15 +172,16 @@ class PostGISStore(Store):
         except psycopg.Error as error:
             raise StoreError(f"{self.location}: cannot read the store ({_first_line(error)})") from None
 
-    def _write(self, work: Callable[[psycopg.Cursor], tuple[object, bool]]) -> object:
-        """Run ``work(cursor) -> (result, changed)`` in one transaction, counting the change; again after a clash."""
+    def _write(self, work: Callable[[psycopg.Cursor], tuple[object, int | None]]) -> object:
+        """Run ``work(cursor) -> (result, events added less deleted, or None when nothing changed)`` in one transaction,
+        counting the change; again after a clash."""
         for attempt in range(RETRIES):
             try:
                 with self._connect() as db, db.cursor() as cursor:
                     cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-                    result, changed = work(cursor)
-                    if changed:
-                        cursor.execute(f"UPDATE {META} SET changes = changes + 1")
+                    result, grown = work(cursor)
+                    if grown is not None:
+                        cursor.execute(f"UPDATE {META} SET changes = changes + 1, events = events + %s", (grown,))
                 return result
             except (errors.UniqueViolation, errors.DeadlockDetected, errors.SerializationFailure):
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
@@ -239,10 +242,8 @@ class PostGISStore(Store):
             return cursor.execute(f"{query} ORDER BY fid", params).fetchall()
 
     def count(self, where: Condition | None = None) -> int:
-        """How many events match ``where`` (all without it)."""
-        query, params = f"SELECT count(*) FROM {TABLE}", ()
-        if where:
-            query, params = f"{query} WHERE {where.sql}", where.params
+        """How many events match ``where`` (all without it: the count every write keeps)."""
+        query, params = (f"SELECT count(*) FROM {TABLE} WHERE {where.sql}", where.params) if where else (f"SELECT events FROM {META}", ())
         with self._reading() as cursor:
             return cursor.execute(query, params).fetchone()[0]
 
@@ -284,7 +285,7 @@ class PostGISStore(Store):
         """Backend, location, schema version, events, audit entries, the role, what it lacks to write."""
         with self._reading() as cursor:
             version, events, audited, postgis = cursor.execute(
-                f"SELECT schema_version, (SELECT count(*) FROM {TABLE}), (SELECT count(*) FROM {AUDIT}), postgis_lib_version() "
+                f"SELECT schema_version, events, (SELECT count(*) FROM {AUDIT}), postgis_lib_version() "
                 f"FROM {META}").fetchone()
         return {"backend": f"PostgreSQL + PostGIS {postgis}", "location": self.location, "schema version": version, "events": events,
                 "audit entries": audited, "user": self.by, "missing permissions": self.missing_permissions()}
@@ -293,13 +294,14 @@ class PostGISStore(Store):
 
     def missing_permissions(self) -> list[str]:
         """The privileges this role lacks to change events, e.g. "INSERT on table events"."""
-        checks = [sql.SQL("has_table_privilege({}, {})").format(table, privilege) if column is None
-                  else sql.SQL("has_column_privilege({}, {}, {})").format(table, column, privilege)
-                  for table, column, privilege in _WRITE_PRIVILEGES]
+        column = sql.SQL("has_column_privilege({}, {}, {})")
+        checks = [sql.SQL(" AND ").join([column.format(table, name, privilege) for name in columns]) if columns
+                  else sql.SQL("has_table_privilege({}, {})").format(table, privilege)
+                  for table, columns, privilege in _WRITE_PRIVILEGES]
         with self._reading() as cursor:
             granted = cursor.execute(sql.SQL("SELECT ") + sql.SQL(", ").join(checks)).fetchone()
-        return [f"{privilege}{f' ({column})' if column else ''} on table {table}"
-                for (table, column, privilege), ok in zip(_WRITE_PRIVILEGES, granted, strict=True) if not ok]
+        return [f"{privilege}{' (' + ', '.join(columns) + ')' if columns else ''} on table {table}"
+                for (table, columns, privilege), ok in zip(_WRITE_PRIVILEGES, granted, strict=True) if not ok]
 
     def upsert(self, records: Iterable[Mapping], origin: str, expected: Mapping[str, int] | None = None) -> ChangeSummary:
         """Add validated records, or replace the stored events with the same ids, in one transaction (``geo.stores.base``)."""
@@ -319,7 +321,7 @@ class PostGISStore(Store):
             cursor.executemany(_UPDATE, [(*_row(record, revision), record["id"]) for record, revision in plan.updates])
             _audit(cursor, [(event_id, action, revision, _dumps(old), _dumps(new), origin)
                             for event_id, action, revision, old, new in plan.audit])
-            return plan.summary, bool(plan.audit)
+            return plan.summary, len(plan.inserts) if plan.audit else None
 
         return self._write(work)
 
@@ -336,7 +338,7 @@ class PostGISStore(Store):
             gone = [event_id for event_id in ids if event_id in stored]
             cursor.execute(f"DELETE FROM {TABLE} WHERE id = ANY(%s)", (gone,))
             _audit(cursor, [(i, "delete", stored[i][1] + 1, _dumps(stored[i][0]), None, origin) for i in gone])
-            return ChangeSummary(deleted=tuple(gone)), bool(gone)
+            return ChangeSummary(deleted=tuple(gone)), -len(gone) if gone else None
 
         return self._write(work)
 
@@ -360,7 +362,7 @@ class PostGISStore(Store):
                 for h in reversed(history):
                     copy.write_row((h["event_id"], h["action"], h["revision"] or 0, _dumps(h["old"]), _dumps(h["new"]), h["origin"],
                                     h["when"], h["by"] or "unknown"))
-            return len(history), True
+            return len(history), len(records)
 
         return self._write(work)
 
