@@ -68,6 +68,9 @@ SCHEMA_VERSION = 1
 TABLE, AUDIT, META = "events", "audit", "store_meta"
 LOCK_TIMEOUT = "120s"
 """How long a write waits for another writer's lock on the same events."""
+FILTER_WORK_MEM_KB = 65536
+"""Memory a filtered read may use for its index bitmaps (at least): with PostgreSQL's default 4 MB, a filter over a
+million events makes them lossy, and the database reads most of the table to recheck them."""
 RETRIES = 8
 """Attempts at a write that clashes with a concurrent one (the same new id, a deadlock)."""
 _SCHEMA_LOCK = 0x696D6170  # an advisory lock key ("imap"): one process creates or upgrades the tables
@@ -239,12 +242,16 @@ class PostGISStore(Store):
     def _rows(self, where: Condition | None = None) -> list[tuple]:
         query, params = (f"{_SELECT} WHERE {where.sql}", where.params) if where else (_SELECT, ())
         with self._reading() as cursor:
+            if where:
+                _enough_work_mem(cursor)
             return cursor.execute(f"{query} ORDER BY fid", params).fetchall()
 
     def count(self, where: Condition | None = None) -> int:
         """How many events match ``where`` (all without it: the count every write keeps)."""
         query, params = (f"SELECT count(*) FROM {TABLE} WHERE {where.sql}", where.params) if where else (f"SELECT events FROM {META}", ())
         with self._reading() as cursor:
+            if where:
+                _enough_work_mem(cursor)
             return cursor.execute(query, params).fetchone()[0]
 
     def records(self) -> list[dict]:
@@ -413,6 +420,12 @@ def _audit(cursor: psycopg.Cursor, entries: list[tuple]) -> None:
     with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(AUDIT), names)) as copy:
         for entry in entries:
             copy.write_row(entry)
+
+
+def _enough_work_mem(cursor: psycopg.Cursor) -> None:
+    """Raise this session's ``work_mem`` to ``FILTER_WORK_MEM_KB`` if it is lower, so a filter's index bitmaps stay exact."""
+    cursor.execute("SELECT set_config('work_mem', %s, false) FROM pg_settings WHERE name = 'work_mem' AND setting::bigint < %s",
+                   (f"{FILTER_WORK_MEM_KB}kB", FILTER_WORK_MEM_KB))
 
 
 def _version(db: psycopg.Connection | psycopg.Cursor) -> int:
