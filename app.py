@@ -188,8 +188,9 @@ TABLE_COLUMNS = {
 """The table's column widths (pixels): date, title, type and place fit side by side on a laptop screen."""
 
 
-def table_and_card(shown) -> None:
-    """The table of events (as many rows high as it has rows, up to ten), and below it the selected event's source card."""
+def table_and_card(shown, may_write: bool) -> None:
+    """The table of events (as many rows high as it has rows, up to ten), and below it the selected event's source card
+    (with edit and delete buttons for a user who may write)."""
     head = views.ordered(shown, views.TABLE_LIMIT)
     rows = views.table_rows(head)
     if len(shown) > len(rows):
@@ -201,12 +202,15 @@ def table_and_card(shown) -> None:
     if on_map.empty and not selected:
         st.info("Select a row, or click a point on the map, to see the event's sources, excerpts and verification.")
         return
-    record = frame.to_records(on_map.iloc[:1] if not on_map.empty else head.iloc[selected[:1]])[0]
+    row = on_map.iloc[:1] if not on_map.empty else head.iloc[selected[:1]]
+    record, revision = frame.to_records(row)[0], int(row["revision"].iloc[0])
     with st.container(border=True):
         st.markdown(views.source_card(record))
-        edit, delete, _ = st.columns([1, 1, 3])
-        edit.button("Edit this event", key="b_edit", on_click=start_edit, args=(record,))
-        delete.button("Delete this event", key="b_delete", on_click=state.update, kwargs={"pending_delete": record})
+        if may_write:
+            edit, delete, _ = st.columns([1, 1, 3])
+            edit.button("Edit this event", key="b_edit", on_click=start_edit, args=(record, revision))
+            delete.button("Delete this event", key="b_delete", on_click=state.update,
+                          kwargs={"pending_delete": record, "pending_delete_revision": revision})
 
 
 def downloads(shown, flt: filters.Filter, undated_excluded: int) -> None:
@@ -229,8 +233,8 @@ FORM_FIELDS = (*entry.TEXT_INPUTS, "actors_text", "tags_text", "fatalities", "lo
 NO_POINT = "No map point (unmapped)"
 
 
-def start_edit(record: dict) -> None:
-    """Put ``record`` into the form for editing."""
+def start_edit(record: dict, revision: int) -> None:
+    """Put ``record``, as loaded at ``revision``, into the form for editing."""
     clear_form()
     values = entry.form_values(record)
     for name in FORM_FIELDS:
@@ -241,11 +245,12 @@ def start_edit(record: dict) -> None:
         for name, value in source.items():
             state[f"e_s{index}_{name}"] = value
     state.edit_original = record
+    state.edit_revision = revision
     state.e_current = values["candidate"]
 
 
 def clear_form() -> None:
-    for key in [k for k in state if k.startswith("e_")] + ["edit_original"]:
+    for key in [k for k in state if k.startswith("e_")] + ["edit_original", "edit_revision", "form_problems"]:
         state.pop(key, None)
 
 
@@ -262,6 +267,7 @@ def form_input() -> dict:
 def save_form(events) -> None:
     """Validate the form, stop at a likely duplicate unless confirmed, and save through the store."""
     original = state.get("edit_original")
+    state.pop("form_problems", None)
     record, problems = ingest.check_record(entry.build_record(form_input(), original))
     if problems:
         state.form_problems = problems
@@ -269,14 +275,29 @@ def save_form(events) -> None:
     if not duplicates.likely_duplicates(record, events).empty and not state.get("e_dup_ok"):
         state.form_problems = ["This looks like an event already recorded (see above): tick “save anyway” if it is a different one."]
         return
-    summary = open_store().upsert([record], origin="app: form")
+    expected = {record["id"]: state.edit_revision} if original else None
+    try:
+        summary = open_store().upsert([record], origin="app: form", expected=expected)
+    except stores.RevisionConflict as error:
+        state.form_problems = [f"Not saved: {conflict}. Your edit is still in the form: open the event again to see that change, "
+                               "then make yours." for conflict in error.conflicts]
+        return
+    except stores.StoreError as error:
+        state.form_problems = [f"Not saved: {error}"]
+        return
     state.form_done = f"Saved “{record['title']}” ({summary})."
     clear_form()
 
 
 def delete_confirmed() -> None:
-    record = state.pop("pending_delete")
-    open_store().delete([record["id"]], origin="app: delete")
+    record, revision = state.pop("pending_delete"), state.pop("pending_delete_revision", None)
+    state.pop("form_failed", None)
+    try:
+        open_store().delete([record["id"]], origin="app: delete", expected={record["id"]: revision} if revision else None)
+    except stores.StoreError as error:
+        conflicts = getattr(error, "conflicts", ())
+        state.form_failed = f"Not deleted: {conflicts[0]}." if conflicts else f"Not deleted: {error}"
+        return
     state.form_done = f"Deleted “{record['title']}”; the deletion is in the audit history."
     state.pop("table", None)
 
@@ -317,7 +338,7 @@ def event_form(events) -> None:
             st.warning(views.md(f"Likely duplicate (within a day, within 5 km, a shared actor): {listed}"))
             st.checkbox("It is a different event: save anyway", key="e_dup_ok")
     st.button("Save event", key="b_save", type="primary", on_click=save_form, args=(events,))
-    for problem in state.pop("form_problems", []):
+    for problem in state.get("form_problems", []):  # until the next save: a rerun (another user's change) keeps them
         st.error(views.md(problem))
 
 
@@ -422,7 +443,7 @@ def main() -> None:
         st.subheader("Timeline")
         timeline(shown)
         st.subheader("Events")
-        table_and_card(shown)
+        table_and_card(shown, may_write=not open_store().missing_permissions())
         unmapped = int((~frame.is_mapped(shown)).sum())
         with st.expander(f"Events without a map point in this view ({unmapped:,})"):
             if unmapped:
@@ -442,8 +463,16 @@ def empty_store(events) -> None:
 
 
 def form_section(events, expanded: bool = False) -> None:
+    """The add/edit form, or, for a user who may not write, what they may do."""
+    missing = open_store().missing_permissions()
     if "form_done" in state:
         st.success(views.md(state.pop("form_done")))
+    if "form_failed" in state:
+        st.error(views.md(state.form_failed))
+    if missing:
+        st.info(views.md(f"You are signed in to this store as {open_store().by}, who may view and export events but not add, "
+                         f"edit or delete them (missing: {', '.join(missing)})."))
+        return
     delete_prompt()
     with st.expander("Add or edit an event", expanded=expanded or "edit_original" in state):
         event_form(events)

@@ -91,9 +91,10 @@ def filter_options(func):
 store_option = click.option(
     "--store",
     "store_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Event store (GeoPackage) to use [default: $INCIDENT_MAP_STORE, else ~/.local/share/incident-map/events.gpkg, "
-    "which starts with the shipped events; a store you name starts empty].",
+    metavar="PATH|URL",
+    help="Event store to use: a GeoPackage file, or postgresql://USER@HOST/DATABASE for a team's PostGIS store "
+    "[default: $INCIDENT_MAP_STORE, else ~/.local/share/incident-map/events.gpkg, which starts with the shipped events; "
+    "a store you name starts empty].",
 )
 
 
@@ -111,7 +112,7 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "acled"]), help="File format (default: from the extension).")
 @store_option
 @_fail_on_problems
-def validate(file: Path | None, fmt: str | None, store_path: Path | None) -> None:
+def validate(file: Path | None, fmt: str | None, store_path: str | None) -> None:
     """Check FILE (default: every event in the store) against the event schema.
 
     Prints every problem as FILE:ROW:FIELD: message and exits 1 if there is
@@ -165,7 +166,7 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
 @filter_options
 @_fail_on_problems
 @frame.paused_gc
-def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, flt: filters.Filter, made, by, **options) -> None:
+def export(fmt: str, out: Path, source: Path | None, store_path: str | None, flt: filters.Filter, made, by, **options) -> None:
     """Write the events that match the filter to OUT as FORMAT.
 
     FORMAT is geojson (every field; unmapped events have null geometry), csv
@@ -175,27 +176,34 @@ def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, fl
     placemark per mapped event with its source card and time span; unmapped
     events listed in the document), gpkg (GeoPackage) or parquet
     (GeoParquet), both with every field.  The file is written atomically; on
-    any error no file is left behind.
+    any error no file is left behind.  GeoJSON and CSV from the store carry
+    each event's revision, so that importing the file back refuses events
+    someone changed since.  On a PostGIS store the filter runs in the database.
     """
     if by and fmt != "csv":
         raise click.UsageError(f"--by gives counts per area as csv; it does not apply to {fmt}")
-    events = ingest.load_file(source) if source else ingest.open_store(store_path).load()
-    flt = filters.spelled_as_known(flt, events)
-    result = filters.apply(events, flt)
+    store = None if source else ingest.open_store(store_path)
+    if store is not None and store.runs_sql:  # the filter runs in the database; what it read tells which values matched nothing
+        result, total = filters.select(store, flt)
+        known = result.events
+    else:
+        known = ingest.load_file(source) if source else store.load()
+        flt = filters.spelled_as_known(flt, known)
+        result, total = filters.apply(known, flt), len(known)
     made_on = made.date() if made else date.today()
     try:
         exporters.WRITERS[fmt](result.events, out, flt=flt, made_on=made_on, undated_excluded=result.undated_excluded,
                                unmapped_excluded=result.unmapped_excluded, by=by, **options)
     except ValueError as error:  # an option the format cannot use, e.g. --size banana
         raise click.UsageError(str(error)) from None
-    for choice in filters.empty_choices(events, flt):
+    for choice in filters.empty_choices(known, flt):
         click.echo(f"warning: {choice}", err=True)
     if result.events.empty:
         click.echo(f"warning: no events match this filter, so {out} shows none. {flt.describe()}", err=True)
     note = f"; {wording.undated_left_out(result.undated_excluded)}" if result.undated_excluded else ""
     if result.unmapped_excluded:
         note += "; " + wording.phrase("unmapped_left_out", result.unmapped_excluded)
-    click.echo(f"Wrote {wording.shown_of_total(len(result.events), len(events))} to {out}{note}.")
+    click.echo(f"Wrote {wording.shown_of_total(len(result.events), total)} to {out}{note}.")
 
 
 IMPORT_HELP = f"""Add the events in FILE to the store, or update the stored events with the same ids.
@@ -216,6 +224,10 @@ or ambiguous name is an error that lists the candidates.
 dataset) to the store; the default store has them from its first use, a store
 you name starts empty.
 
+A file exported from a store carries each event's revision: if someone changed
+one of those events in the store since, the import is refused, nothing written,
+naming who and when (--ignore-revisions overrides).
+
 `incident-map template csv --out FILE` writes a CSV with these columns and one
 example row to fill in.  CSV columns (any case; latitude and longitude are read
 as lat and lon; actors, sources and tags hold JSON lists):
@@ -232,16 +244,26 @@ as lat and lon; actors, sources and tags hold JSON lists):
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the others, instead of rejecting the file.")
 @click.option("--geocode", is_flag=True, help="Place rows that have a place name but no coordinates with the offline gazetteer.")
 @click.option("--shipped-events", is_flag=True, help="Also add the events shipped with the project (FILE is then optional).")
+@click.option("--ignore-revisions", is_flag=True,
+              help="Import events changed in the store since FILE was exported too, overwriting those changes (the audit keeps them).")
 @_fail_on_problems
-def import_(file: Path | None, fmt: str | None, store_path: Path | None, skip_invalid: bool, geocode: bool,
-            shipped_events: bool) -> None:
+def import_(file: Path | None, fmt: str | None, store_path: str | None, skip_invalid: bool, geocode: bool,
+            shipped_events: bool, ignore_revisions: bool) -> None:
     if file is None and not shipped_events:
         raise click.UsageError("name a FILE to import, or --shipped-events")
     store = ingest.open_store(store_path)
     if shipped_events:
         _report(ingest.add_shipped_events(store), store)
-    if file is not None:
-        _report(ingest.import_file(store, file, fmt, skip_invalid=skip_invalid, geocode=geocode), store)
+    if file is None:
+        return
+    try:
+        report = ingest.import_file(store, file, fmt, skip_invalid=skip_invalid, geocode=geocode, ignore_revisions=ignore_revisions)
+    except stores.RevisionConflict as error:
+        click.echo(str(error), err=True)
+        click.echo("Export the store again and redo your changes there, or import with --ignore-revisions to overwrite theirs.",
+                   err=True)
+        sys.exit(1)
+    _report(report, store)
 
 
 def _report(report: ingest.ImportReport, store: stores.Store) -> None:
@@ -275,3 +297,37 @@ def template(fmt: str, out: Path) -> None:
     exporters.WRITERS[fmt](exporters.template_events(), out)
     click.echo(f"Wrote a {fmt} template with one example event to {out}: replace the example with your events, "
                f"then import it with `incident-map import {out}`.")
+
+
+@main.group()
+def store() -> None:
+    """Look at an event store, or copy one into another (GeoPackage <-> PostGIS)."""
+
+
+@store.command("info")
+@store_option
+@_fail_on_problems
+def store_info(store_path: str | None) -> None:
+    """Print what the store is: backend, location, schema version, events, audit entries, and whether you may change it."""
+    info = ingest.open_store(store_path).info()
+    missing = info.pop("missing permissions")
+    for key, value in info.items():
+        click.echo(f"{key}: {value}")
+    click.echo(f"may change events: {'no (missing: ' + ', '.join(missing) + ')' if missing else 'yes'}")
+
+
+@store.command("copy")
+@click.argument("source", metavar="SRC")
+@click.argument("target", metavar="DST")
+@_fail_on_problems
+def store_copy(source: str, target: str) -> None:
+    """Copy every event of the store SRC, with its revision and the whole audit trail, into DST.
+
+    SRC and DST are GeoPackage paths or postgresql:// URLs, either way round. DST is created if it does
+    not exist and must hold nothing yet; the copy is one transaction.  Copying into PostGIS writes the
+    audit's authors and times as they were, which takes the store owner's role.
+    """
+    src = stores.open_store(source, create=False)
+    dst = stores.open_store(target)
+    events, entries = stores.copy(src, dst)
+    click.echo(f"Copied {events} events and {entries} audit entries from {src.location} to {dst.location}.")

@@ -3,7 +3,10 @@ image, KML/KMZ for Google Earth, GeoPackage and GeoParquet.
 
 Each writer takes a GeoDataFrame of events and a path and writes atomically.
 ``WRITERS`` maps a format name to its writer so the CLI and the app offer the
-same set.  The map and the image are drawn by ``geo.webmap`` and ``geo.briefing``; this module holds no filtering.
+same set.  GeoJSON and CSV of events loaded from a store carry each event's
+``revision`` after the schema's fields, so that importing the file back can
+refuse events changed in the store since.  The map and the image are drawn by
+``geo.webmap`` and ``geo.briefing``; this module holds no filtering.
 """
 
 from __future__ import annotations
@@ -26,16 +29,17 @@ from geo import areas, style, wording
 from geo.atomic import atomic_path, write_atomic
 from geo.frame import COLUMNS, is_mapped, to_frame, to_records
 from geo.importers.events_csv import FORMULA_STARTS
-from geo.schema import EXAMPLE_RECORD, FIELDS, LIST_FIELDS, validate_records
+from geo.schema import EXAMPLE_RECORD, FIELDS, LIST_FIELDS, REVISION, validate_records
 
 
 def geojson_text(events: gpd.GeoDataFrame) -> str:
     """The events as a GeoJSON FeatureCollection; unmapped events have ``"geometry": null``."""
     features = []
-    for record in to_records(events):
+    for record, revision in zip(to_records(events), _revisions(events), strict=True):
         lat, lon = record.pop("lat"), record.pop("lon")
         geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None else None
-        features.append({"type": "Feature", "id": record["id"], "geometry": geometry, "properties": record})
+        properties = record if revision is None else {**record, REVISION: revision}
+        features.append({"type": "Feature", "id": record["id"], "geometry": geometry, "properties": properties})
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1) + "\n"
 
 
@@ -52,10 +56,19 @@ def csv_text(events: gpd.GeoDataFrame) -> str:
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FIELDS)
-    for record in to_records(events):
-        writer.writerow([_cell(name, record[name]) for name in FIELDS])
+    revisions = _revisions(events)
+    with_revisions = REVISION in events.columns
+    writer.writerow((*FIELDS, REVISION) if with_revisions else FIELDS)
+    for record, revision in zip(to_records(events), revisions, strict=True):
+        writer.writerow([_cell(name, record[name]) for name in FIELDS] + ([revision] if with_revisions else []))
     return out.getvalue()
+
+
+def _revisions(events: gpd.GeoDataFrame) -> list[int | None]:
+    """Each event's revision in its store, or None (events read from a file have none)."""
+    if REVISION not in events.columns:
+        return [None] * len(events)
+    return [int(r) for r in events[REVISION]]
 
 
 def _cell(name: str, value) -> str:

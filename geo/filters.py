@@ -25,7 +25,11 @@ united), ``admin1`` (a first-level area's name or alias, repeatable), ``q``
 (``0`` hides background events).  Actors, types, countries and precisions match
 without regard to case; a country may also be named ("Pakistan").  A chosen
 value that leaves nothing is reported by ``empty_choices``, with the closest
-values the events do have.  This module never knows how the result is shown.
+values the events do have.  ``apply`` filters a frame in pandas;
+``to_sql`` turns a filter into SQL a store that ``runs_sql`` (PostGIS) narrows
+its reading by, and ``select`` puts the two together so a filtered view of a
+large store reads only what it shows, with the same result as filtering in
+memory.  This module never knows how the result is shown.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from geo.frame import is_mapped
 from geo.geodesy import KM_PER_DEGREE, distance_km
 from geo.names import country_code
 from geo.schema import LOCATION_PRECISIONS
+from geo.stores.base import Condition, Store
 from geo.wording import plural
 
 EDGE_TOLERANCE_KM = 1e-5
@@ -343,6 +348,67 @@ def _isin_folded(column: pd.Series, wanted: Iterable[str]) -> np.ndarray:
     """Where ``column`` holds one of ``wanted``, case ignored (folding only the column's distinct values)."""
     folded = {w.casefold() for w in wanted}
     return column.isin([v for v in column.unique() if str(v).casefold() in folded]).to_numpy()
+
+
+@dataclass(frozen=True)
+class SqlFilter:
+    """A filter as SQL conditions over a store's events (``geo.stores.base.Condition`` names the columns)."""
+
+    where: Condition | None
+    """What the events to read must meet; None reads every event."""
+    undated: Condition | None
+    """The events a date filter leaves out only for having no date, to count; None when ``where`` keeps them to count."""
+
+
+def to_sql(flt: Filter) -> SqlFilter:
+    """``flt`` as SQL (a pure function): every key but free text, which ``apply`` runs on what comes back.
+
+    Date rule as in the module docstring: an event matches when its first possible day (``day_min``) is on or
+    before ``to`` and its last (``day_max``) on or after ``from``.  Undated events are counted with a second
+    condition, except with free text, which SQL does not run: then ``where`` keeps them for ``apply`` to count.
+    A spatial key adds one more part, e.g. ``ST_DWithin(geom::geography, ST_MakePoint(%s, %s)::geography, %s)``
+    or ``ST_Intersects(geom, ST_GeomFromText(%s, 4326))``; the indexes for both exist.
+    """
+    parts: list[tuple[str, tuple]] = []
+    if flt.actors:
+        parts.append(("actor_keys && %s::text[]", (sorted({a.casefold() for a in flt.actors}),)))
+    if flt.types:
+        parts.append(("event_type = ANY(%s)", (list(flt.types),)))
+    if flt.countries:
+        parts.append(("country = ANY(%s)", ([c.upper() for c in flt.countries],)))
+    if flt.precision:
+        parts.append(("location_precision = ANY(%s)", (list(LOCATION_PRECISIONS[: LOCATION_PRECISIONS.index(flt.precision) + 1]),)))
+    if not flt.include_context:
+        parts.append(("NOT context", ()))
+    if not flt.has_dates:
+        return SqlFilter(_joined(parts), None)
+    dates = [("day_min <= %s", (flt.date_to,))] if flt.date_to else []
+    dates += [("day_max >= %s", (flt.date_from,))] if flt.date_from else []
+    if flt.text:
+        dated = _joined(dates)
+        return SqlFilter(_joined([*parts, (f"(day_min IS NULL OR ({dated.sql}))", dated.params)]), None)
+    return SqlFilter(_joined(parts + dates), _joined([*parts, ("day_min IS NULL", ())]))
+
+
+def _joined(parts: list[tuple[str, tuple]]) -> Condition | None:
+    if not parts:
+        return None
+    return Condition(" AND ".join(sql for sql, _ in parts), tuple(param for _, params in parts for param in params))
+
+
+def select(store: Store, flt: Filter) -> tuple[FilterResult, int]:
+    """The events of ``store`` that match ``flt``, and how many events the store holds.
+
+    A store that ``runs_sql`` reads only the events ``to_sql`` lets through and counts the undated ones; ``apply``
+    then runs on what comes back, so the result is the same as loading everything and filtering in memory.
+    """
+    if not store.runs_sql:
+        events = store.load()
+        return apply(events, flt), len(events)
+    query = to_sql(flt)
+    result = apply(store.load(query.where), flt)
+    undated = store.count(query.undated) if query.undated else result.undated_excluded
+    return FilterResult(result.events, undated), store.count()
 
 
 def _parse_date(key: str, value: str) -> date:

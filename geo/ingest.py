@@ -7,20 +7,23 @@ offline gazetteer, only on a clear match) -> ``validate`` (``geo.schema`` with
 the basemap's country check) -> a frame (``load_file``) or a store
 (``import_file``, ``save``).  Problems are ``FILE:ROW:FIELD: message`` with
 the field named as the user's file names it.  A file with any invalid row
-changes nothing (unless the caller asks to skip invalid rows).  This module
-never knows which store backend it feeds.
+changes nothing (unless the caller asks to skip invalid rows).  A file exported
+from a store carries each event's ``revision`` (``geo.schema.REVISION``);
+importing it refuses, nothing written, events changed in the store since
+(``geo.stores.RevisionConflict``) unless the caller says to ignore revisions.
+This module never knows which store backend it feeds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
 
 from geo import DATA_DIR, basemap, frame, gazetteer, importers, names, stores
-from geo.schema import LOCATION_PRECISIONS, Problem, ValidationError, validate_records
+from geo.schema import LOCATION_PRECISIONS, REVISION, Problem, ValidationError, validate_records
 from geo.stores import ChangeSummary, Store
 
 SEED_FILE = DATA_DIR / "events.geojson"
@@ -32,12 +35,14 @@ COUNTRY_TOLERANCE_KM = 25
 
 @dataclass(frozen=True)
 class Checked:
-    """A file's valid records, the problems of the rows left out (only when skipping), and warnings."""
+    """A file's valid records, the problems of the rows left out (only when skipping), warnings, and the revisions it carries."""
 
     file: Path
     records: list[dict]
     skipped: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
+    revisions: Mapping[str, int] = field(default_factory=dict)
+    """Event id -> the revision the event had in the store the file was exported from."""
 
     @property
     def skipped_rows(self) -> list[int]:
@@ -108,8 +113,9 @@ def check_file(path: Path | str, fmt: str | None = None, *, skip_invalid: bool =
     """
     path = Path(path)
     read = importers.read(path, fmt)
+    revisions, problems = _take_revisions(read, str(path))
     rows, place_problems, unplaced = place_by_name(read, str(path), geocode)
-    problems = list(read.problems) + place_problems
+    problems += list(read.problems) + place_problems
     if not rows and not problems:
         raise importers.file_error(path, "no events in the file")
     good = [(row, record) for row, record in rows if row not in {p.row for p in place_problems}]
@@ -125,7 +131,37 @@ def check_file(path: Path | str, fmt: str | None = None, *, skip_invalid: bool =
         raise ValidationError(sorted(problems, key=lambda p: p.row))
     if not clean:
         raise ValidationError([*problems, Problem(str(path), 0, "-", "no valid events to import")])
-    return Checked(path, clean, tuple(problems), tuple(read.warnings))
+    kept = {record["id"] for record in clean}
+    return Checked(path, clean, tuple(problems), tuple(read.warnings), {i: r for i, r in revisions.items() if i in kept})
+
+
+def _take_revisions(read: importers.Read, file: str) -> tuple[dict[str, int], list[Problem]]:
+    """Take the ``revision`` out of each raw record (validation never sees it): event id -> revision, and the
+    problems of rows whose revision is not a whole number from 1 (those rows are dropped from ``read``)."""
+    revisions, problems, bad = {}, [], set()
+    for row, raw in read.rows:
+        value = raw.pop(REVISION, None) if isinstance(raw, dict) else None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        number = _whole_number(value)
+        if number is None or number < 1:
+            problems.append(Problem(file, row, read.column(REVISION), f"{value!r} is not a revision number (a whole number from 1, "
+                                                                      "as exported from a store)"))
+            bad.add(row)
+        else:
+            revisions[str(raw.get("id", "")).strip()] = number
+    read.rows = [(row, raw) for row, raw in read.rows if row not in bad]
+    return revisions, problems
+
+
+def _whole_number(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
 
 
 PLACEABLE = LOCATION_PRECISIONS[:-1]
@@ -168,10 +204,10 @@ def _place_to_find(raw, geocode: bool) -> tuple[str, str]:
     precision = raw.get("location_precision")
     if not (precision in PLACEABLE or geocode and precision in ("", None)):
         return "", ""
-    for field in ("place_name", "place_reported"):
-        value = raw.get(field)
+    for name in ("place_name", "place_reported"):
+        value = raw.get(name)
         if isinstance(value, str) and value.strip():
-            return field, value.strip()
+            return name, value.strip()
     return "", ""
 
 
@@ -210,22 +246,25 @@ def load_file(path: Path | str = SEED_FILE, fmt: str | None = None) -> gpd.GeoDa
 
 
 def import_file(store: Store, path: Path | str, fmt: str | None = None, *, skip_invalid: bool = False,
-                geocode: bool = False) -> ImportReport:
+                geocode: bool = False, ignore_revisions: bool = False) -> ImportReport:
     """``check_file``, then upsert the valid records in one transaction; the audit origin is the file's absolute path.
 
-    Nothing is written when the file is rejected.
+    Nothing is written when the file is rejected, when this user may not write to the store (checked first), or
+    when an event the file gives a revision for changed in the store since (unless ``ignore_revisions``).
     """
+    store.check_writable()
     checked = check_file(path, fmt, skip_invalid=skip_invalid, geocode=geocode)
-    summary = store.upsert(checked.records, str(checked.file.resolve()))
+    summary = store.upsert(checked.records, str(checked.file.resolve()), None if ignore_revisions else checked.revisions)
     return ImportReport(checked.file, summary, checked.skipped, checked.warnings)
 
 
-def save(store: Store, records: Iterable[Mapping], origin: str) -> ChangeSummary:
+def save(store: Store, records: Iterable[Mapping], origin: str, expected: Mapping[str, int] | None = None) -> ChangeSummary:
     """Validate records that do not come from a file (the app's form, a script) and upsert them.
 
-    Problems cite ``ORIGIN:N:FIELD``, N the record's position from 1; nothing is written if any.
+    Problems cite ``ORIGIN:N:FIELD``, N the record's position from 1; nothing is written if any.  ``expected``
+    (id -> the revision loaded) refuses events changed since, as ``Store.upsert`` does.
     """
-    return store.upsert(validate(list(enumerate(records, 1)), origin), origin)
+    return store.upsert(validate(list(enumerate(records, 1)), origin), origin, expected)
 
 
 def check_record(record: Mapping, origin: str = "form") -> tuple[dict | None, list[str]]:

@@ -148,6 +148,12 @@ EXAMPLE_RECORD = {
 }
 """A valid record that is plainly an example (no real event, place, person or outlet): the row of a template file."""
 
+REVISION = "revision"
+"""Not a schema field: the revision an exported event had in its store (a column or property after the fields).
+
+Importing the file back refuses an event changed in the store since (``geo.ingest``); validation never sees it.
+"""
+
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _DATE_FORMS = {

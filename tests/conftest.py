@@ -1,4 +1,4 @@
-"""Shared test fixtures: a private store for every test run, the seed data and the article."""
+"""Shared test fixtures: a private store for every test run, each store backend, the seed data and the article."""
 
 from __future__ import annotations
 
@@ -19,6 +19,41 @@ def _private_store(tmp_path_factory):
     os.environ["INCIDENT_MAP_STORE"] = str(tmp_path_factory.mktemp("store") / "events.gpkg")
     os.environ.setdefault("INCIDENT_MAP_CACHE_DIR", str(ROOT / ".cache"))
     ingest.add_shipped_events(ingest.open_store())
+
+
+@pytest.fixture(scope="session")
+def postgis_server():
+    """A throwaway PostgreSQL + PostGIS server for the session, started on first use (see tests/postgis.py)."""
+    from tests import postgis
+
+    with postgis.server() as server:
+        yield server
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def backend(request, tmp_path):
+    """Each store backend in turn, as the contract tests see it (see tests/backends.py)."""
+    from tests import backends
+
+    if request.param == "gpkg":
+        return backends.GeoPackageBackend(tmp_path)
+    return backends.PostGISBackend(request.getfixturevalue("postgis_server"))
+
+
+@pytest.fixture
+def store(backend):
+    """A store the test names, on each backend in turn, with the shipped events in it."""
+    store = ingest.open_store(backend.new_location())
+    ingest.add_shipped_events(store)
+    return store
+
+
+@pytest.fixture
+def gpkg_store(tmp_path):
+    """A GeoPackage store the test names, with the shipped events in it."""
+    store = ingest.open_store(tmp_path / "events.gpkg")
+    ingest.add_shipped_events(store)
+    return store
 
 
 @pytest.fixture(scope="session")

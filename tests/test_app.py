@@ -345,3 +345,35 @@ def test_an_empty_store_says_how_to_import_or_add_events(tmp_path, monkeypatch):
     assert not at.exception and not at.error
     assert counts(at).startswith("**1 of 1 event")
     assert titles(at) == ["Rally in Dadyal against price rises"]
+
+
+def test_an_edit_of_an_event_someone_changed_meanwhile_is_refused_naming_them(own_store):
+    from geo import stores
+
+    at = select_row(start(), DADYAL_TITLE)
+    at.button(key="b_edit").click().run()
+    colleague = stores.open_store(own_store)
+    event = colleague.get("mahjar-barducci-dadyal-jem-rally")
+    colleague.upsert([{**event, "fatalities": 0}], origin="colleague's form")
+    fill_form(at, verification="corroborated")
+    at.button(key="b_save").click().run()
+    [error] = [e.value.replace("\\", "") for e in at.error]
+    assert error.startswith(f"Not saved: mahjar-barducci-dadyal-jem-rally: changed by {colleague.by} (colleague's form) at 20")
+    assert "revision 2; you loaded revision 1. Your edit is still in the form" in error
+    assert at.selectbox(key="e_verification").value == "corroborated"
+    assert colleague.get("mahjar-barducci-dadyal-jem-rally") == {**event, "fatalities": 0}
+
+
+def test_a_read_only_role_sees_no_form_and_no_edit_buttons(postgis_server, monkeypatch):
+    from geo import stores
+    from tests import postgis
+
+    database = postgis_server.new_database()
+    ingest.add_shipped_events(stores.open_store(postgis_server.url(database, postgis.EDITOR)))
+    monkeypatch.setenv("INCIDENT_MAP_STORE", postgis_server.url(database, postgis.READER))
+    at = select_row(start(), DADYAL_TITLE)
+    assert counts(at) == "**15 of 15 events; 7 unmapped, 7 context**"
+    assert "On November 29, 2025, JeM organised a rally" in "".join(m.value for m in at.markdown)  # the source card shows
+    assert [b.key for b in at.button] == [] and not [e for e in at.expander if "Add or edit" in e.label]
+    [note] = [i.value.replace("\\", "") for i in at.info if "may view and export" in i.value.replace("\\", "")]
+    assert note.startswith("You are signed in to this store as ben, who may view and export events but not add, edit or delete them")

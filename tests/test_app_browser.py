@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 
 import pytest
 
@@ -36,9 +37,28 @@ def _free_port() -> int:
 def app_url(tmp_path_factory):
     """The app, started as a user would, on a free localhost port; stopped after the module."""
     folder = tmp_path_factory.mktemp("app")
-    port = _free_port()
-    env = {**os.environ, "INCIDENT_MAP_STORE": str(folder / "events.gpkg")}
     ingest.add_shipped_events(ingest.open_store(folder / "events.gpkg"))
+    with serve(folder, str(folder / "events.gpkg")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgis_reader_url(tmp_path_factory, postgis_server):
+    """The app on a PostGIS store (the shipped events), signed in as the README's read-only role."""
+    from geo import stores
+    from tests import postgis
+
+    database = postgis_server.new_database()
+    ingest.add_shipped_events(stores.open_store(postgis_server.url(database, postgis.EDITOR)))
+    with serve(tmp_path_factory.mktemp("app-postgis"), postgis_server.url(database, postgis.READER)) as url:
+        yield url
+
+
+@contextmanager
+def serve(folder, store: str):
+    """``streamlit run app.py`` on ``store`` on a free localhost port, until the block ends."""
+    port = _free_port()
+    env = {**os.environ, "INCIDENT_MAP_STORE": store}
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
                "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(folder / "streamlit.log", "wb") as log:
@@ -189,3 +209,15 @@ def test_the_date_boxes_show_the_whole_date_and_a_one_row_table_has_no_empty_row
     table = page.locator("[data-testid='stDataFrame']")
     table.wait_for()
     assert table.bounding_box()["height"] < 100  # a header and one row, not ten
+
+
+def test_the_app_on_postgis_shows_the_events_and_no_form_to_a_read_only_role(app_page, postgis_reader_url):
+    page = app_page.page
+    frame = open_app(app_page, f"{postgis_reader_url}/?type=rally")
+    page.get_by_text("1 of 15 events").wait_for()
+    click_marker(page, frame, DADYAL_ID)
+    page.get_by_text("On November 29, 2025, JeM organised a rally in Dadyal").first.wait_for()
+    page.get_by_text("You are signed in to this store as ben, who may view and export events").wait_for()
+    assert page.get_by_role("button", name="Edit this event").count() == 0
+    assert page.get_by_text("Add or edit an event").count() == 0
+    assert app_page.page_errors == []

@@ -324,3 +324,64 @@ def test_describe_says_where():
     assert "inside a given area (1 polygon within latitude 33.00 to 34.00, longitude 73.00 to 74.00)" in text
     assert "first-level area: Pakistan-administered Kashmir (Azad Jammu and Kashmir)" in text
     assert "events with no map point left out" in text
+
+
+# --- in the database ----------------------------------------------------------------------------------
+
+
+def test_to_sql_turns_each_key_into_a_condition_and_counts_the_undated_apart():
+    from geo.filters import to_sql
+
+    assert to_sql(Filter()).where is None and to_sql(Filter()).undated is None
+    query = to_sql(Filter(date_from=date(2026, 1, 1), date_to=date(2026, 1, 31), actors=("Naji ZAHEER",), countries=("pk",),
+                          types=("rally",), precision="town", include_context=False))
+    assert query.where.sql == ("actor_keys && %s::text[] AND event_type = ANY(%s) AND country = ANY(%s) AND location_precision = ANY(%s) "
+                               "AND NOT context AND day_min <= %s AND day_max >= %s")
+    assert query.where.params == (["naji zaheer"], ["rally"], ["PK"], ["exact", "town"], date(2026, 1, 31), date(2026, 1, 1))
+    assert query.undated.sql.endswith("AND NOT context AND day_min IS NULL") and query.undated.params == query.where.params[:4]
+    text = to_sql(Filter(date_from=date(2026, 1, 1), text="rally"))  # free text runs in pandas: the undated come back to be counted
+    assert text.where.sql == "(day_min IS NULL OR (day_max >= %s))" and text.undated is None
+
+
+def _random_filter(rng, records) -> Filter:
+    actors = sorted({a["name"] for r in records for a in r["actors"]})
+    pick = lambda values, most: tuple(rng.sample(values, rng.randint(1, most))) if rng.random() < 0.4 else ()  # noqa: E731
+    start = date(2020, 1, 1).toordinal()
+    days = sorted(date.fromordinal(start + rng.randrange(7 * 366)) for _ in range(2))
+    return Filter(
+        date_from=days[0] if rng.random() < 0.6 else None,
+        date_to=days[1] if rng.random() < 0.6 else None,
+        actors=tuple(a.upper() if rng.random() < 0.3 else a for a in pick(actors, 3)),
+        types=pick(["rally", "protest", "meeting", "attack", "riot", "funeral"], 3),
+        countries=tuple(c.lower() if rng.random() < 0.3 else c for c in pick(["PK", "IN", "BD", "AF", "IR", "QA"], 3)),
+        text=rng.choice(["", "", "", "lahore", "synthetic rally", "Herald"]),
+        precision=rng.choice(["", "", "exact", "town", "region"]),
+        include_context=rng.random() < 0.7,
+    )
+
+
+def test_filtering_in_the_database_gives_what_filtering_in_memory_gives(postgis_server):
+    import random
+
+    from bench.synthetic import synthetic_records
+    from geo import filters, stores
+    from tests import postgis
+
+    records = synthetic_records(1500, seed=7)
+    store = stores.open_store(postgis_server.url(postgis_server.new_database(), postgis.EDITOR))
+    store.upsert(records, origin="test")
+    everything = store.load()
+    rng, narrowing = random.Random(11), 0
+    for _ in range(80):
+        flt = _random_filter(rng, records)
+        in_memory = apply(everything, flt)
+        (in_database, total) = filters.select(store, flt)
+        assert total == len(records)
+        assert list(in_database.events["id"]) == list(in_memory.events["id"]), flt
+        assert in_database.undated_excluded == in_memory.undated_excluded, flt
+        assert in_database.events["revision"].tolist() == in_memory.events["revision"].tolist()
+        narrowing += 0 < len(in_memory.events) < len(records) and in_memory.undated_excluded > 0
+    assert narrowing > 15  # many of the filters keep some events, leave some out and count undated ones
+    some = Filter(date_from=date(2023, 1, 1), date_to=date(2023, 3, 31), countries=("PK",))
+    narrowed = store.load(filters.to_sql(some).where)  # the database sent only what the view shows
+    assert 0 < len(narrowed) == len(apply(everything, some).events) < len(everything) / 10

@@ -1,16 +1,19 @@
-"""The GeoPackage store: what GDAL sees, the audit trail, re-imports, concurrent writers and a SIGKILL mid-import."""
+"""The store contract, run unchanged on both backends (GeoPackage and PostGIS): the audit trail, re-imports,
+concurrent writers, a SIGKILL mid-import; and what only a GeoPackage has (what GDAL sees, the default store).
+
+Each contract test takes ``backend`` (``tests.backends``): where a new store goes, and a look at it from outside
+(its ids, a fingerprint, raw SQL) as another tool would have.
+"""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
+from collections import Counter
 from pathlib import Path
 
 import pyogrio
@@ -18,17 +21,10 @@ import pytest
 
 from geo import frame, ingest, stores
 from geo.schema import ValidationError
+from tests.backends import PostGISBackend
 from tests.helpers import ROOT, make_record, run_cli
 
 SAMPLE = ROOT / "tests" / "data" / "acled_sample.csv"
-
-
-@pytest.fixture
-def store(tmp_path) -> stores.Store:
-    """A store the test names, with the shipped events in it."""
-    store = ingest.open_store(tmp_path / "events.gpkg")
-    ingest.add_shipped_events(store)
-    return store
 
 
 def acled_copies(path: Path, n: int, prefix: str, change=None) -> Path:
@@ -44,15 +40,6 @@ def acled_copies(path: Path, n: int, prefix: str, change=None) -> Path:
     return path
 
 
-def stored_ids(path: Path) -> set[str]:
-    with sqlite3.connect(path) as db:
-        return {row[0] for row in db.execute("SELECT id FROM events")}
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 # --- the file ------------------------------------------------------------------------------------
 
 
@@ -64,7 +51,8 @@ def test_a_new_store_is_seeded_and_the_seeding_is_audited(store, seed_events):
     assert {h["event_id"] for h in history} == set(seed_events["id"])
 
 
-def test_gdal_opens_the_store_as_a_geopackage_with_the_same_events(store, seed_events):
+def test_gdal_opens_the_store_as_a_geopackage_with_the_same_events(gpkg_store, seed_events):
+    store = gpkg_store
     ingest.import_file(store, SAMPLE, "acled")
     layers = {name: kind for name, kind in pyogrio.list_layers(store.path)}
     assert layers == {"events": "Point", "audit": None}
@@ -78,8 +66,9 @@ def test_gdal_opens_the_store_as_a_geopackage_with_the_same_events(store, seed_e
     assert gdal.geometry[mapped].geom_equals_exact(ours.geometry[mapped], tolerance=0).all()
     assert list(gdal["fatalities"].fillna(-1).astype(int)) == list(ours["fatalities"].fillna(-1))
     assert list(gdal["actors"]) == [json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in ours["actors"]]
+    assert list(gdal["revision"]) == [1] * len(gdal)
     audit = pyogrio.read_dataframe(store.path, layer="audit")
-    assert list(audit.columns) == ["changed_at", "event_id", "action", "old_json", "new_json", "origin"]
+    assert list(audit.columns) == ["changed_at", "event_id", "action", "old_json", "new_json", "origin", "revision", "changed_by"]
     with sqlite3.connect(store.path) as db:
         assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
         assert db.execute("PRAGMA user_version").fetchone()[0] == 10200
@@ -120,12 +109,11 @@ def test_a_file_that_is_not_a_store_is_refused_and_left_alone(tmp_path):
     assert junk.read_text(encoding="utf-8") == "shopping list\n"
 
 
-def test_check_reports_rows_edited_outside_the_app(store):
-    with sqlite3.connect(store.path) as db:
-        db.execute("UPDATE events SET date_precision = 'roughly' WHERE fid = 2")
+def test_check_reports_rows_edited_outside_the_app(store, backend):
+    backend.execute(store.location, "UPDATE events SET date_precision = 'roughly' WHERE fid = 2")
     with pytest.raises(ValidationError) as caught:
         ingest.check_stored(store)
-    assert str(caught.value) == f"{store.path}:2:date_precision: 'roughly' is not one of day, month, year, approximate, unknown"
+    assert str(caught.value) == f"{store.location}:2:date_precision: 'roughly' is not one of day, month, year, approximate, unknown"
 
 
 # --- writes and the audit trail ------------------------------------------------------------------
@@ -144,6 +132,8 @@ def test_add_update_delete_are_audited_with_old_and_new_values_and_origin(store)
 
     deleted, updated, added = store.history("app-1")
     assert (added["action"], added["origin"], added["old"], added["new"]["title"]) == ("add", "app", None, "Test rally")
+    assert [h["revision"] for h in (added, updated, deleted)] == [1, 2, 3]
+    assert {h["by"] for h in (added, updated, deleted)} == {store.by} and store.by
     assert updated["action"] == "update" and updated["origin"] == "app"
     assert updated["old"] == {"fatalities": None, "fatalities_qualifier": "", "tags": ["test"]}
     assert updated["new"] == {"fatalities": 2, "fatalities_qualifier": "at least", "tags": ["test", "edited"]}
@@ -153,12 +143,12 @@ def test_add_update_delete_are_audited_with_old_and_new_values_and_origin(store)
     assert store.history(limit=1) == [deleted]
 
 
-def test_an_invalid_record_is_refused_and_nothing_is_written(store):
-    before = digest(store.path)
+def test_an_invalid_record_is_refused_and_nothing_is_written(store, backend):
+    before = backend.fingerprint(store.location)
     with pytest.raises(ValidationError) as caught:
         ingest.save(store, [make_record(id="ok-1"), make_record(id="bad-1", title="", lat=95.0)], origin="app")
     assert str(caught.value).splitlines() == ["app:2:title: missing", "app:2:lat: latitude 95.0 is out of range (-90 to 90)"]
-    assert digest(store.path) == before and store.get("ok-1") is None
+    assert backend.fingerprint(store.location) == before and store.get("ok-1") is None
 
 
 def test_a_record_whose_point_lies_outside_its_country_is_refused(store):
@@ -169,21 +159,21 @@ def test_a_record_whose_point_lies_outside_its_country_is_refused(store):
 # --- importing through the command line -----------------------------------------------------------
 
 
-def test_importing_the_same_file_twice_adds_nothing(tmp_path):
-    path = tmp_path / "events.gpkg"
+def test_importing_the_same_file_twice_adds_nothing(backend):
+    path = backend.new_location()
     first = run_cli("import", str(SAMPLE), "--format", "acled", "--store", str(path))
     assert first.returncode == 0, first.stderr
     assert f"Imported {SAMPLE} into {path}: 9 added, 0 updated, 0 unchanged." in first.stdout
     assert f"{SAMPLE}:9:location: warning: no coordinates" in first.stderr
-    before = digest(path)
+    before = backend.fingerprint(path)
     again = run_cli("import", str(SAMPLE), "--format", "acled", "--store", str(path))
     assert again.returncode == 0, again.stderr
     assert f"Imported {SAMPLE} into {path}: 0 added, 0 updated, 9 unchanged." in again.stdout
-    assert digest(path) == before
+    assert backend.fingerprint(path) == before
 
 
-def test_a_newer_acled_export_updates_what_changed_and_says_which(tmp_path):
-    store = ingest.open_store(tmp_path / "events.gpkg")
+def test_a_newer_acled_export_updates_what_changed_and_says_which(backend, tmp_path):
+    store = ingest.open_store(backend.new_location())
     ingest.import_file(store, SAMPLE, "acled")
 
     def correct(i, row):
@@ -200,44 +190,44 @@ def test_a_newer_acled_export_updates_what_changed_and_says_which(tmp_path):
         writer.writeheader()
         writer.writerows(rows)
 
-    result = run_cli("import", str(newer), "--format", "acled", "--store", str(store.path))
+    result = run_cli("import", str(newer), "--format", "acled", "--store", store.location)
     assert result.returncode == 0, result.stderr
-    assert f"into {store.path}: 1 added, 1 updated, 8 unchanged." in result.stdout
+    assert f"into {store.location}: 1 added, 1 updated, 8 unchanged." in result.stdout
     assert "added: acled:PAK900106\n" in result.stdout and "updated: acled:PAK900102\n" in result.stdout
     update = store.history("acled:PAK900102")[0]
     assert update["origin"] == str(newer.resolve())
-    assert update["old"]["fatalities"] == 3 and update["new"]["fatalities"] == 5
+    assert update["old"]["fatalities"] == 3 and update["new"]["fatalities"] == 5 and update["revision"] == 2
     assert set(update["new"]) == {"fatalities", "sources"}  # the ACLED source's date follows the timestamp
 
 
-def test_an_invalid_import_exits_1_names_file_row_field_and_leaves_the_store(tmp_path):
-    path = tmp_path / "events.gpkg"
+def test_an_invalid_import_exits_1_names_file_row_field_and_leaves_the_store(backend):
+    path = backend.new_location()
     ingest.open_store(path)
-    before = digest(path)
+    before = backend.fingerprint(path)
     bad = ROOT / "tests" / "data" / "malformed" / "acled_bad_dates.csv"
     result = run_cli("import", str(bad), "--format", "acled", "--store", str(path))
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == f"{bad}:2:event_date: not a date: '31 February 2025' (use e.g. 22 April 2025 or 2025-04-22)"
     assert "4 problems found." in result.stderr and "Traceback" not in result.stderr
-    assert digest(path) == before
+    assert backend.fingerprint(path) == before
 
     skipped = run_cli("import", str(bad), "--format", "acled", "--store", str(path), "--skip-invalid")
     assert skipped.returncode == 1 and f"{bad}:0:-: no valid events to import" in skipped.stderr
-    assert digest(path) == before
+    assert backend.fingerprint(path) == before
 
 
-def test_skip_invalid_through_the_cli_imports_the_rest(tmp_path):
-    path = tmp_path / "events.gpkg"
+def test_skip_invalid_through_the_cli_imports_the_rest(backend):
+    path = backend.new_location()
     bad = ROOT / "tests" / "data" / "malformed" / "acled_bad_codes.csv"
     result = run_cli("import", str(bad), "--format", "acled", "--store", str(path), "--skip-invalid")
     assert result.returncode == 0, result.stderr
     assert "Skipped 5 invalid rows." in result.stderr and f"{bad}:2:time_precision:" in result.stderr
     assert "1 added, 0 updated, 0 unchanged" in result.stdout
-    assert "acled:PAK999006" in stored_ids(path)
+    assert "acled:PAK999006" in backend.stored_ids(path)
 
 
-def test_export_and_validate_read_the_store_by_default(tmp_path):
-    path = tmp_path / "events.gpkg"
+def test_export_and_validate_read_the_store_by_default(backend, tmp_path):
+    path = backend.new_location()
     env = {"INCIDENT_MAP_STORE": str(path)}
     assert run_cli("import", str(SAMPLE), "--format", "acled", env=env).returncode == 0
     validated = run_cli("validate", env=env)
@@ -252,52 +242,33 @@ def test_export_and_validate_read_the_store_by_default(tmp_path):
 # --- concurrency and crashes ----------------------------------------------------------------------
 
 
-def _import_process(file: Path, store_path: Path) -> subprocess.Popen:
+def _import_process(file: Path, store_path: Path | str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "geo", "import", str(file), "--format", "acled", "--store", str(store_path)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
-def test_two_processes_importing_at_once_both_land(tmp_path):
-    path = tmp_path / "shared.gpkg"  # neither finds a store: both race to create it too
+def test_two_processes_importing_at_once_both_land(backend, tmp_path):
+    path = backend.new_location(existing=False)  # neither finds a store: both race to create it too
     files = [acled_copies(tmp_path / f"{prefix}.csv", 1500, prefix) for prefix in ("ONE", "TWO")]
     processes = [_import_process(file, path) for file in files]
     outputs = [p.communicate(timeout=240) for p in processes]
     for process, (out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err
         assert "1500 added, 0 updated, 0 unchanged" in out
-    ids = stored_ids(path)
+    ids = backend.stored_ids(path)
     assert ids == {f"acled:{p}{i:06d}" for p in ("ONE", "TWO") for i in range(1500)}
-    with sqlite3.connect(path) as db:
-        origins = dict(db.execute("SELECT origin, COUNT(*) FROM audit GROUP BY origin"))
+    origins = Counter(h["origin"] for h in stores.open_store(path).history())
     assert origins == {str(files[0].resolve()): 1500, str(files[1].resolve()): 1500}
 
 
-def _holds_write_lock(path: Path) -> bool:
-    """True while another connection is inside a write transaction on the store."""
-    db = sqlite3.connect(path, timeout=0, isolation_level=None)
+def test_sigkill_in_the_middle_of_an_import_leaves_the_old_store(store, backend, seed_events, tmp_path):
+    before = backend.stored_ids(store.location)
+    big = acled_copies(tmp_path / "big.csv", 6000, "BIG")
+    process = _import_process(big, store.location)
     try:
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("ROLLBACK")
-        return False
-    except sqlite3.OperationalError as error:
-        if "locked" not in str(error):
-            raise
-        return True
-    finally:
-        db.close()
-
-
-def test_sigkill_in_the_middle_of_an_import_leaves_the_old_store_that_gdal_opens(store, seed_events):
-    before = stored_ids(store.path)
-    big = acled_copies(store.path.with_name("big.csv"), 6000, "BIG")
-    process = _import_process(big, store.path)
-    try:
-        while not _holds_write_lock(store.path):  # poll until the importer is inside its transaction
-            assert process.poll() is None, f"the import ended before it was caught writing: {process.communicate()}"
-            time.sleep(0.002)
-        os.kill(process.pid, signal.SIGKILL)
+        backend.kill_while_writing(store.location, process)
         process.wait(timeout=30)
     finally:
         if process.poll() is None:
@@ -305,13 +276,10 @@ def test_sigkill_in_the_middle_of_an_import_leaves_the_old_store_that_gdal_opens
         process.communicate()
     assert process.returncode == -signal.SIGKILL
 
-    gdal = pyogrio.read_dataframe(store.path, layer="events")  # GDAL first, read-only, before anything else touches it
+    ids = backend.stored_ids(store.location)  # read-only, as another tool (GDAL for a file), before anything else touches it
     after = before | {f"acled:BIG{i:06d}" for i in range(6000)}
-    assert set(gdal["id"]) in (before, after)  # the old content or the new, never part of it
-    with sqlite3.connect(store.path) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        audited = db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
-    assert audited == len(seed_events) + (len(gdal) - len(before))
+    assert ids in (before, after)  # the old content or the new, never part of it
+    assert len(store.history()) == len(seed_events) + (len(ids) - len(before))
     assert ingest.import_file(store, SAMPLE, "acled").summary.added  # and it still takes writes
 
 
@@ -321,3 +289,181 @@ def test_the_fast_load_equals_the_checked_load(store):
     fast, checked = store.load(), ingest.check_stored(store)
     assert to_records(fast) == to_records(checked)
     assert fast["day_max"].equals(checked["day_max"]) and fast["search_text"].equals(checked["search_text"])
+
+
+# --- revisions: nobody overwrites anybody -----------------------------------------------------------
+
+
+def test_an_edit_of_an_event_changed_since_it_was_loaded_is_refused_naming_who_and_when(store, backend):
+    event_id = "mahjar-barducci-dadyal-jem-rally"
+    mine = store.get(event_id)
+    loaded = store.revisions([event_id])[event_id]
+    assert loaded == 1 and store.load().set_index("id").loc[event_id, "revision"] == 1
+    theirs = stores.open_store(store.location)  # another session on the same store
+    assert theirs.upsert([{**mine, "fatalities": 0}], origin="app: form", expected={event_id: loaded}).updated == (event_id,)
+    before = backend.fingerprint(store.location)
+
+    with pytest.raises(stores.RevisionConflict) as caught:
+        store.upsert([{**mine, "title": "My edit"}, make_record(id="new-1")], origin="app: form", expected={event_id: loaded})
+    [conflict] = caught.value.conflicts
+    assert (conflict.loaded, conflict.change.revision, conflict.change.by, conflict.change.origin) == (1, 2, theirs.by, "app: form")
+    message = str(caught.value)
+    assert message.startswith(f"{store.location}: nothing was written: 1 event(s) changed by someone else since they were loaded:")
+    assert f"{event_id}: changed by {theirs.by} (app: form) at 20" in message and "UTC, revision 2; you loaded revision 1" in message
+    assert backend.fingerprint(store.location) == before and store.get("new-1") is None
+
+    with pytest.raises(stores.RevisionConflict, match="you loaded revision 1"):
+        store.delete([event_id], origin="app: delete", expected={event_id: loaded})
+    assert store.delete([event_id], origin="app: delete", expected={event_id: 2}).deleted == (event_id,)
+    with pytest.raises(stores.RevisionConflict, match=f"{event_id}: deleted by .* revision 3; you loaded revision 2"):
+        store.upsert([mine], origin="app: form", expected={event_id: 2})
+    assert store.upsert([mine], origin="import").added == (event_id,)  # added again without a check: it carries on
+    assert store.revisions([event_id]) == {event_id: 4}
+
+
+def test_importing_an_export_refuses_events_changed_in_the_store_since(backend, tmp_path):
+    location = backend.new_location()
+    assert run_cli("import", str(SAMPLE), "--format", "acled", "--store", location).returncode == 0
+    exported = tmp_path / "mine.geojson"
+    assert run_cli("export", "geojson", "--out", str(exported), "--store", location).returncode == 0
+    doc = json.loads(exported.read_text(encoding="utf-8"))
+    assert {f["properties"]["revision"] for f in doc["features"]} == {1}
+    again = run_cli("import", str(exported), "--store", location)  # the file as exported: nothing to do
+    assert again.returncode == 0 and "0 added, 0 updated, 9 unchanged" in again.stdout
+
+    store = stores.open_store(location)
+    record = store.get("acled:PAK900102")
+    store.upsert([{**record, "fatalities": 4}], origin="app: form")  # a colleague's edit, after the export
+    for feature in doc["features"]:
+        if feature["id"] in ("acled:PAK900102", "acled:PAK900103"):
+            feature["properties"]["description"] += " (checked)"
+    exported.write_text(json.dumps(doc), encoding="utf-8")
+    before = backend.fingerprint(location)
+    refused = run_cli("import", str(exported), "--store", location)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert f"acled:PAK900102: changed by {store.by} (app: form) at " in refused.stderr
+    assert "revision 2; you loaded revision 1" in refused.stderr and "PAK900103" not in refused.stderr
+    assert "--ignore-revisions" in refused.stderr
+    assert backend.fingerprint(location) == before
+
+    forced = run_cli("import", str(exported), "--store", location, "--ignore-revisions")
+    assert forced.returncode == 0, forced.stderr
+    assert "0 added, 2 updated, 7 unchanged" in forced.stdout
+    assert store.get("acled:PAK900102")["fatalities"] == 3 and store.revisions(["acled:PAK900102"]) == {"acled:PAK900102": 3}
+
+    as_csv = tmp_path / "mine.csv"
+    assert run_cli("export", "csv", "--out", str(as_csv), "--store", location).returncode == 0
+    assert as_csv.read_text(encoding="utf-8").splitlines()[0].endswith(",verification,revision")
+    bad = as_csv.read_text(encoding="utf-8").replace(",3\n", ",three\n", 1)
+    as_csv.write_text(bad, encoding="utf-8")
+    rejected = run_cli("import", str(as_csv), "--store", location)
+    assert rejected.returncode == 1 and ":revision: 'three' is not a revision number" in rejected.stderr
+
+
+# --- moving between stores ---------------------------------------------------------------------------
+
+
+def test_store_copy_moves_events_revisions_and_history_both_ways(postgis_server, tmp_path):
+    from tests import postgis
+
+    source = ingest.open_store(tmp_path / "mine.gpkg")
+    ingest.add_shipped_events(source)
+    ingest.import_file(source, SAMPLE, "acled")
+    source.upsert([{**source.get("acled:PAK900102"), "fatalities": 4}], origin="app: form")
+    source.delete(["acled:PAK900103"], origin="app: delete")
+    team = postgis_server.url(postgis_server.new_database(with_store=False), postgis.OWNER)
+
+    there = run_cli("store", "copy", str(source.path), team)
+    assert there.returncode == 0, there.stderr
+    assert there.stdout == f"Copied 23 events and 26 audit entries from {source.path} to {team}.\n"
+    back = tmp_path / "back.gpkg"
+    again = run_cli("store", "copy", team, str(back))
+    assert again.returncode == 0, again.stderr
+    for copied in (stores.open_store(team), stores.open_store(back)):
+        assert copied.records() == source.records()
+        assert copied.revisions() == source.revisions() and copied.revisions()["acled:PAK900102"] == 2
+        assert copied.history() == source.history()
+        assert copied.history("acled:PAK900103")[0]["by"] == source.by
+
+    into_full = run_cli("store", "copy", str(source.path), team)
+    assert into_full.returncode == 1 and "not empty; a store is copied only into a new or empty one" in into_full.stderr
+    as_editor = postgis_server.url(postgis_server.new_database(), postgis.EDITOR)
+    refused = run_cli("store", "copy", str(source.path), as_editor)
+    assert refused.returncode == 1 and "anna may not change events here (permission denied for table audit)" in refused.stderr
+    assert stores.open_store(as_editor).count() == 0
+    missing = run_cli("store", "copy", str(tmp_path / "nothing.gpkg"), str(tmp_path / "new.gpkg"))
+    assert missing.returncode == 1 and f"{tmp_path / 'nothing.gpkg'}: no such store" in missing.stderr
+    assert not (tmp_path / "nothing.gpkg").exists() and not (tmp_path / "new.gpkg").exists()
+
+
+# --- what a location can be ---------------------------------------------------------------------------
+
+
+def test_a_location_that_cannot_hold_a_store_is_refused_and_creates_nothing(tmp_path):
+    for location, message in (
+        ("mysql://me@db/events", "mysql://…: not a store location this release opens"),
+        (f"postgresql://nobody@/nosuchdb?host={tmp_path}", "cannot connect to the store"),
+        (str(tmp_path / "no-such-folder" / "events.gpkg"), f"the folder {tmp_path / 'no-such-folder'} does not exist"),
+        (str(tmp_path), "is a folder, not a store file"),
+    ):
+        result = run_cli("import", str(SAMPLE), "--store", location, cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+        assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_a_read_only_role_views_and_exports_but_its_writes_are_refused_naming_what_it_lacks(postgis_server, tmp_path):
+    from tests import postgis
+
+    database = postgis_server.new_database()
+    editor = postgis_server.url(database, postgis.EDITOR)
+    ingest.add_shipped_events(stores.open_store(editor))
+    reader = postgis_server.url(database, postgis.READER)
+    outside = PostGISBackend(postgis_server)
+    before = outside.fingerprint(reader)
+
+    result = run_cli("import", str(SAMPLE), "--store", reader)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr == (f"{reader}: ben may view and export but not change events here (missing: INSERT on table events, "
+                             "UPDATE on table events, DELETE on table events, INSERT (origin) on table audit, "
+                             "UPDATE (changes, events) on table store_meta); nothing was changed\n")
+    store = stores.open_store(reader)
+    with pytest.raises(stores.StoreError, match="ben may view and export but not change events"):
+        store.upsert([make_record(id="app-1")], origin="app: form")
+    with pytest.raises(stores.StoreError, match="ben may view and export but not change events"):
+        store.delete(["mahjar-barducci-dadyal-jem-rally"], origin="app: delete")
+    assert outside.fingerprint(reader) == before
+
+    exported = run_cli("export", "csv", "--out", str(tmp_path / "all.csv"), "--store", reader)
+    assert exported.returncode == 0 and "Wrote 15 of 15 events" in exported.stdout
+    info = run_cli("store", "info", "--store", reader)
+    assert "user: ben\n" in info.stdout and "may change events: no (missing: INSERT on table events" in info.stdout
+    assert "may change events: yes" in run_cli("store", "info", "--store", editor).stdout
+    with pytest.raises(Exception, match="permission denied for table audit"):  # an editor cannot sign as someone else
+        postgis_server.execute(database, "INSERT INTO audit (event_id, action, revision, origin, changed_by) "
+                                         "VALUES ('x', 'add', 1, 'forged', 'ben')", role=postgis.EDITOR)
+
+
+def test_only_the_owner_creates_the_tables_and_a_newer_schema_is_refused(postgis_server):
+    from tests import postgis
+
+    empty = postgis_server.new_database(with_store=False)
+    with pytest.raises(stores.StoreError, match="has no incident-map tables, and anna may not create them .*as the role that owns"):
+        stores.open_store(postgis_server.url(empty, postgis.EDITOR))
+    owner = postgis_server.url(empty, postgis.OWNER)
+    assert stores.open_store(owner).created and not stores.open_store(owner).created
+    assert stores.open_store(owner).info()["schema version"] == 1
+    postgis_server.execute(empty, "UPDATE store_meta SET schema_version = 99")
+    with pytest.raises(stores.StoreError, match="made by a newer release .schema version 99"):
+        stores.open_store(owner)
+
+
+def test_a_geopackage_from_before_revisions_is_upgraded_and_gdal_still_opens_it(gpkg_store):
+    store = gpkg_store
+    store.upsert([{**store.get("mahjar-barducci-dadyal-jem-rally"), "fatalities": 0}], origin="app: form")
+    with sqlite3.connect(store.path) as db:  # as the release before revisions left it
+        for table, column in (("events", "revision"), ("audit", "revision"), ("audit", "changed_by")):
+            db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    upgraded = stores.open_store(store.path)
+    assert upgraded.revisions()["mahjar-barducci-dadyal-jem-rally"] == 2 and set(upgraded.revisions().values()) == {1, 2}
+    assert [h["revision"] for h in upgraded.history("mahjar-barducci-dadyal-jem-rally")] == [2, 1]
+    assert pyogrio.read_dataframe(store.path, layer="events")["revision"].max() == 2

@@ -2,7 +2,8 @@
 
 Columns are the schema's field names, in any case (``latitude``/``longitude``
 are read as ``lat``/``lon``); ``actors``, ``sources`` and ``tags`` hold JSON
-lists; ``context`` is true/false.  Messages name a column as the file spells it.  A leading apostrophe that a CSV
+lists; ``context`` is true/false; a ``revision`` column (as exports from a
+store have) is passed on for ``geo.ingest``.  Messages name a column as the file spells it.  A leading apostrophe that a CSV
 export put before ``= + - @`` to defuse a formula is taken off again.  Rows
 are the file's line numbers, so they match what a spreadsheet shows.
 ``columns_markdown`` and ``columns_text`` describe the columns from ``geo.schema``
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from geo.importers import Read, file_error, json_list, read_text
-from geo.schema import ACTOR_FIELDS, FIELD_HELP, FIELDS, LIST_FIELDS, REQUIRED, SOURCE_FIELDS, Problem, ValidationError
+from geo.schema import ACTOR_FIELDS, FIELD_HELP, FIELDS, LIST_FIELDS, REQUIRED, REVISION, SOURCE_FIELDS, Problem, ValidationError
 from geo.wording import noun
 
 DELIMITERS = ",;\t"
@@ -95,9 +96,9 @@ def read(path: Path) -> Read:
 
 
 def _field(column: str) -> str | None:
-    """The schema field a column names, or None."""
+    """The schema field a column names (or ``revision``, which exports add after the fields), or None."""
     folded = column.casefold()
-    return folded if folded in FIELDS else COLUMN_ALIASES.get(folded)
+    return folded if folded in FIELDS or folded == REVISION else COLUMN_ALIASES.get(folded)
 
 
 def _record(path: Path, row: int, raw: dict) -> dict:

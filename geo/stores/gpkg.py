@@ -6,10 +6,13 @@ The file (GeoPackage 1.2, written with sqlite3 following the OGC spec):
 ``gpkg_spatial_ref_sys``, ``gpkg_contents``, ``gpkg_geometry_columns``; the
 feature table ``events`` (``fid``, a GeoPackage-binary ``POINT`` in EPSG:4326,
 NULL for unmapped events, then one column per schema field; ``actors``,
-``sources`` and ``tags`` hold JSON text); the attribute table ``audit``
-(``changed_at`` UTC ISO time, ``event_id``, ``action`` add/update/delete,
-``old_json``/``new_json`` — whole records for add and delete, only the changed
-fields for update — and ``origin``).
+``sources`` and ``tags`` hold JSON text; last ``revision``, the event's
+revision number); the attribute table ``audit`` (``changed_at`` UTC ISO time,
+``event_id``, ``action`` add/update/delete, ``old_json``/``new_json`` — whole
+records for add and delete, only the changed fields for update —, ``origin``,
+then ``revision``, the event's revision after the change, and ``changed_by``,
+``login@host`` of whoever made it).  A store made before revisions existed
+(schema version 1) is upgraded when a release with them opens it for writing.
 
 Writes are single ``BEGIN IMMEDIATE`` transactions in WAL mode: a second
 writer waits (busy timeout) instead of failing, readers never block, and a
@@ -23,8 +26,10 @@ processes creating it at once end up with one store.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import socket
 import sqlite3
 import struct
 import uuid
@@ -37,12 +42,24 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import frame
-from geo.schema import FIELDS, LIST_FIELDS
-from geo.stores.base import ChangeSummary, Store, StoreError
+from geo.schema import LIST_FIELDS, REVISION
+from geo.stores.base import (
+    Change,
+    ChangeSummary,
+    Condition,
+    Conflict,
+    RevisionConflict,
+    Store,
+    StoreError,
+    delete_conflicts,
+    plan_upsert,
+    record_of,
+    table_of,
+)
 from geo.wording import noun
 
-ENV_VAR = "INCIDENT_MAP_STORE"
-FILE_NAME = "events.gpkg"
+SCHEMA_VERSION = 2
+"""1: events and audit; 2: a revision per event, and the revision and author of each audit entry."""
 TABLE = "events"
 AUDIT = "audit"
 BUSY_TIMEOUT_S = 120.0
@@ -83,33 +100,67 @@ INSERT INTO gpkg_spatial_ref_sys VALUES
    'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid');
 CREATE TABLE {TABLE} (
   fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom POINT, id TEXT NOT NULL UNIQUE,
-  {", ".join(f"{name} {_COLUMN_TYPES.get(name, 'TEXT')}" for name in _COLUMNS if name != "id")});
+  {", ".join(f"{name} {_COLUMN_TYPES.get(name, 'TEXT')}" for name in _COLUMNS if name != "id")},
+  revision INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE {AUDIT} (
   fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, changed_at DATETIME NOT NULL, event_id TEXT NOT NULL,
-  action TEXT NOT NULL CHECK (action IN ('add', 'update', 'delete')), old_json TEXT, new_json TEXT, origin TEXT NOT NULL);
+  action TEXT NOT NULL CHECK (action IN ('add', 'update', 'delete')), old_json TEXT, new_json TEXT, origin TEXT NOT NULL,
+  revision INTEGER, changed_by TEXT);
 CREATE INDEX {AUDIT}_event_id ON {AUDIT} (event_id);
 INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
   ('{TABLE}', 'features', '{TABLE}', 'Reported incidents (incident-map); actors, sources and tags are JSON', {SRS_ID}),
   ('{AUDIT}', 'attributes', '{AUDIT}', 'Every change to the events: when, what, old and new values, origin', NULL);
 INSERT INTO gpkg_geometry_columns VALUES ('{TABLE}', 'geom', 'POINT', {SRS_ID}, 0, 0);
 """
-_SELECT = f"SELECT geom, {', '.join(_COLUMNS)} FROM {TABLE}"
-_INSERT = f"INSERT INTO {TABLE} (geom, {', '.join(_COLUMNS)}) VALUES ({', '.join('?' * (len(_COLUMNS) + 1))})"
-_UPDATE = f"UPDATE {TABLE} SET geom = ?, {', '.join(f'{name} = ?' for name in _COLUMNS)} WHERE id = ?"
-_AUDIT_INSERT = f"INSERT INTO {AUDIT} (changed_at, event_id, action, old_json, new_json, origin) VALUES (?, ?, ?, ?, ?, ?)"
+_UPGRADES = {
+    2: f"""ALTER TABLE {TABLE} ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE {AUDIT} ADD COLUMN revision INTEGER;
+ALTER TABLE {AUDIT} ADD COLUMN changed_by TEXT;
+UPDATE {AUDIT} SET revision = (SELECT COUNT(*) FROM {AUDIT} AS earlier WHERE earlier.event_id = {AUDIT}.event_id
+                               AND earlier.fid <= {AUDIT}.fid);
+UPDATE {TABLE} SET revision = MAX(1, (SELECT COUNT(*) FROM {AUDIT} WHERE {AUDIT}.event_id = {TABLE}.id));""",
+}
+"""Schema version -> the SQL that brings a store from the version before to it."""
+_SELECT = f"SELECT geom, {', '.join(_COLUMNS)}, revision FROM {TABLE}"
+_INSERT = f"INSERT INTO {TABLE} (geom, {', '.join(_COLUMNS)}, revision) VALUES ({', '.join('?' * (len(_COLUMNS) + 2))})"
+_UPDATE = f"UPDATE {TABLE} SET geom = ?, {', '.join(f'{name} = ?' for name in _COLUMNS)}, revision = ? WHERE id = ?"
+_AUDIT_COLUMNS = "changed_at, event_id, action, revision, old_json, new_json, origin, changed_by"
+_AUDIT_INSERT = f"INSERT INTO {AUDIT} ({_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 _CHUNK = 500  # ids per "IN (...)" query
 
 
-def open_gpkg(path: Path | str) -> GeoPackageStore:
-    """The store in the GeoPackage file at ``path``, created empty if it does not exist."""
+def open_gpkg(path: Path | str, *, create_folder: bool = False, create: bool = True) -> GeoPackageStore:
+    """The store in the GeoPackage file at ``path``, created empty if it does not exist, upgraded if it is older.
+
+    The folder must exist unless ``create_folder``; nothing is created when the store cannot be opened, or when the
+    file does not exist and not ``create``.
+    """
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise StoreError(f"{path}: is a folder, not a store file")
+    if not path.parent.is_dir():
+        if not create_folder:
+            raise StoreError(f"{path}: cannot create a store there: the folder {path.parent} does not exist")
+        path.parent.mkdir(parents=True, exist_ok=True)
     created = not path.exists()
+    if created and not create:
+        raise StoreError(f"{path}: no such store")
     if created:
         _create(path)
     store = GeoPackageStore(path)
     store.check_file()
+    store.upgrade()
     store.created = created
     return store
+
+
+def _login() -> str:
+    """``login@host`` of whoever runs this process: who a change to a file store is recorded as."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
 
 
 class GeoPackageStore(Store):
@@ -118,17 +169,33 @@ class GeoPackageStore(Store):
     def __init__(self, path: Path):
         self.path = Path(path)
         self.location = str(self.path)
+        self.by = _login()
 
     # --- reading ---------------------------------------------------------------------
 
     @frame.paused_gc
-    def load(self) -> gpd.GeoDataFrame:
-        """Every event as a frame (``geo.frame``), in the order they were added."""
-        return frame.table_to_frame(_table(self._rows()))
+    def load(self, where: Condition | None = None) -> gpd.GeoDataFrame:
+        """Every event as a frame (``geo.frame``) with its revision, in the order they were added (``where`` is not run here)."""
+        rows = self._rows()
+        events = frame.table_to_frame(_table(rows))
+        events[REVISION] = [row[-1] for row in rows]
+        return events
+
+    def count(self, where: Condition | None = None) -> int:
+        """How many events there are (``where`` is not run here)."""
+        with self._reading() as db:
+            return db.execute(f"SELECT COUNT(*) FROM {TABLE}").fetchone()[0]
 
     def records(self) -> list[dict]:
         """Every event as a plain schema record, in the order they were added."""
         return [_record(row) for row in self._rows()]
+
+    def revisions(self, ids: Iterable[str] | None = None) -> dict[str, int]:
+        """Event id -> revision number, for these ids (those stored) or every event."""
+        with self._reading() as db:
+            if ids is None:
+                return dict(db.execute(f"SELECT id, revision FROM {TABLE} ORDER BY fid"))
+            return {i: revision for i, (_, revision) in _existing(db, list(dict.fromkeys(ids))).items()}
 
     def _rows(self) -> list[tuple]:
         with self._reading() as db:
@@ -141,8 +208,8 @@ class GeoPackageStore(Store):
         return _record(row) if row else None
 
     def history(self, event_id: str | None = None, limit: int | None = None) -> list[dict]:
-        """Audit entries, newest first: dicts of when, event_id, action, old, new (dicts or None), origin."""
-        query = f"SELECT changed_at, event_id, action, old_json, new_json, origin FROM {AUDIT}"
+        """Audit entries, newest first: dicts of when, event_id, action, revision, old, new (dicts or None), origin, by."""
+        query = f"SELECT {_AUDIT_COLUMNS} FROM {AUDIT}"
         args: tuple = ()
         if event_id is not None:
             query, args = f"{query} WHERE event_id = ?", (event_id,)
@@ -150,8 +217,9 @@ class GeoPackageStore(Store):
         with self._reading() as db:
             entries = db.execute(query, args).fetchall()
         return [
-            {"when": when, "event_id": eid, "action": action, "old": _loads(old), "new": _loads(new), "origin": origin}
-            for when, eid, action, old, new, origin in entries
+            {"when": when, "event_id": eid, "action": action, "revision": revision, "old": _loads(old), "new": _loads(new),
+             "origin": origin, "by": by or ""}
+            for when, eid, action, revision, old, new, origin, by in entries
         ]
 
     def revision(self) -> str:
@@ -162,6 +230,13 @@ class GeoPackageStore(Store):
                 f"(SELECT last_change FROM gpkg_contents WHERE table_name = '{TABLE}')"
             ).fetchone()
         return f"{last_audit}@{last_change}"
+
+    def info(self) -> dict[str, object]:
+        """Backend, location, schema version, events, audit entries, who writes, what they lack to write."""
+        with self._reading() as db:
+            audited = db.execute(f"SELECT COUNT(*) FROM {AUDIT}").fetchone()[0]
+        return {"backend": "GeoPackage", "location": self.location, "schema version": SCHEMA_VERSION, "events": self.count(),
+                "audit entries": audited, "user": self.by, "missing permissions": self.missing_permissions()}
 
     def check_file(self) -> None:
         """Raise StoreError unless the file is a GeoPackage with this project's events and audit tables."""
@@ -176,53 +251,91 @@ class GeoPackageStore(Store):
             what = f"no {noun(len(missing), 'column')} {', '.join(missing)} in table {TABLE!r}" if missing else f"no {AUDIT!r} table"
             raise StoreError(f"{self.path}: a GeoPackage, but not an incident-map event store ({what})")
 
+    def upgrade(self) -> None:
+        """Bring a store made by an older release to ``SCHEMA_VERSION``, in one transaction (a no-op when it is there)."""
+        if self._version() == SCHEMA_VERSION:
+            return
+        if self.missing_permissions():
+            raise StoreError(f"{self.path}: made by an older release; open it once with write access to upgrade it")
+        with self._transaction() as db:
+            for version in range(_version_of(db) + 1, SCHEMA_VERSION + 1):
+                for statement in _UPGRADES[version].split(";\n"):
+                    db.execute(statement)
+
+    def _version(self) -> int:
+        with self._reading() as db:
+            return _version_of(db)
+
     # --- writing ---------------------------------------------------------------------
 
-    def upsert(self, records: Iterable[Mapping], origin: str) -> ChangeSummary:
+    def missing_permissions(self) -> list[str]:
+        """What this login lacks to write: write access to the file, and to its folder (for SQLite's journal)."""
+        missing = []
+        if not os.access(self.path, os.W_OK):
+            missing.append(f"write access to the file {self.path}")
+        if not os.access(self.path.parent, os.W_OK):
+            missing.append(f"write access to its folder {self.path.parent} (for the journal)")
+        return missing
+
+    def upsert(self, records: Iterable[Mapping], origin: str, expected: Mapping[str, int] | None = None) -> ChangeSummary:
         """Add validated records, or replace the stored events with the same ids, in one transaction: insert new ids,
-        update changed ones, audit both."""
+        update changed ones, audit both; refuse it all if an event in ``expected`` moved on since (``geo.stores.base``)."""
         records = list(records)
-        added, updated, unchanged, audit, points = [], [], [], [], []
+        self.check_writable()
         with self._transaction() as db:
             now = _now()
-            existing = _existing(db, [r["id"] for r in records])
-            inserts, updates = [], []
-            for record in records:
-                event_id, old = record["id"], existing.get(record["id"])
-                if old == record:
-                    unchanged.append(event_id)
-                    continue
-                if old is None:
-                    added.append(event_id)
-                    inserts.append(_row(record))
-                    audit.append((now, event_id, "add", None, _dumps(record), origin))
-                else:
-                    updated.append(event_id)
-                    updates.append((*_row(record), event_id))
-                    changed = [name for name in FIELDS if old.get(name) != record.get(name)]
-                    audit.append((now, event_id, "update", _dumps({n: old.get(n) for n in changed}),
-                                  _dumps({n: record.get(n) for n in changed}), origin))
-                if record["lat"] is not None:
-                    points.append((record["lon"], record["lat"]))
-            db.executemany(_INSERT, inserts)
-            db.executemany(_UPDATE, updates)
-            db.executemany(_AUDIT_INSERT, audit)
-            if audit:
-                _touch(db, now, points)
-        return ChangeSummary(tuple(added), tuple(updated), tuple(unchanged))
+            ids = [r["id"] for r in records]
+            stored = _existing(db, ids)
+            plan = plan_upsert(records, stored, _past(db, [i for i in ids if i not in stored]), expected)
+            if plan.conflicts:
+                raise self._conflict(db, plan.conflicts)
+            db.executemany(_INSERT, [(*_row(record), revision) for record, revision in plan.inserts])
+            db.executemany(_UPDATE, [(*_row(record), revision, record["id"]) for record, revision in plan.updates])
+            db.executemany(_AUDIT_INSERT, [(now, event_id, action, revision, _dumps(old), _dumps(new), origin, self.by)
+                                           for event_id, action, revision, old, new in plan.audit])
+            if plan.audit:
+                _touch(db, now, [(r["lon"], r["lat"]) for r, _ in plan.inserts + plan.updates if r["lat"] is not None])
+        return plan.summary
 
-    def delete(self, ids: Iterable[str], origin: str) -> ChangeSummary:
+    def delete(self, ids: Iterable[str], origin: str, expected: Mapping[str, int] | None = None) -> ChangeSummary:
         """Delete the events with these ids (unknown ids are ignored), recording each in the audit table."""
         ids = list(dict.fromkeys(ids))
+        self.check_writable()
         with self._transaction() as db:
             now = _now()
             existing = _existing(db, ids)
+            conflicts = delete_conflicts(ids, {i: r for i, (_, r) in existing.items()}, _past(db, ids), expected)
+            if conflicts:
+                raise self._conflict(db, conflicts)
             gone = [event_id for event_id in ids if event_id in existing]
             db.executemany(f"DELETE FROM {TABLE} WHERE id = ?", [(event_id,) for event_id in gone])
-            db.executemany(_AUDIT_INSERT, [(now, i, "delete", _dumps(existing[i]), None, origin) for i in gone])
+            db.executemany(_AUDIT_INSERT, [(now, i, "delete", existing[i][1] + 1, _dumps(existing[i][0]), None, origin, self.by)
+                                           for i in gone])
             if gone:
                 _touch(db, now, [])
         return ChangeSummary(deleted=tuple(gone))
+
+    def restore(self, records: Iterable[Mapping], revisions: Mapping[str, int], history: Iterable[Mapping]) -> int:
+        """Fill this empty store with events, their revisions and their audit trail as it was (``history`` newest first)."""
+        records, history = list(records), list(history)
+        self.check_writable()
+        with self._transaction() as db:
+            held = db.execute(f"SELECT (SELECT COUNT(*) FROM {TABLE}) + (SELECT COUNT(*) FROM {AUDIT})").fetchone()[0]
+            if held:
+                raise StoreError(f"{self.path}: not empty; a store is copied only into a new or empty one")
+            db.executemany(_INSERT, [(*_row(record), revisions.get(record["id"], 1)) for record in records])
+            db.executemany(_AUDIT_INSERT, [(h["when"], h["event_id"], h["action"], h["revision"], _dumps(h["old"]), _dumps(h["new"]),
+                                            h["origin"], h["by"]) for h in reversed(history)])
+            _touch(db, _now(), [(r["lon"], r["lat"]) for r in records if r["lat"] is not None])
+        return len(history)
+
+    def _conflict(self, db: sqlite3.Connection, conflicts: Mapping[str, int]) -> RevisionConflict:
+        """The refusal naming the last change to each event in ``conflicts`` (id -> the revision loaded)."""
+        ids = list(conflicts)
+        rows = db.execute(f"SELECT event_id, action, revision, changed_by, changed_at, origin FROM {AUDIT} WHERE fid IN "
+                          f"(SELECT MAX(fid) FROM {AUDIT} WHERE event_id IN ({', '.join('?' * len(ids))}) GROUP BY event_id)", ids)
+        changes = {row[0]: Change(row[0], row[1], row[2] or 0, row[3] or "", row[4], row[5]) for row in rows}
+        return RevisionConflict(self.location, [Conflict(conflicts[i], changes[i]) for i in ids])
 
     # --- connections -----------------------------------------------------------------
 
@@ -280,45 +393,39 @@ def _row(record: Mapping) -> tuple:
 
 def _record(row: tuple) -> dict:
     """A schema record from a ``_SELECT`` row."""
-    point = _blob_point(row[0])
-    values = dict(zip(_COLUMNS, row[1:], strict=True))
-    for name in LIST_FIELDS:
-        values[name] = json.loads(values[name]) if values[name] else []
-    values["context"] = bool(values["context"])
-    values["lon"], values["lat"] = point if point else (None, None)
-    for name in FIELDS:
-        if values[name] is None and name not in ("lat", "lon", "fatalities"):
-            values[name] = ""
-    return {name: values[name] for name in FIELDS}
+    return record_of(dict(zip(_COLUMNS, row[1:-1], strict=True)), _blob_point(row[0]))
 
 
 def _table(rows: list[tuple]) -> pd.DataFrame:
-    """``_SELECT`` rows as a table of schema fields, each JSON column parsed in one pass (what makes loading fast)."""
-    columns = dict(zip(("geom", *_COLUMNS), zip(*rows, strict=True), strict=True)) if rows else {}
-    points = [_blob_point(blob) for blob in columns.pop("geom", ())]
-    table = {"lat": [p[1] if p else None for p in points], "lon": [p[0] if p else None for p in points]}
-    for name in _COLUMNS:
-        values = columns.get(name, ())
-        if name in LIST_FIELDS:
-            table[name] = json.loads("[" + ",".join(v or "[]" for v in values) + "]")
-        elif name == "context":
-            table[name] = [bool(v) for v in values]
-        elif name == "fatalities":
-            table[name] = list(values)
-        else:
-            table[name] = ["" if v is None else v for v in values]
-    return pd.DataFrame({name: table[name] for name in FIELDS})
+    """``_SELECT`` rows as a table of schema fields (``geo.stores.base.table_of``)."""
+    columns = dict(zip(("geom", *_COLUMNS, "revision"), zip(*rows, strict=True), strict=True)) if rows else {}
+    return table_of(columns, [_blob_point(blob) for blob in columns.pop("geom", ())])
 
 
-def _existing(db: sqlite3.Connection, ids: list[str]) -> dict[str, dict]:
-    """The stored records with these ids."""
+def _existing(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[dict, int]]:
+    """Id -> (record, revision) of the stored events with these ids."""
     found = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         for row in db.execute(f"{_SELECT} WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
             record = _record(row)
-            found[record["id"]] = record
+            found[record["id"]] = (record, row[-1])
     return found
+
+
+def _past(db: sqlite3.Connection, ids: list[str]) -> dict[str, int]:
+    """Id -> the last revision in the audit trail, for events with these ids that are no longer stored."""
+    found = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        query = f"SELECT event_id, MAX(revision) FROM {AUDIT} WHERE event_id IN ({', '.join('?' * len(chunk))}) GROUP BY event_id"
+        found.update((event_id, revision) for event_id, revision in db.execute(query, chunk) if revision)
+    return found
+
+
+def _version_of(db: sqlite3.Connection) -> int:
+    """The schema version of a store: 2 once events have a revision column."""
+    return SCHEMA_VERSION if any(row[1] == "revision" for row in db.execute(f"PRAGMA table_info({TABLE})")) else 1
 
 
 def _point_blob(lon: float, lat: float) -> bytes:
