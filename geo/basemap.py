@@ -456,6 +456,12 @@ def _check_points(lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np
     return lats, lons
 
 
+def admin1_union(area_names: Sequence[str]) -> shapely.Geometry:
+    """The first-level areas with these display names, as one (multi)polygon (empty when none has them)."""
+    table = _admin1()
+    return shapely.union_all(table.geometry[table["name"].isin(list(area_names))].to_numpy())
+
+
 def admin1_at_many(
     lats: Sequence[float] | np.ndarray,
     lons: Sequence[float] | np.ndarray,

@@ -358,16 +358,26 @@ class SqlFilter:
     """What the events to read must meet; None reads every event."""
     undated: Condition | None
     """The events a date filter leaves out only for having no date, to count; None when ``where`` keeps them to count."""
+    unmapped: Condition | None = None
+    """The dated events a place filter leaves out only for having no map point, to count; None when there is none or
+    ``where`` keeps them to count."""
+
+
+SQL_PLACE_MARGIN = 0.01
+"""How much wider (a share of the distance, and degrees around an area) the database's place condition is than the
+filter: PostGIS measures on the spheroid and areas may be simplified differently, so it reads a little more and ``apply``
+keeps exactly what the filter says."""
 
 
 def to_sql(flt: Filter) -> SqlFilter:
     """``flt`` as SQL (a pure function): every key but free text, which ``apply`` runs on what comes back.
 
     Date rule as in the module docstring: an event matches when its first possible day (``day_min``) is on or
-    before ``to`` and its last (``day_max``) on or after ``from``.  Undated events are counted with a second
-    condition, except with free text, which SQL does not run: then ``where`` keeps them for ``apply`` to count.
-    A spatial key adds one more part, e.g. ``ST_DWithin(geom::geography, ST_MakePoint(%s, %s)::geography, %s)``
-    or ``ST_Intersects(geom, ST_GeomFromText(%s, 4326))``; the indexes for both exist.
+    before ``to`` and its last (``day_max``) on or after ``from``.  A place key reads the events near the circle
+    or the areas (``ST_DWithin`` on the geography, ``ST_Intersects``: both indexed), a little wider than the
+    filter (``SQL_PLACE_MARGIN``), and ``apply`` keeps the exact ones.  Undated events, and dated events with no
+    map point under a place key, are counted with their own conditions, except with free text, which SQL does not
+    run: then ``where`` keeps them for ``apply`` to count.
     """
     parts: list[tuple[str, tuple]] = []
     if flt.actors:
@@ -380,14 +390,31 @@ def to_sql(flt: Filter) -> SqlFilter:
         parts.append(("location_precision = ANY(%s)", (list(LOCATION_PRECISIONS[: LOCATION_PRECISIONS.index(flt.precision) + 1]),)))
     if not flt.include_context:
         parts.append(("NOT context", ()))
-    if not flt.has_dates:
-        return SqlFilter(_joined(parts), None)
     dates = [("day_min <= %s", (flt.date_to,))] if flt.date_to else []
     dates += [("day_max >= %s", (flt.date_from,))] if flt.date_from else []
-    if flt.text:
-        dated = _joined(dates)
-        return SqlFilter(_joined([*parts, (f"(day_min IS NULL OR ({dated.sql}))", dated.params)]), None)
-    return SqlFilter(_joined(parts + dates), _joined([*parts, ("day_min IS NULL", ())]))
+    place = _place_sql(flt)
+    if flt.text:  # free text runs in pandas: undated and unmapped events come back for apply to count
+        kept = [(f"(day_min IS NULL OR ({_joined(dates).sql}))", _joined(dates).params)] if dates else []
+        kept += [(f"(geom IS NULL OR ({_joined(place).sql}))", _joined(place).params)] if place else []
+        return SqlFilter(_joined(parts + kept), None)
+    undated = _joined([*parts, ("day_min IS NULL", ())]) if dates else None
+    unmapped = _joined([*parts, *dates, ("geom IS NULL", ())]) if place else None
+    return SqlFilter(_joined(parts + dates + place), undated, unmapped)
+
+
+def _place_sql(flt: Filter) -> list[tuple[str, tuple]]:
+    """The place keys as SQL, each a little wider than the filter (``SQL_PLACE_MARGIN``)."""
+    parts = []
+    if flt.near:
+        metres = flt.near.km * 1000 * (1 + SQL_PLACE_MARGIN) + 1
+        parts.append(("ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s)",
+                      (flt.near.lon, flt.near.lat, metres)))
+    areas = [flt.within] if flt.within is not None else []
+    if flt.admin1:
+        areas.append(basemap.admin1_union(flt.admin1).buffer(basemap.ADMIN1_TOLERANCE_KM / KM_PER_DEGREE))
+    for area in areas:
+        parts.append(("ST_Intersects(geom, ST_GeomFromText(%s, 4326))", (area.buffer(SQL_PLACE_MARGIN).wkt,)))
+    return parts
 
 
 def _joined(parts: list[tuple[str, tuple]]) -> Condition | None:
@@ -408,7 +435,8 @@ def select(store: Store, flt: Filter) -> tuple[FilterResult, int]:
     query = to_sql(flt)
     result = apply(store.load(query.where), flt)
     undated = store.count(query.undated) if query.undated else result.undated_excluded
-    return FilterResult(result.events, undated), store.count()
+    unmapped = store.count(query.unmapped) if query.unmapped else result.unmapped_excluded
+    return FilterResult(result.events, undated, unmapped), store.count()
 
 
 def _parse_date(key: str, value: str) -> date:

@@ -385,3 +385,25 @@ def test_filtering_in_the_database_gives_what_filtering_in_memory_gives(postgis_
     some = Filter(date_from=date(2023, 1, 1), date_to=date(2023, 3, 31), countries=("PK",))
     narrowed = store.load(filters.to_sql(some).where)  # the database sent only what the view shows
     assert 0 < len(narrowed) == len(apply(everything, some).events) < len(everything) / 10
+
+
+def test_place_keys_run_in_the_database_and_give_what_filtering_in_memory_gives(postgis_server):
+    from bench.synthetic import synthetic_records
+    from geo import filters, stores
+    from tests import postgis
+
+    records = synthetic_records(1500, seed=9)
+    store = stores.open_store(postgis_server.url(postgis_server.new_database(), postgis.EDITOR))
+    store.upsert(records, origin="test")
+    everything = store.load()
+    lahore = (31.558, 74.3507)
+    area = shapely.box(72.0, 30.0, 75.5, 34.5)
+    for flt in (Filter(near=Near(*lahore, 300)), Filter(within=area, date_from=date(2023, 1, 1)), Filter(admin1=("Punjab (Pakistan)",)),
+                Filter(near=Near(*lahore, 300), text="synthetic", types=("rally", "protest"))):
+        in_memory = apply(everything, flt)
+        in_database, _ = filters.select(store, flt)
+        assert list(in_database.events["id"]) == list(in_memory.events["id"]), flt
+        assert (in_database.undated_excluded, in_database.unmapped_excluded) == (in_memory.undated_excluded, in_memory.unmapped_excluded)
+        assert 0 < len(in_memory.events) < len(records) and in_memory.unmapped_excluded > 0
+        read = store.load(filters.to_sql(flt).where)
+        assert len(read) < len(records) / 2  # the database sent about what the view shows
