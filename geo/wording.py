@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+NO_EVENTS = "No events match this filter"
+"""Said wherever a filter leaves nothing to show."""
+
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
 
