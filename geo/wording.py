@@ -95,4 +95,32 @@ def source_label(source: Mapping) -> str:
 
 def made_on_label(day: date) -> str:
     """The "made on" date shown on exports."""
+    return day_label(day)
+
+
+def day_label(day: date) -> str:
+    """One day as people read it: "5 January 2026"."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def day_span_label(first: date, last: date) -> str:
+    """A run of days, saying each month and year once: "1–31 January 2026", "29 December 2025 – 4 January 2026"."""
+    if first == last:
+        return day_label(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{day_label(last)}"
+    if first.year == last.year:
+        return f"{first.day} {_MONTHS[first.month - 1]} – {day_label(last)}"
+    return f"{day_label(first)} – {day_label(last)}"
+
+
+def undated_left_out(count: int) -> str:
+    """ "2 undated events left out by the date filter"."""
+    return f"{plural(count, 'undated event')} left out by the date filter"
+
+
+def none_mapped(count: int) -> str:
+    """What a map says when none of ``count`` (at least 1) matching events has a place to draw."""
+    if count == 1:
+        return "The only matching event has no known place to map; it is listed under the map"
+    return f"None of the {count:,} matching events has a known place to map; they are listed under the map"

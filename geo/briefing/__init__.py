@@ -46,6 +46,7 @@ _RC = {
     "svg.hashsalt": "geo-briefing",  # stable element ids
     "text.parse_math": False,  # "$" in a title is a dollar sign, not TeX
     "path.simplify": True,
+    "text.hinting": "no_hinting",  # glyphs as wide as measured, so wrapped text stays inside the page at every size
 }
 _LOCK = threading.RLock()  # rcParams are global: one page is drawn and saved at a time
 _SAVE_METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "ModDate": None}, "svg": {"Date": None}}
@@ -67,7 +68,7 @@ def figure(
     """
     pg = page(size, dpi)
     with _LOCK, matplotlib.rc_context(_RC):
-        return layout.draw(Content(events, title, flt or Filter(), made_on, undated_excluded), pg)
+        return layout.draw(Content(events, title, flt or Filter(), made_on, undated_excluded), pg).fig
 
 
 def render(

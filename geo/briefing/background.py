@@ -86,8 +86,11 @@ def country_labels(ax, sheet: Sheet, view: shapely.Geometry, boxes: Boxes) -> No
         place_text(ax, sheet, boxes, anchors, size, pad=6, color="#a8a8a8", fontweight="bold", zorder=3.5)
 
 
-def towns(ax, sheet: Sheet, boxes: Boxes) -> int:
-    """A few of the largest towns in view, each named where its label fits; returns how many were named."""
+def towns(ax, sheet: Sheet, boxes: Boxes, min_population: int = 20_000, skip: frozenset[str] = frozenset()) -> int:
+    """A few of the largest towns in view, each named where its label fits; returns how many were named.
+
+    Towns named in ``skip`` (casefolded; say, places already named beside their events) are left out.
+    """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     bbox = (max(x0, -180.0), max(y0, -90.0), min(x1, 180.0), min(y1, 90.0))
@@ -97,9 +100,11 @@ def towns(ax, sheet: Sheet, boxes: Boxes) -> int:
     gap_px = dot + sheet.px(sheet.pt(2.5))
     gap_x, gap_y = gap_px * (x1 - x0) / box.width, gap_px * (y1 - y0) / box.height
     placed = 0
-    for town in gazetteer.towns_in(bbox, min_population=20_000, limit=80):
+    for town in gazetteer.towns_in(bbox, min_population=min_population, limit=80):
         if placed >= 12:
             break
+        if town.name.casefold() in skip:
+            continue
         (px, py), = ax.transData.transform([(town.lon, town.lat)])
         dot_box = np.array([[px - dot, py - dot, px + dot, py + dot]])
         room = sheet.px(sheet.pt(6))  # keep towns apart from each other and from events
@@ -112,7 +117,7 @@ def towns(ax, sheet: Sheet, boxes: Boxes) -> int:
             (town.lon, town.lat + gap_y, town.name, "center", "bottom"),
             (town.lon, town.lat - gap_y, town.name, "center", "top"),
         ]
-        if place_text(ax, sheet, boxes, anchors, size, color=TOWN, zorder=4):
+        if place_text(ax, sheet, boxes, anchors, size, color=TOWN, zorder=4) is not None:
             ax.plot(town.lon, town.lat, "o", ms=sheet.pt(2.6), mfc=TOWN, mec="white", mew=0.4, zorder=4)
             placed += 1
         else:

@@ -27,6 +27,7 @@ class KeyEntry:
     id: str
     title: str
     date: str
+    place: str
     actors: tuple[str, ...]
     sources: tuple[str, ...]
     event_type: str
@@ -45,7 +46,7 @@ def in_date_order(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def key_entries(events: gpd.GeoDataFrame) -> list[KeyEntry]:
     """The mapped events numbered 1..N in date order (undated last; ties by title, then id)."""
     mapped = in_date_order(events[is_mapped(events)])
-    columns = ("id", "title", "date_start", "date_end", "date_precision", "actors", "sources", "event_type", "context")
+    columns = ("id", "title", "date_start", "date_end", "date_precision", "place_name", "actors", "sources", "event_type", "context")
     rows = zip(*(mapped[c] for c in columns), mapped.geometry.x, mapped.geometry.y, strict=True)
     return [
         KeyEntry(
@@ -53,6 +54,7 @@ def key_entries(events: gpd.GeoDataFrame) -> list[KeyEntry]:
             id=id_,
             title=title,
             date=wording.date_label({"date_start": start, "date_end": end, "date_precision": precision}),
+            place=" ".join(str(place or "").split()),
             actors=tuple(a["name"] for a in actors),
             sources=tuple(dict.fromkeys(wording.source_label(source) for source in sources)),
             event_type=event_type,
@@ -60,7 +62,7 @@ def key_entries(events: gpd.GeoDataFrame) -> list[KeyEntry]:
             lon=float(lon),
             lat=float(lat),
         )
-        for number, (id_, title, start, end, precision, actors, sources, event_type, context, lon, lat) in enumerate(rows, start=1)
+        for number, (id_, title, start, end, precision, place, actors, sources, event_type, context, lon, lat) in enumerate(rows, start=1)
     ]
 
 

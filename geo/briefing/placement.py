@@ -93,8 +93,11 @@ def place_badges(boxes: Boxes, points: np.ndarray, diameters: Sequence[float], d
 
 
 def place_text(ax, sheet: Sheet, boxes: Boxes, anchors: Iterable[tuple[float, float, str, str, str]], size: float, pad: float = 1.5,
-               **kwargs) -> bool:  # fmt: skip
-    """Put a text at the first (x, y, text, ha, va) anchor in data space with ``pad`` points free around it."""
+               **kwargs):  # fmt: skip
+    """Put a text at the first (x, y, text, ha, va) anchor in data space with ``pad`` points free around it.
+
+    Returns the Text drawn, or None when no anchor had room.
+    """
     for x, y, text, ha, va in anchors:
         w = sheet.px(width_pt(text, size, kwargs.get("fontweight") == "bold"))
         h = sheet.px(size * 1.15)
@@ -105,9 +108,8 @@ def place_text(ax, sheet: Sheet, boxes: Boxes, anchors: Iterable[tuple[float, fl
         box = np.array([[left - room, bottom - room, left + w + room, bottom + h + room]])
         if boxes.free(box)[0] and not boxes.lines.intersects(shapely.box(*box[0])):
             boxes.add(box[0])
-            ax.text(x, y, text, fontsize=size, ha=ha, va=va, parse_math=False, **kwargs)
-            return True
-    return False
+            return ax.text(x, y, text, fontsize=size, ha=ha, va=va, parse_math=False, **kwargs)
+    return None
 
 
 def label_along(ax, sheet: Sheet, boxes: Boxes, line, label: str, size: float, **kwargs) -> bool:

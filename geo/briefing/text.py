@@ -6,6 +6,7 @@ Pure functions over strings and font sizes: they never draw anything.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 
 from matplotlib.font_manager import FontProperties
@@ -14,6 +15,7 @@ from matplotlib.textpath import TextToPath
 FONT = "DejaVu Sans"
 
 _TEXT_TO_PATH = TextToPath()
+_WORDS = re.compile(r"[^ \t\n\r]+")  # a no-break space (U+00A0) keeps words together
 
 
 @functools.lru_cache(maxsize=16384)
@@ -24,11 +26,14 @@ def width_pt(text: str, size: float, bold: bool = False) -> float:
 
 
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
-    """Greedy word wrap to ``width`` points (less a little for hinting); a word longer than a line is cut."""
+    """Greedy word wrap to ``width`` points (less a little for hinting); a word longer than a line is cut.
+
+    Words are split at spaces, tabs and line breaks only, so a no-break space keeps its words on one line.
+    """
     width *= 0.97
     lines: list[str] = []
     line = ""
-    for word in text.split():
+    for word in _WORDS.findall(text):
         candidate = f"{line} {word}" if line else word
         if width_pt(candidate, size, bold) <= width:
             line = candidate
