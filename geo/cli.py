@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from geo import export as exporters
-from geo import filters, frame, ingest, stores
+from geo import filters, frame, ingest, stores, timeline, wording
 from geo.schema import ValidationError
 
 LISTED_IDS = 50
@@ -143,8 +143,14 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
 @click.option("--title", default="Reported incidents", show_default=True, help="Title shown on maps and images.")
 @click.option("--tiles", default="offline", show_default=True, help="html: basemap, 'offline' (shipped) or an online tile layer.")
 @click.option("--color-by", type=click.Choice(["type", "actor"]), default="type", show_default=True, help="html: colour markers by.")
-@click.option("--size", default="slide", show_default=True, help="png/pdf/svg: a4, slide (1920x1080) or WIDTHxHEIGHT in pixels.")
-@click.option("--dpi", default=150, show_default=True, type=click.IntRange(50, 600), help="png/pdf/svg: resolution.")
+@click.option("--size", default="slide", show_default=True,
+              help="png/pdf/svg/gif/mp4: a4, slide (1920x1080), small (1280x720, e.g. for messaging apps) or WIDTHxHEIGHT in pixels.")
+@click.option("--dpi", default=150, show_default=True, type=click.IntRange(50, 600), help="png/pdf/svg/gif/mp4: resolution.")
+@click.option("--step", type=click.Choice(timeline.STEPS),
+              help="gif/mp4: one frame per day, week, month, quarter or year [default: from the span of the period].")
+@click.option("--mode", type=click.Choice(timeline.MODES), default="cumulative", show_default=True,
+              help="gif/mp4: each frame shows the events up to the end of its period (cumulative) or during it (window).")
+@click.option("--frame-seconds", type=click.FloatRange(0.1, 60), default=1.0, show_default=True, help="gif/mp4: how long each frame shows.")
 @click.option("--made", type=click.DateTime(["%Y-%m-%d"]), help="Date printed as 'made on' (default: today), for reproducible files.")
 @filter_options
 @_fail_on_problems
@@ -155,8 +161,11 @@ def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, fl
     FORMAT is geojson (every field; unmapped events have null geometry), csv
     (spreadsheet-safe), html (one self-contained offline web map with a
     source card per event), or png, pdf or svg (a briefing map with a
-    numbered key).  The file is written atomically; on any error no file is
-    left behind.
+    numbered key), or gif or mp4 (that map animated over the filter's
+    period, or the events' own, one frame per step; events dated only to
+    a month or year, or approximately, show for the whole of that span;
+    undated ones never show and each frame counts them).  The file is
+    written atomically; on any error no file is left behind.
     """
     events = ingest.load_file(source) if source else ingest.open_store(store_path).load()
     result = filters.apply(events, flt)
@@ -165,7 +174,7 @@ def export(fmt: str, out: Path, source: Path | None, store_path: Path | None, fl
         exporters.WRITERS[fmt](result.events, out, flt=flt, made_on=made_on, undated_excluded=result.undated_excluded, **options)
     except ValueError as error:  # an option the format cannot use, e.g. --size banana
         raise click.UsageError(str(error)) from None
-    note = f"; {result.undated_excluded} undated event(s) left out by the date filter" if result.undated_excluded else ""
+    note = f"; {wording.undated_left_out(result.undated_excluded)}" if result.undated_excluded else ""
     click.echo(f"Wrote {len(result.events)} of {len(events)} events to {out}{note}.")
 
 

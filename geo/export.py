@@ -1,8 +1,9 @@
-"""Write filtered events to files: GeoJSON, spreadsheet-safe CSV, the HTML map and the briefing image.
+"""Write filtered events to files: GeoJSON, spreadsheet-safe CSV, the HTML map, the briefing image and its animation.
 
 Each writer takes a GeoDataFrame of events and a path and writes atomically.
 ``WRITERS`` maps a format name to its writer so the CLI and the app offer the
-same set.  The map and the image are drawn by ``geo.webmap`` and ``geo.briefing``; this module holds no filtering.
+same set.  The map, the image and the animation are drawn by ``geo.webmap`` and ``geo.briefing``; this module holds
+no filtering.
 """
 
 from __future__ import annotations
@@ -92,10 +93,25 @@ def write_briefing(events: gpd.GeoDataFrame, path: Path, *, fmt: str, **options)
     return write_atomic(path, briefing.render(events, fmt=fmt, **kwargs))
 
 
+def write_animation(events: gpd.GeoDataFrame, path: Path, *, fmt: str, **options) -> Path:
+    """The animated briefing as ``fmt`` (gif or mp4); options as ``geo.briefing.animation.Animation`` (title, flt, step,
+    mode, size, dpi, made_on, ...) and ``frame_seconds``.
+
+    A bad step, mode, size or frame duration, or a period with no dated event, raises ValueError before anything is written.
+    """
+    from geo.briefing import animation
+
+    names = ("title", "flt", "size", "dpi", "made_on", "undated_excluded", "step", "mode", "frame_seconds")
+    kwargs = {name: options[name] for name in names if options.get(name) is not None}
+    kwargs.setdefault("made_on", date.today())
+    return write_atomic(path, animation.render_animation(events, fmt=fmt, **kwargs))
+
+
 WRITERS = {
     "geojson": write_geojson,
     "csv": write_csv,
     "html": write_html,
     **{fmt: functools.partial(write_briefing, fmt=fmt) for fmt in ("png", "pdf", "svg")},
+    **{fmt: functools.partial(write_animation, fmt=fmt) for fmt in ("gif", "mp4")},
 }
 """Format name -> writer(events, path, **options)."""

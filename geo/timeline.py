@@ -32,8 +32,8 @@ from geo import wording
 
 STEPS = ("day", "week", "month", "quarter", "year")
 MODES = ("cumulative", "window")
-MAX_PERIODS = 400
-"""The most periods (animation frames) a range may be cut into."""
+MAX_PERIODS = 300
+"""The most periods (animation frames) a range may be cut into: 20 years by month, 5 by week."""
 DEFAULT_MOST_PERIODS = 36
 """The default step is the shortest one giving at most this many periods."""
 
@@ -66,6 +66,11 @@ class Period:
 def _check_step(step: str) -> None:
     if step not in STEPS:
         raise TimelineError(f"step: {step!r} is not one of {', '.join(STEPS)}")
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise TimelineError(f"mode: {mode!r} is not one of {', '.join(MODES)}")
 
 
 def _unit_start(day: date, step: str) -> date:
@@ -156,8 +161,7 @@ def shown(day_min, day_max, period: Period, mode: str = "cumulative") -> np.ndar
     ``window``: the event may have happened during the period.  ``cumulative``: it may
     have happened by the period's last day.  Undated events are never shown.
     """
-    if mode not in MODES:
-        raise TimelineError(f"mode: {mode!r} is not one of {', '.join(MODES)}")
+    _check_mode(mode)
     first, last = _days(day_min), _days(day_max)
     keep = first <= np.datetime64(period.end, "D")  # False for NaT
     if mode == "window":
@@ -173,10 +177,11 @@ def date_range(day_min, day_max, date_from: date | None = None, date_to: date | 
     """
     first, last = _days(day_min), _days(day_max)
     dated = ~np.isnat(first)
-    start = date_from or (first[dated].min().item() if dated.any() else None)
-    end = date_to or (last[dated].max().item() if dated.any() else None)
-    if start is None or end is None:
-        raise TimelineError("period: no event has a known date, so there is nothing to step through")
+    if not dated.any():
+        why = "no event in the selection has a known date" if len(first) else "no events match the filter"
+        raise TimelineError(f"period: {why}, so there is nothing to step through")
+    start = date_from or first[dated].min().item()
+    end = date_to or last[dated].max().item()
     if end < start:
         raise TimelineError(f"period: {wording.day_label(end)} is before {wording.day_label(start)}")
     inside = dated & (first <= np.datetime64(end, "D")) & (last >= np.datetime64(start, "D"))
@@ -185,10 +190,21 @@ def date_range(day_min, day_max, date_from: date | None = None, date_to: date | 
     return start, end
 
 
+def rule(mode: str) -> str:
+    """The date rule of ``mode`` in a sentence, for the reader of an animation."""
+    _check_mode(mode)
+    if mode == "window":
+        return ("Each frame shows the events that may have happened in its period: one dated only to a month or a year, "
+                "or approximately, shows in every period it may fall in; undated events are never shown.")
+    return ("Each frame shows the events that may have happened by the end of its period: one dated only to a month or a year, "
+            "or approximately, shows from the start of that span; undated events are never shown.")
+
+
 def caption(period: Period, mode: str, shown_count: int, total: int, *, unmapped: int = 0, undated: int = 0) -> str:
     """ "1–31 January 2026: 3 of 15 events" (window), "1–31 January 2026 and before: 9 of 15 events" (cumulative).
 
     ``unmapped`` counts shown events with no map point, ``undated`` the events no period can show.
     """
+    _check_mode(mode)
     when = period.label if mode == "window" else f"{period.label} and before"
     return f"{when}: {wording.shown_of_total(shown_count, total, unmapped=unmapped, undated_excluded=undated)}"

@@ -7,11 +7,16 @@ the filter, the events that have no map point, the attribution and the date it
 was made.  Labels are placed, not printed: each number tries positions around
 its event and takes the nearest free one, with a leader line when it moved.
 
-The parts, one job each: ``sheet`` (page size and units), ``text`` (measuring and
-wrapping), ``content`` (what the page says), ``layout`` (what goes where),
-``mapview`` (the map panel), ``background`` (the basemap layers), ``furniture``
+Where events cluster too tightly to number one by one, the cluster is enlarged
+in an inset with its own frame, scale bar and names, numbered as the key.
+``animation`` steps the same page through time as a GIF or MP4.
+
+The parts, one job each: ``sheet`` (page size, units, drawing settings), ``text``
+(measuring and wrapping), ``content`` (what the page says), ``layout`` (what goes
+where), ``mapview`` (the map panels), ``clusters`` (which events get an inset),
+``extent`` (map extents), ``background`` (the basemap layers), ``furniture``
 (scale bar, north arrow, legend, locator), ``placement`` (free boxes, labels),
-``key`` and ``notes`` (the text blocks).
+``key`` and ``notes`` (the text blocks), ``animation`` (frames, GIF, MP4).
 
 It uses matplotlib's object API (no pyplot state), so it is safe to call from
 the app.  It never imports Streamlit, never reads event files and never uses
@@ -21,17 +26,14 @@ the network.  The same input gives the same bytes.
 from __future__ import annotations
 
 import io
-import threading
 from datetime import date
 
 import geopandas as gpd
-import matplotlib
 from matplotlib.figure import Figure
 
 from geo.briefing import layout
 from geo.briefing.content import Content, KeyEntry, attribution, in_date_order, key_entries
-from geo.briefing.sheet import Page, page
-from geo.briefing.text import FONT
+from geo.briefing.sheet import Page, drawing, page
 from geo.filters import Filter
 from geo.wording import NO_EVENTS
 
@@ -39,16 +41,6 @@ __all__ = ["FORMATS", "NO_EVENTS", "KeyEntry", "Page", "attribution", "figure", 
 
 FORMATS = ("png", "pdf", "svg")
 
-_RC = {
-    "font.family": FONT,
-    "pdf.fonttype": 42,  # TrueType: the PDF's text layer holds every word
-    "svg.fonttype": "none",  # text stays text in SVG
-    "svg.hashsalt": "geo-briefing",  # stable element ids
-    "text.parse_math": False,  # "$" in a title is a dollar sign, not TeX
-    "path.simplify": True,
-    "text.hinting": "no_hinting",  # glyphs as wide as measured, so wrapped text stays inside the page at every size
-}
-_LOCK = threading.RLock()  # rcParams are global: one page is drawn and saved at a time
 _SAVE_METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "ModDate": None}, "svg": {"Date": None}}
 
 
@@ -67,7 +59,7 @@ def figure(
     Save it through ``render``, which sets the font embedding and the fixed metadata.
     """
     pg = page(size, dpi)
-    with _LOCK, matplotlib.rc_context(_RC):
+    with drawing():
         return layout.draw(Content(events, title, flt or Filter(), made_on, undated_excluded), pg).fig
 
 
@@ -85,7 +77,7 @@ def render(
     """The briefing map of ``events`` (already filtered by ``flt``) as PNG, PDF or SVG bytes.
 
     ``title`` heads the page; ``flt`` is described under the map; ``size`` is "a4"
-    (landscape), "slide" (1920x1080 px, the default) or "WIDTHxHEIGHT" in pixels, each
+    (landscape), "slide" (1920x1080 px, the default), "small" (1280x720) or "WIDTHxHEIGHT" in pixels, each
     at ``dpi``; ``made_on`` is printed as the date it was made; ``undated_excluded``
     counts undated events the date filter left out.  Mapped events are numbered in
     date order (see ``key_entries``); unmapped ones are listed by title under the map.
@@ -94,7 +86,7 @@ def render(
     if fmt not in FORMATS:
         raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
     out = io.BytesIO()
-    with _LOCK, matplotlib.rc_context(_RC):
+    with drawing():
         fig = figure(events, title=title, flt=flt, size=size, dpi=dpi, made_on=made_on, undated_excluded=undated_excluded)
         fig.savefig(out, format=fmt, dpi=dpi, metadata=_SAVE_METADATA[fmt])
     return out.getvalue()

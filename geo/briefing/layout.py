@@ -2,8 +2,8 @@
 
 On a landscape page the map takes the left part and the key a column on the
 right, as narrow as lets every entry show in full (so a short key leaves the
-map more room); on a portrait page the map sits above the key, taller when the
-key is short.  The header, legend and notes take the height their text needs.
+map more room, and the locator goes under it); on a portrait page the map sits
+above the key and takes the height the key leaves.  The header, legend and notes take the height their text needs.
 This module only divides the page; each region is drawn by its own module.
 """
 
@@ -25,8 +25,8 @@ LOCATOR_ASPECT = 0.7
 """Height to width of a locator under the key."""
 LOCATOR_LEAST_IN, LOCATOR_MOST_IN = 1.2, 2.4
 """The least and most height of a locator under the key, in inches on a 1920x1080 slide."""
-MAP_SHARES = (0.45, 0.8)
-"""The least and most of the height between header and notes the map takes on a portrait page."""
+MAP_LEAST_SHARE = 0.45
+"""The least of the height between header and notes the map takes on a portrait page (it takes all the key leaves)."""
 
 
 @dataclass
@@ -59,8 +59,8 @@ def draw(content: Content, pg: Page, note: str | None = None) -> Drawing:
     else:
         legend_h = furniture.legend(sheet, content, x, w, y, dry_run=True)
         above_key = legend_h + 0.1 * s + gap
-        fitted = key.fit(sheet, content, w, h - MAP_SHARES[0] * h - above_key)
-        map_h = min(h - fitted.height - above_key, MAP_SHARES[1] * h)
+        fitted = key.fit(sheet, content, w, h - MAP_LEAST_SHARE * h - above_key)
+        map_h = h - fitted.height - above_key
         furniture.legend(sheet, content, x, w, y + h - map_h - 0.1 * s)
         listed = key.draw_key(sheet, content, x, y + h - map_h - above_key, w, fitted)
         drawn = draw_map(sheet, content, (x, y + h - map_h, w, map_h), len(listed))

@@ -7,14 +7,22 @@ module never decides what goes where (that is ``layout``).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import matplotlib
 from matplotlib.figure import Figure
+
+from geo.briefing.text import FONT
 
 A4_LANDSCAPE_IN = (297 / 25.4, 210 / 25.4)
 SLIDE_PX = (1920, 1080)
+SMALL_PX = (1280, 720)
+"""A smaller 16:9 frame, e.g. for an animation sent through a messaging app."""
 _REFERENCE_IN = (12.8, 7.2)  # 1920x1080 at 150 dpi: font sizes are for this page and scale with its area
 
 SEA, LAND, BORDER, DISPUTED = "#dce9f2", "#f5f3ee", "#9a9a9a", "#4d4d4d"
@@ -39,7 +47,7 @@ class Page:
 
 
 def page(size: str = "slide", dpi: int = 150) -> Page:
-    """The page for ``size`` ("a4" landscape, "slide" = 1920x1080 px, or "WIDTHxHEIGHT" px) at ``dpi``.
+    """The page for ``size`` ("a4" landscape, "slide" = 1920x1080 px, "small" = 1280x720 px, or "WIDTHxHEIGHT" px) at ``dpi``.
 
     Raises ValueError with a message fit for the user for anything else.
     """
@@ -48,18 +56,37 @@ def page(size: str = "slide", dpi: int = 150) -> Page:
     text = str(size).strip().lower()
     if text == "a4":
         return Page(*(round(side * dpi) / dpi for side in A4_LANDSCAPE_IN), dpi)  # whole pixels: 1754x1240 at 150 dpi
-    if text == "slide":
-        pixels = SLIDE_PX
+    if text in ("slide", "small"):
+        pixels = SLIDE_PX if text == "slide" else SMALL_PX
     else:
         match = re.fullmatch(r"(\d{1,5})\s*[x×]\s*(\d{1,5})", text)
         if not match:
-            raise ValueError(f"size: {size!r} is not a4, slide or WIDTHxHEIGHT in pixels (e.g. 1920x1080)")
+            raise ValueError(f"size: {size!r} is not a4, slide, small or WIDTHxHEIGHT in pixels (e.g. 1920x1080)")
         pixels = (int(match[1]), int(match[2]))
         if not all(600 <= p <= 12000 for p in pixels):
             raise ValueError(f"size: {size!r} must be 600 to 12000 pixels on each side")
         if not 0.5 <= pixels[0] / pixels[1] <= 3:
             raise ValueError(f"size: {size!r} is too narrow or too wide (width/height must be 0.5 to 3)")
     return Page(pixels[0] / dpi, pixels[1] / dpi, dpi)
+
+
+_RC = {
+    "font.family": FONT,
+    "pdf.fonttype": 42,  # TrueType: the PDF's text layer holds every word
+    "svg.fonttype": "none",  # text stays text in SVG
+    "svg.hashsalt": "geo-briefing",  # stable element ids
+    "text.parse_math": False,  # "$" in a title is a dollar sign, not TeX
+    "path.simplify": True,
+    "text.hinting": "no_hinting",  # glyphs as wide as measured, so wrapped text stays inside the page at every size
+}
+_LOCK = threading.RLock()  # rcParams are global: one page is drawn and saved at a time
+
+
+@contextlib.contextmanager
+def drawing() -> Iterator[None]:
+    """Draw and save pages inside this: the briefing's matplotlib settings, one thread at a time."""
+    with _LOCK, matplotlib.rc_context(_RC):
+        yield
 
 
 class Sheet:
