@@ -156,13 +156,14 @@ class _Painter:
         drawn = layout.draw(animation.content, animation.page, note=note)
         self.fig, self.caption, self.content = drawn.fig, drawn.caption, animation.content
         self.canvas = FigureCanvasAgg(self.fig)
-        ids = animation.content.events["id"].to_numpy()
+        ids = animation.content.events["id"].tolist()
         self.rows = len(ids)
-        self.row = {entry.number: int(np.flatnonzero(ids == entry.id)[0]) for entry in animation.content.entries}
+        row_of_id = {id_: row for row, id_ in enumerate(ids)}
+        self.row = {entry.number: row_of_id[entry.id] for entry in animation.content.entries}
         self.on_map = drawn.map.artists
-        self.dots = [(collection, collection.get_offsets().copy(), collection.get_facecolors().copy(),
-                      np.array([self.row[e.number] for e in entries], dtype=int)) for collection, entries in drawn.map.dots]  # fmt: skip
-        dynamic = [self.caption, *(a for group in self.on_map.values() for a in group), *(c for c, *_ in self.dots)]
+        self.dots = [(line, np.array(line.get_xdata()), np.array(line.get_ydata()), np.array([self.row[e.number] for e in entries]))
+                     for line, entries in drawn.map.dots]  # fmt: skip
+        dynamic = [self.caption, *(a for group in self.on_map.values() for a in group), *(line for line, *_ in self.dots)]
         for artist in dynamic:
             artist.set_visible(False)
         self.order = sorted(dynamic, key=lambda a: (a.axes.get_zorder() if a.axes else 100, a.get_zorder()))
@@ -193,10 +194,9 @@ class _Painter:
         for number, row in self.row.items():
             for artist in self.on_map.get(number, ()):
                 artist.set_visible(bool(mask[row]))
-        for collection, offsets, colours, rows in self.dots:
-            collection.set_offsets(offsets[mask[rows]])
-            collection.set_facecolors(colours[mask[rows]])
-            collection.set_visible(True)
+        for line, xs, ys, rows in self.dots:
+            line.set_data(xs[mask[rows]], ys[mask[rows]])
+            line.set_visible(True)
         self.canvas.restore_region(self.background)
         for artist in self.order:
             if artist.get_visible():

@@ -1,13 +1,14 @@
 """Clusters: groups of events too close together at the map's scale to number one by one, shown enlarged in an inset.
 
 Two events are linked when their points lie closer on the page than ``REACH``
-badge widths (first a loose reach, then a tight one if the loose reach links too
+badge widths (a loose reach, and a tight one for where the loose reach links too
 much); a cluster is a chain of links holding at least ``MIN_EVENTS`` events.  A
 cluster earns an inset only if the inset enlarges it at least ``MIN_ZOOM`` times
 and spreads its points over more than a badge or two (events all on one spot
 gain nothing from a zoom: their badges fan out around the spot on the map
-instead).  Clusters whose insets would overlap are merged; the largest
-``MAX_INSETS`` are kept.  Pure functions over coordinates and page sizes.
+instead).  The largest clusters are taken first, each only if it shares no event
+and no ground with one already taken; the largest ``MAX_INSETS`` are kept.  Pure
+functions over coordinates and page sizes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ MIN_EVENTS = 3
 MAX_INSETS = 2
 MIN_ZOOM = 2.0
 REACH = (2.0, 1.1)
-"""Link distances to try, in badge widths: loose first, tight when the loose one gives nothing worth an inset."""
+"""Link distances, in badge widths: a loose one, and a tight one that splits chains too long for an inset."""
 INSET_MIN_SPAN_DEG = 0.03
 """The smallest inset extent (about 3 km), so that events in one town still show some ground."""
 
@@ -71,13 +72,14 @@ def find(lons: Sequence[float], lats: Sequence[float], extent: Extent, map_size:
     x0, y0, x1, y1 = extent
     (w, h), (iw, ih) = map_size, inset_size
     xy = np.column_stack([(lons - x0) / (x1 - x0) * w, (lats - y0) / (y1 - y0) * h])
-    for reach in REACH:
-        groups = [g for g in linked_groups(xy, reach * badge) if _worth_an_inset(lons[g], lats[g], extent, w, iw, ih, badge)]
-        clusters = _merged([_cluster(g, lons, lats, iw, ih) for g in groups], lons, lats, iw, ih)
-        clusters = [c for c in clusters if _zoom(extent, w, c.extent, iw) >= MIN_ZOOM]
-        if clusters:
-            return clusters[:MAX_INSETS]
-    return []
+    candidates = [_cluster(g, lons, lats, iw, ih) for reach in REACH for g in linked_groups(xy, reach * badge)
+                  if _worth_an_inset(lons[g], lats[g], extent, w, iw, ih, badge)]  # fmt: skip
+    chosen: list[Cluster] = []
+    for candidate in sorted(candidates, key=lambda c: (-len(c.members), c.members)):
+        if not any(set(candidate.members) & set(c.members) or _overlap(candidate.extent, c.extent) for c in chosen):
+            chosen.append(candidate)
+    clusters = _merged(chosen, lons, lats, iw, ih)
+    return [c for c in clusters if _zoom(extent, w, c.extent, iw) >= MIN_ZOOM][:MAX_INSETS]
 
 
 def _inset_extent(lons: np.ndarray, lats: np.ndarray, iw: float, ih: float) -> Extent:

@@ -5,6 +5,7 @@ Pure functions over the filtered events; this module never draws.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -93,19 +94,27 @@ class Content:
     made_on: date
     undated_excluded: int
     entries: list[KeyEntry] = field(init=False)
+    lons: np.ndarray = field(init=False)
+    lats: np.ndarray = field(init=False)
     colours: dict[str, str] = field(init=False)
     unmapped: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.title = " ".join(str(self.title).split()) or "Reported incidents"
         self.entries = key_entries(self.events)
+        self.lons = np.array([e.lon for e in self.entries], dtype=float)
+        self.lats = np.array([e.lat for e in self.entries], dtype=float)
         self.colours = style.category_colours(sorted(set(self.events["event_type"])))
         self.unmapped = list(in_date_order(self.events[~is_mapped(self.events)])["title"])
+        self._colour = functools.cache(self._type_colour)
 
     def colour(self, entry: KeyEntry) -> tuple[float, float, float]:
         """The entry's category colour, paler for a context event."""
-        base = self.colours.get(entry.event_type, style.OTHER_COLOUR)
-        return blend(base, style.CONTEXT_OPACITY) if entry.context else matplotlib.colors.to_rgb(base)
+        return self._colour(entry.event_type, entry.context)
+
+    def _type_colour(self, event_type: str, context: bool) -> tuple[float, float, float]:
+        base = self.colours.get(event_type, style.OTHER_COLOUR)
+        return blend(base, style.CONTEXT_OPACITY) if context else matplotlib.colors.to_rgb(base)
 
 
 def badge_text(entry: KeyEntry, size: float) -> dict:

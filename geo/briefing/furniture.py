@@ -22,6 +22,9 @@ from geo.briefing.extent import fit
 from geo.briefing.sheet import BORDER, DISPUTED, INK, MUTED, SEA, TOWN, Sheet
 from geo.briefing.text import width_pt
 
+SCALE_PT = 6.8
+"""Font size of the scale bar's labels."""
+
 
 def nice_length(target_km: float) -> float:
     """The largest 1, 2 or 5 x 10^k not above ``target_km``."""
@@ -29,17 +32,29 @@ def nice_length(target_km: float) -> float:
     return max(m * power for m in (1, 2, 5) if m * power <= target_km)
 
 
-def scale_length(extent: Sequence[float]) -> tuple[float, float]:
-    """A round scale-bar length in km, about a fifth of the map's width, and its share of that width."""
+def _next_nice(length: float) -> float:
+    """The 1, 2 or 5 x 10^k after ``length`` (itself one of them)."""
+    power = 10 ** math.floor(math.log10(length) + 1e-9)
+    return {1: 2, 2: 5, 5: 10}[round(length / power)] * power
+
+
+def scale_length(sheet: Sheet, extent: Sequence[float], w: float) -> tuple[float, float]:
+    """A round scale-bar length in km, about a fifth of the width of a ``w``-inch map of ``extent``, and its share of that width.
+
+    The bar is made longer when its end labels would not fit along it.
+    """
     x0, y0, x1, y1 = extent
     width_km = (x1 - x0) * 111.32 * math.cos(math.radians((y0 + y1) / 2))
+    size = sheet.pt(SCALE_PT)
     length = nice_length(width_km * 0.2)
+    while length / width_km * w * 72 < (width_pt("0", size) + width_pt(f"{length:,g} km", size)) / 2 + size and length < width_km / 2:
+        length = _next_nice(length)
     return length, length / width_km
 
 
 def scale_size(sheet: Sheet, extent: Sequence[float], w: float) -> tuple[float, float]:
     """The scale bar's box (inches) on a map ``w`` inches wide showing ``extent``."""
-    return scale_length(extent)[1] * w + 0.55 * sheet.s, 0.5 * sheet.s
+    return scale_length(sheet, extent, w)[1] * w + 0.55 * sheet.s, 0.5 * sheet.s
 
 
 def north_size(sheet: Sheet) -> tuple[float, float]:
@@ -52,10 +67,10 @@ def scale_bar(ax, sheet: Sheet, box: tuple[float, float, float, float], w: float
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     mid_lat = (y0 + y1) / 2
-    length, frac = scale_length((x0, y0, x1, y1))
+    length, frac = scale_length(sheet, (x0, y0, x1, y1), w)
     bx, by, bw, bh = box[0] / w, box[1] / h, box[2] / w, box[3] / h
     fx, fy = 1 / w, 1 / h  # axes fraction per inch
-    size = sheet.pt(6.8)
+    size = sheet.pt(SCALE_PT)
     s = sheet.s
     tr = ax.transAxes
     ax.add_patch(FancyBboxPatch((bx, by), bw, bh, boxstyle="round,pad=0", transform=tr, fc="white", ec="#999999", lw=0.5,

@@ -83,9 +83,11 @@ def fit(sheet: Sheet, content: Content, w: float, avail: float) -> Fit:
     return Fit(sheet.pt(size), compact, blocks, head + used + note)
 
 
-def needed_height(sheet: Sheet, content: Content, w: float) -> float:
-    """The height (inches) the key takes in a column ``w`` inches wide with every entry in full at the largest size."""
-    return fit(sheet, content, w, float("inf")).height
+def fits_in_full(sheet: Sheet, content: Content, w: float, h: float) -> bool:
+    """Whether every entry fits in full, at the largest size, in a column ``w`` x ``h`` inches."""
+    compact, size = SIZES[0]
+    blocks, _ = _blocks(sheet, content, w, h - _heading_height(sheet), sheet.pt(size), compact)
+    return len(blocks) == len(content.entries)
 
 
 def draw_key(sheet: Sheet, content: Content, x: float, top: float, w: float, fitted: Fit) -> dict[int, list]:

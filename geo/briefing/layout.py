@@ -48,7 +48,7 @@ def draw(content: Content, pg: Page, note: str | None = None) -> Drawing:
     x, y, w, h = m, footer_top + 0.16 * s, W - 2 * m, header_bottom - footer_top - 0.32 * s
     gap = 0.25 * s
     if pg.landscape:
-        side = next((share * w for share in KEY_SHARES if key.needed_height(sheet, content, share * w - gap) <= h), KEY_SHARES[-1] * w)
+        side = next((share * w for share in KEY_SHARES if key.fits_in_full(sheet, content, share * w - gap, h)), KEY_SHARES[-1] * w)
         map_w, key_x, key_w = w - side, x + w - side + gap, side - gap
         legend_h = furniture.legend(sheet, content, x, map_w, y, dry_run=True)
         furniture.legend(sheet, content, x, map_w, y + legend_h)

@@ -66,7 +66,7 @@ class Drawn:
     """What the map drew for each event, so an animation can show or hide it per frame.
 
     ``artists``: entry number -> the badge, number, leader, place name and inset dot drawn for it.
-    ``dots``: (collection, entries) for events drawn as unnumbered dots, one point per entry.
+    ``dots``: (line of markers, entries) for events drawn as unnumbered dots, one marker per entry.
     """
 
     artists: dict[int, list] = field(default_factory=dict)
@@ -141,7 +141,7 @@ def _arrange(sheet: Sheet, content: Content, extent: Extent, w: float, h: float,
              inset_size: tuple[float, float] | None, locator_scale: float | None) -> Plan | None:  # fmt: skip
     """The boxes for insets, locator, scale bar and north arrow on a w x h map of ``extent``, or None if they do not all fit."""
     frames = [_frame_box(extent, c.extent, w, h) for c in found]
-    points = _to_inches(extent, w, h, [e.lon for e in content.entries], [e.lat for e in content.entries])
+    points = _to_inches(extent, w, h, content.lons, content.lats)
     outside = np.ones(len(points), dtype=bool)
     for fx, fy, fw, fh in frames:
         outside &= ~((points[:, 0] >= fx) & (points[:, 0] <= fx + fw) & (points[:, 1] >= fy) & (points[:, 1] <= fy + fh))
@@ -173,9 +173,8 @@ def plan(sheet: Sheet, content: Content, listed: int, w: float, h: float, with_l
     ``with_locator`` False: the locator is drawn elsewhere, so the map keeps no room for it.
     """
     locator_scales = (*LOCATOR_SCALES, None) if with_locator else (None,)
-    entries = content.entries
-    lons, lats = [e.lon for e in entries], [e.lat for e in entries]
-    numbered = entries[:listed]
+    lons, lats = content.lons, content.lats
+    numbered = content.entries[:listed]
     badge = max((badge_diameter(sheet, e.number) for e in numbered), default=0.0) / 72
 
     def attempts() -> Iterator[tuple[Extent, list[clusters.Cluster], tuple[float, float] | None, float | None]]:
@@ -241,13 +240,14 @@ class Panel:
         background.draw_ground(self.ax, self.sheet, self.view)
 
     def dots(self, entries: Sequence[KeyEntry], drawn: Drawn) -> None:
-        """Small unnumbered dots for ``entries``, one collection."""
-        if not entries:
-            return
-        colours = np.array([self.content.colour(e) for e in entries])
-        collection = self.ax.scatter([e.lon for e in entries], [e.lat for e in entries], s=self.sheet.pt(2.4) ** 2, c=colours,
-                                     edgecolors="white", linewidths=0.3, zorder=5)  # fmt: skip
-        drawn.dots.append((collection, list(entries)))
+        """Small unnumbered dots for ``entries``: one line of markers per colour (fast to draw, even by the hundred thousand)."""
+        by_colour: dict[tuple[float, float, float], list[KeyEntry]] = {}
+        for entry in entries:
+            by_colour.setdefault(self.content.colour(entry), []).append(entry)
+        for colour, group in by_colour.items():
+            line, = self.ax.plot([e.lon for e in group], [e.lat for e in group], ls="", marker="o", ms=self.sheet.pt(2.4), mfc=colour,
+                                 mec="white", mew=0.3, zorder=5)  # fmt: skip
+            drawn.dots.append((line, group))
 
     def badges(self, entries: Sequence[KeyEntry], drawn: Drawn) -> list[tuple[KeyEntry, np.ndarray, float]]:
         """Numbered badges for ``entries``, each at the nearest free spot; returns (entry, display centre, diameter)."""
@@ -386,9 +386,9 @@ def _draw_inset(sheet: Sheet, content: Content, rect: Box, cluster: clusters.Clu
     members = [e for e in inside if e.number in cluster.members]
     room = _Room(sheet, w, h, _to_inches(cluster.extent, w, h, [e.lon for e in inside], [e.lat for e in inside]), [heading_box])
     scale_size = furniture.scale_size(sheet, cluster.extent, w)
-    scale = room.take_first([room.slot(c, *scale_size) for c in ("lower left", "lower right", "upper right")])
-    if scale is not None:
-        panel.boxes.add(furniture.scale_bar(ax, sheet, scale, w, h))
+    spots = [room.slot(where, *scale_size) for where in ("lower left", "lower right", "lower centre", "upper right", "upper centre")]
+    scale = room.take_first(spots) or spots[0]  # an inset always has its scale, over a point if it must
+    panel.boxes.add(furniture.scale_bar(ax, sheet, scale, w, h))
     panel.dots([e for e in inside if e.number > listed], drawn)
     placed = panel.badges(members, drawn)
     panel.name_places(placed, drawn)

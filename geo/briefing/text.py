@@ -9,20 +9,39 @@ import functools
 import re
 from collections.abc import Sequence
 
-from matplotlib.font_manager import FontProperties
-from matplotlib.textpath import TextToPath
+from matplotlib.font_manager import FontProperties, fontManager, get_font
+from matplotlib.ft2font import LoadFlags
 
 FONT = "DejaVu Sans"
 
-_TEXT_TO_PATH = TextToPath()
 _WORDS = re.compile(r"[^ \t\n\r]+")  # a no-break space (U+00A0) keeps words together
 
 
 @functools.lru_cache(maxsize=16384)
 def width_pt(text: str, size: float, bold: bool = False) -> float:
-    """The width of one line of text in points."""
-    prop = FontProperties(family=FONT, size=size, weight="bold" if bold else "normal")
-    return _TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath=False)[0]
+    """The width of one line of text in points: the sum of its characters' advances.
+
+    Kerning only ever narrows a line, so text measured this way never runs over;
+    measuring by character is what keeps measuring fast for thousands of lines.
+    """
+    return size * sum(_advance(ch, bold) for ch in text)
+
+
+@functools.cache
+def _advance(ch: str, bold: bool) -> float:
+    """How far one character moves the pen, in points per point of font size."""
+    font = _font(bold)
+    return font.load_char(ord(ch), flags=LoadFlags.NO_HINTING).linearHoriAdvance / 65536 / _REFERENCE_PT
+
+
+_REFERENCE_PT = 100
+
+
+@functools.cache
+def _font(bold: bool):
+    font = get_font(fontManager.findfont(FontProperties(family=FONT, weight="bold" if bold else "normal")))
+    font.set_size(_REFERENCE_PT, 72)
+    return font
 
 
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
