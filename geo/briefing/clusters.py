@@ -99,10 +99,15 @@ def _worth_an_inset(lons: np.ndarray, lats: np.ndarray, extent: Extent, w: float
 
 
 def _cluster(group: list[int], lons: np.ndarray, lats: np.ndarray, iw: float, ih: float) -> Cluster:
-    """The group's inset extent and every point inside it."""
-    inset = _inset_extent(lons[group], lats[group], iw, ih)
-    inside = (lons >= inset[0]) & (lons <= inset[2]) & (lats >= inset[1]) & (lats <= inset[3])
-    return Cluster(tuple(int(i) for i in np.flatnonzero(inside)), inset)
+    """The group and every other point its inset would show, with an extent around them all (so none sits on the edge)."""
+    members = sorted(group)
+    for _ in range(8):
+        inset = _inset_extent(lons[members], lats[members], iw, ih)
+        inside = np.flatnonzero((lons >= inset[0]) & (lons <= inset[2]) & (lats >= inset[1]) & (lats <= inset[3])).tolist()
+        if inside == members:
+            break
+        members = sorted(set(members) | set(inside))
+    return Cluster(tuple(members), inset)
 
 
 def _merged(clusters: list[Cluster], lons: np.ndarray, lats: np.ndarray, iw: float, ih: float) -> list[Cluster]:
