@@ -142,7 +142,7 @@ def test_export_applies_the_filter_and_counts_undated(tmp_path):
     result = run_cli("export", "geojson", "--out", str(out), "--from", "2025-11-01", "--to", "2025-12-31")
     assert result.returncode == 0, result.stderr
     assert [f["id"] for f in json.loads(out.read_text())["features"]] == ["mahjar-barducci-dadyal-jem-rally"]
-    assert "5 undated event(s) left out by the date filter" in result.stdout
+    assert "5 undated events left out by the date filter" in result.stdout
     by_actor = tmp_path / "zaheer.geojson"
     run_cli("export", "geojson", "--out", str(by_actor), "--actor", "Naji Zaheer", "--type", "meeting", "--q", "doha")
     assert [f["id"] for f in json.loads(by_actor.read_text())["features"]] == ["mahjar-barducci-doha-meeting"]
