@@ -76,6 +76,7 @@ class Animation:
         self.content = Content(events, title, self.flt, made_on, undated_excluded)
         self.undated = int(events["day_min"].isna().sum()) + undated_excluded  # shown by no frame, or left out by the filter
         self.total = len(events)  # as the page's subtitle counts them
+        self.mapped = is_mapped(events).to_numpy()
 
     def frames(self) -> Iterator[Frame]:
         """Every period's frame, in order (drawn while iterated; other drawing in this thread waits)."""
@@ -90,7 +91,7 @@ class Animation:
 
     def caption(self, period: timeline.Period, mask: np.ndarray) -> str:
         """ "1–31 January 2026: 3 of 15 events; 5 undated left out" for the events ``mask`` shows."""
-        unmapped = int((mask & ~is_mapped(self.content.events).to_numpy()).sum())
+        unmapped = int((mask & ~self.mapped).sum())
         return timeline.caption(period, self.mode, int(mask.sum()), self.total, unmapped=unmapped, undated=self.undated)
 
     def gif(self, frame_seconds: float = 1.0) -> bytes:
@@ -113,13 +114,14 @@ class Animation:
         width, height = round(self.page.width * self.page.dpi), round(self.page.height * self.page.dpi)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "animation.mp4"
+            # a fixed thread count: x264's output depends on it; bit-exact flags keep version strings and dates out
             command = [
                 imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
                 "-s", f"{width}x{height}", "-framerate", f"{1 / frame_seconds:.6g}", "-i", "-",
                 "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white", "-r", "25", "-c:v", "libx264", "-preset", "veryfast",
                 "-crf", "18", "-tune", "stillimage", "-pix_fmt", "yuv420p", "-threads", "2", "-map_metadata", "-1",
                 "-fflags", "+bitexact", "-flags:v", "+bitexact", "-movflags", "+faststart", str(path),
-            ]  # fmt: skip  (a fixed thread count: x264's output depends on it)
+            ]  # fmt: skip
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
             try:
                 for frame in self.frames():

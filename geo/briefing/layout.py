@@ -3,8 +3,9 @@
 On a landscape page the map takes the left part and the key a column on the
 right, as narrow as lets every entry show in full (so a short key leaves the
 map more room, and the locator goes under it); on a portrait page the map sits
-above the key and takes the height the key leaves.  The header, legend and notes take the height their text needs.
-This module only divides the page; each region is drawn by its own module.
+above the key and takes the height the key leaves.  The header, legend and notes
+take the height their text needs.  This module only divides the page; each
+region is drawn by its own module.
 """
 
 from __future__ import annotations
