@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from geo import areas, filters, frame, ingest, stores, wording
+from geo import areas, filters, frame, ingest, stores, timeline, wording
 from geo import export as exporters
 from geo.importers import events_csv
 from geo.schema import LOCATION_PRECISIONS, ValidationError
@@ -158,8 +158,14 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
 @click.option("--title", default="Reported incidents", show_default=True, help="Title shown on maps and images.")
 @click.option("--tiles", default="offline", show_default=True, help="html: basemap, 'offline' (shipped) or an online tile layer.")
 @click.option("--color-by", type=click.Choice(["type", "actor"]), default="type", show_default=True, help="html: colour markers by.")
-@click.option("--size", default="slide", show_default=True, help="png/pdf/svg: a4, slide (1920x1080) or WIDTHxHEIGHT in pixels.")
-@click.option("--dpi", default=150, show_default=True, type=click.IntRange(50, 600), help="png/pdf/svg: resolution.")
+@click.option("--size", default="slide", show_default=True,
+              help="png/pdf/svg/gif/mp4: a4, slide (1920x1080), small (1280x720, e.g. for messaging apps) or WIDTHxHEIGHT in pixels.")
+@click.option("--dpi", default=150, show_default=True, type=click.IntRange(50, 600), help="png/pdf/svg/gif/mp4: resolution.")
+@click.option("--step", type=click.Choice(timeline.STEPS),
+              help="gif/mp4: one frame per day, week, month, quarter or year [default: from the span of the period].")
+@click.option("--mode", type=click.Choice(timeline.MODES), default="cumulative", show_default=True,
+              help="gif/mp4: each frame shows the events up to the end of its period (cumulative) or during it (window).")
+@click.option("--frame-seconds", type=click.FloatRange(0.1, 60), default=1.0, show_default=True, help="gif/mp4: how long each frame shows.")
 @click.option("--made", type=click.DateTime(["%Y-%m-%d"]), help="Date printed as 'made on' (default: today), for reproducible files.")
 @click.option("--by", type=click.Choice(["admin1", "country"]),
               help="csv: instead of the events, their counts per first-level area (by map point) or per country.")
@@ -172,13 +178,17 @@ def export(fmt: str, out: Path, source: Path | None, store_path: str | None, flt
     FORMAT is geojson (every field; unmapped events have null geometry), csv
     (spreadsheet-safe; with --by, counts per area instead), html (one
     self-contained offline web map with a source card per event), png, pdf
-    or svg (a briefing map with a numbered key), kml or kmz (Google Earth: a
-    placemark per mapped event with its source card and time span; unmapped
-    events listed in the document), gpkg (GeoPackage) or parquet
-    (GeoParquet), both with every field.  The file is written atomically; on
-    any error no file is left behind.  GeoJSON and CSV from the store carry
-    each event's revision, so that importing the file back refuses events
-    someone changed since.  On a PostGIS store the filter runs in the database.
+    or svg (a briefing map with a numbered key), gif or mp4 (that map
+    animated over the filter's period, or the events' own, one frame per
+    step; events dated only to a month or year, or approximately, show for
+    the whole of that span; undated ones never show and each frame counts
+    them), kml or kmz (Google Earth: a placemark per mapped event with its
+    source card and time span; unmapped events listed in the document),
+    gpkg (GeoPackage) or parquet (GeoParquet), both with every field.  The
+    file is written atomically; on any error no file is left behind.
+    GeoJSON and CSV from the store carry each event's revision, so that
+    importing the file back refuses events someone changed since.  On a
+    PostGIS store the filter runs in the database.
     """
     if by and fmt != "csv":
         raise click.UsageError(f"--by gives counts per area as csv; it does not apply to {fmt}")

@@ -1,12 +1,12 @@
 """Write filtered events to files: GeoJSON, spreadsheet-safe CSV (or counts per area), the HTML map, the briefing
-image, KML/KMZ for Google Earth, GeoPackage and GeoParquet.
+image and its animation, KML/KMZ for Google Earth, GeoPackage and GeoParquet.
 
 Each writer takes a GeoDataFrame of events and a path and writes atomically.
 ``WRITERS`` maps a format name to its writer so the CLI and the app offer the
 same set.  GeoJSON and CSV of events loaded from a store carry each event's
 ``revision`` after the schema's fields, so that importing the file back can
-refuse events changed in the store since.  The map and the image are drawn by
-``geo.webmap`` and ``geo.briefing``; this module holds no filtering.
+refuse events changed in the store since.  The map, the image and the animation
+are drawn by ``geo.webmap`` and ``geo.briefing``; this module holds no filtering.
 """
 
 from __future__ import annotations
@@ -313,6 +313,20 @@ def _dot_png(size: int = 32) -> bytes:
     return out.getvalue()
 
 
+def write_animation(events: gpd.GeoDataFrame, path: Path, *, fmt: str, **options) -> Path:
+    """The animated briefing as ``fmt`` (gif or mp4); options as ``geo.briefing.animation.Animation`` (title, flt, step,
+    mode, size, dpi, made_on, ...) and ``frame_seconds``.
+
+    A bad step, mode, size or frame duration, or a period with no dated event, raises ValueError before anything is written.
+    """
+    from geo.briefing import animation
+
+    names = ("title", "flt", "size", "dpi", "made_on", "undated_excluded", "step", "mode", "frame_seconds")
+    kwargs = {name: options[name] for name in names if options.get(name) is not None}
+    kwargs.setdefault("made_on", date.today())
+    return write_atomic(path, animation.render_animation(events, fmt=fmt, **kwargs))
+
+
 WRITERS = {
     "geojson": write_geojson,
     "csv": write_csv,
@@ -322,5 +336,6 @@ WRITERS = {
     "kmz": write_kmz,
     "gpkg": write_gpkg,
     "parquet": write_parquet,
+    **{fmt: functools.partial(write_animation, fmt=fmt) for fmt in ("gif", "mp4")},
 }
 """Format name -> writer(events, path, **options)."""

@@ -15,6 +15,9 @@ from datetime import date
 
 from geo.schema import is_http_url
 
+NO_EVENTS = "No events match this filter"
+"""Said wherever a filter leaves nothing to show."""
+
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
 
@@ -66,6 +69,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "legend_disputed": ("dashed: de facto or disputed boundary", "dashed: de facto or disputed boundary"),
     "context_badge": ("context event (background)", "context event (background)"),
     "period_counts": ("{period}: {shown} of {n} event", "{period}: {shown} of {n} events"),
+    "and_before": ("{period} and before", "{period} and before"),
     "undated_in_time": ("{n} undated event left out", "{n} undated events left out"),
 }
 """Phrases the web page composes itself (it counts what it shows), as (one, many) with ``{n}`` for the number.
@@ -206,20 +210,13 @@ def source_label(source: Mapping) -> str:
     return ", ".join(p for p in parts if p) or source.get("kind") or "source"
 
 
-def day_range(first: date, last: date) -> str:
-    """A span of days as people write it: "29 November 2025", "1–31 January 2026", "24 November – 7 December 2025",
-    "29 December 2025 – 4 January 2026"."""
-    if first == last:
-        return made_on_label(first)
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}\u2013{last.day} {_MONTHS[first.month - 1]} {first.year}"
-    if first.year == last.year:
-        return f"{first.day} {_MONTHS[first.month - 1]} \u2013 {made_on_label(last)}"
-    return f"{made_on_label(first)} \u2013 {made_on_label(last)}"
-
-
 def made_on_label(day: date) -> str:
     """The "made on" date shown on exports."""
+    return day_label(day)
+
+
+def day_label(day: date) -> str:
+    """One day as people read it: "5 January 2026"."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
@@ -284,3 +281,21 @@ def _card_source(source: Mapping, labels: Mapping[str, str]) -> CardSource:
         head += f", as cited by {labels.get(source['cited_by'], source['cited_by'])}"
     url = source.get("url") or ""
     return CardSource(head=head, url=url if is_http_url(url) else "", excerpt=source.get("excerpt") or "")
+
+
+def day_span_label(first: date, last: date) -> str:
+    """A run of days, saying each month and year once: "1–31 January 2026", "29 December 2025 – 4 January 2026"."""
+    if first == last:
+        return day_label(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{day_label(last)}"
+    if first.year == last.year:
+        return f"{first.day} {_MONTHS[first.month - 1]} – {day_label(last)}"
+    return f"{day_label(first)} – {day_label(last)}"
+
+
+def none_mapped(count: int) -> str:
+    """What a map says when none of ``count`` (at least 1) matching events has a place to draw."""
+    if count == 1:
+        return "The only matching event has no known place to map; it is listed under the map"
+    return f"None of the {count:,} matching events has a known place to map; they are listed under the map"

@@ -7,13 +7,15 @@ import os
 import xml.etree.ElementTree as ET
 from datetime import date
 
+import numpy as np
 import pypdf
 import pytest
 from PIL import Image
 
 from geo import briefing, filters, style, wording
 from geo.frame import is_mapped, to_records
-from tests.helpers import run_cli
+from geo.names import GEONAMES_CREDIT
+from tests.helpers import make_record, run_cli
 
 MADE = date(2026, 3, 1)
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -192,7 +194,7 @@ def test_cli_bad_size_exits_nonzero_with_a_clear_message_and_no_file(tmp_path):
     out = tmp_path / "map.png"
     result = run_cli("export", "png", "--size", "banana", "--out", str(out))
     assert result.returncode != 0
-    assert "size: 'banana' is not a4, slide or WIDTHxHEIGHT" in result.stderr
+    assert "size: 'banana' is not a4, slide, small or WIDTHxHEIGHT" in result.stderr
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
@@ -210,3 +212,125 @@ def test_formats_are_offered_by_the_cli():
     for fmt in ("png", "pdf", "svg"):
         assert fmt in result.stdout
     assert os.environ.get("INCIDENT_MAP_STORE")  # tests never touch the user's store
+
+
+# --- clusters and insets
+
+
+def synthetic(points, place="Dadyal") -> object:
+    """Events at (lat, lon) points, dated one a month in 2025, numbered in that order."""
+    from geo import frame
+
+    return frame.to_frame([make_record(id=f"e{i}", title=f"Event {i}", lat=lat, lon=lon, place_name=place,
+                                       date_start=f"2025-{i % 12 + 1:02d}-15") for i, (lat, lon) in enumerate(points)])  # fmt: skip
+
+
+KASHMIR = [(33.30, 73.70), (33.45, 73.85), (33.15, 73.75), (33.60, 73.60), (33.35, 74.00)]
+KARACHI = [(24.86, 67.01), (24.95, 67.15), (24.80, 67.10), (25.05, 66.95)]
+SPREAD = [(24.86, 67.01), (28.61, 77.21), (34.53, 69.17), (31.55, 74.35), (33.70, 73.05), (30.20, 71.47)]
+LAYOUTS = {
+    "one cluster": ([*KASHMIR, (24.86, 67.01), (28.61, 77.21), (34.53, 69.17)], [[0, 1, 2, 3, 4]]),
+    "two clusters": ([*KARACHI, (34.08, 74.80), (34.20, 74.70), (33.95, 74.90), (34.10, 75.05), (28.61, 77.21)],
+                     [[0, 1, 2, 3], [4, 5, 6, 7]]),  # fmt: skip
+    "no cluster": (SPREAD, []),
+    "all in one spot": ([(33.30, 73.70)] * 5, []),
+}
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_clusters_are_found_where_badges_would_collide(name):
+    from geo.briefing import clusters
+    from geo.briefing.extent import around, fit
+
+    points, expected = LAYOUTS[name]
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    extent = fit(around(lons, lats), 7.0, 4.3)
+    found = clusters.find(lons, lats, extent, (7.0, 4.3), 0.17, (2.8, 2.15))
+    assert sorted(sorted(c.members) for c in found) == expected
+    for cluster in found:
+        x0, y0, x1, y1 = cluster.extent
+        mx, my = 0.05 * (x1 - x0), 0.05 * (y1 - y0)  # members sit inside the inset, none on its edge
+        assert all(x0 + mx <= lons[i] <= x1 - mx and y0 + my <= lats[i] <= y1 - my for i in cluster.members)
+        assert (x1 - x0) * clusters.MIN_ZOOM / 2.8 <= (extent[2] - extent[0]) / 7.0  # enlarged at least MIN_ZOOM times
+
+
+def test_linked_groups_chain_neighbours_and_drop_small_groups():
+    from geo.briefing.clusters import linked_groups
+
+    xy = np.array([[0, 0], [1, 0], [2, 0], [10, 10], [10.5, 10], [30, 30], [30, 30.2], [30.1, 30], [30.2, 30.2]])
+    assert linked_groups(xy, 1.1) == [[5, 6, 7, 8], [0, 1, 2]]
+    assert linked_groups(xy, 1.1, min_size=2) == [[5, 6, 7, 8], [0, 1, 2], [3, 4]]
+    assert linked_groups(xy[:0], 1.0) == []
+
+
+@pytest.mark.parametrize(("name", "headings"), [
+    ("one cluster", ["A: detail of events 1–5"]),
+    ("two clusters", ["A: detail of events 1–4", "B: detail of events 5–8"]),
+    ("no cluster", []),
+    ("all in one spot", []),
+])  # fmt: skip
+def test_each_cluster_gets_an_inset_numbered_as_the_key(name, headings):
+    events = synthetic(LAYOUTS[name][0])
+    texts = svg_texts(briefing.render(events, fmt="svg", made_on=MADE))
+    assert [t for t in texts if ": detail of " in t] == headings
+    assert sum(t.endswith(" km") for t in texts) == 1 + len(headings)  # each inset has its own scale bar
+    for number in range(1, len(events) + 1):
+        assert texts.count(str(number)) == 2, number  # once on the map or in its inset, once in the key
+
+
+def test_the_shipped_events_get_an_inset_on_kashmir_and_the_pdf_holds_its_labels(seed_events):
+    pdf = pypdf.PdfReader(io.BytesIO(render(seed_events, fmt="pdf")))
+    text = pdf.pages[0].extract_text()
+    assert "A: detail of events 3–7" in text
+    lines = set(text.splitlines())
+    for place in ("Rawalakot", "Pahalgam", "Dadyal", "Gujranwala", "Mirpur"):
+        assert place in lines, place  # named beside its badge in the inset, not only in the key
+    assert "0 50 km" in squash(text).replace("050km", "0 50 km") or "50 km" in text
+    assert squash(GEONAMES_CREDIT) in squash(text)
+    texts = svg_texts(render(seed_events))
+    for number in range(1, 9):
+        assert texts.count(str(number)) == 2, number  # events 3-7 are numbered in the inset only, not with leaders on the main map
+
+
+def test_a_briefing_of_one_event_names_its_place_on_the_map(seed_events):
+    texts = svg_texts(render(seed_events, query="q=Pahalgam"))
+    assert "Pahalgam" in texts  # a label of its own beside the badge
+    assert any(t.startswith("22 April 2025 (day), Pahalgam") for t in texts)  # and the key says where
+
+
+def test_counts_use_singular_and_plural(seed_events):
+    texts = " ".join(svg_texts(render(seed_events, query="q=sanctions")))
+    assert "0 of 1 event on the map" in texts
+    assert "1 with no known place listed under the map" in texts
+    assert "Not on the map (no known place), 1 event:" in texts
+    assert "The only matching event has no known place to map" in squash(texts) or squash(wording.none_mapped(1)) in squash(texts)
+    undated = " ".join(svg_texts(render(seed_events, query="from=2025-01-01")))
+    assert wording.undated_left_out(5) in undated
+
+
+# --- the page is used
+
+
+def white_rows(data: bytes) -> tuple[int, int, int]:
+    """(blank rows above the content, below it, longest blank band inside it) of a PNG."""
+    pixels = np.asarray(Image.open(io.BytesIO(data)).convert("L"))
+    blank = (pixels >= 250).all(axis=1)
+    inked = np.flatnonzero(~blank)
+    longest = run = 0
+    for row in blank[inked[0] : inked[-1]]:
+        run = run + 1 if row else 0
+        longest = max(longest, run)
+    return inked[0], len(blank) - 1 - inked[-1], longest
+
+
+@pytest.mark.parametrize("query", ["", "q=Pahalgam", "q=no-such-text"])
+@pytest.mark.parametrize(("size", "dpi"), [("slide", 150), ("a4", 100), ("1200x1700", 100), ("small", 150)])
+def test_no_empty_band_and_no_text_off_the_page(seed_events, query, size, dpi):
+    data = render(seed_events, fmt="png", query=query, size=size, dpi=dpi)
+    page = briefing.page(size, dpi)
+    margin_px = 0.3 * page.scale * dpi
+    top, bottom, band = white_rows(data)
+    assert bottom <= 1.3 * margin_px and top <= 1.3 * margin_px  # the margin, and the space above capitals / below descenders
+    assert band < 0.04 * page.height * dpi
+    pixels = np.asarray(Image.open(io.BytesIO(data)).convert("L"))
+    assert (pixels[:, -int(margin_px * 0.8) :] >= 250).all()  # wrapped text stays inside the right margin

@@ -184,7 +184,7 @@ def test_play_steps_through_the_periods_and_pause_stops(offline_page, seed_map):
     page.wait_for_timeout(600)
     assert page.inner_text(".im-time-status") == frozen and page.get_by_role("button", name="Play").count() == 1
     assert len(set(statuses)) == 4
-    assert statuses[0].startswith("Up to the end of 1–31 August 2024: ") and statuses[0].endswith("; 5 undated events left out")
+    assert statuses[0].startswith("1–31 August 2024 and before: ") and statuses[0].endswith("; 5 undated events left out")
     assert offline_page.problems == []
 
 

@@ -133,9 +133,9 @@ def date_range(flt: Filter) -> list | None:
         return None
     first, last = flt.date_from, flt.date_to
     if first and last:
-        label = wording.day_range(first, last)
+        label = wording.day_span_label(first, last)
     else:
-        label = f"from {wording.made_on_label(first)}" if first else f"until {wording.made_on_label(last)}"
+        label = f"from {wording.day_label(first)}" if first else f"until {wording.day_label(last)}"
     return [None if day is None else (day - date(1970, 1, 1)).days for day in (first, last)] + [label]
 
 

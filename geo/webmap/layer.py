@@ -41,6 +41,8 @@ PLUGIN_ASSETS = {
     "minimap": ("leaflet-minimap/Control.MiniMap.min.css", "leaflet-minimap/Control.MiniMap.min.js"),
 }
 """Vendored files the page needs for each option that is on."""
+PAGE_PERIODS = 1500
+"""The most periods a step may have on the page's timeline (a day step over four years)."""
 TOWNS = 2500
 """Most towns (largest first) the page may label around its events."""
 _SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
@@ -199,7 +201,7 @@ def time_periods(events: gpd.GeoDataFrame) -> dict:
     days = {}
     for step in timeline.STEPS:
         try:
-            days[step] = [[_day(p.first), _day(p.last), p.label] for p in timeline.periods(first, last, step)]
+            days[step] = [[_day(p.start), _day(p.end), p.label] for p in timeline.periods(first, last, step, most=PAGE_PERIODS)]
         except timeline.TimelineError:
             continue  # too many periods at this step for this span
     return {"periods": days, "defaultStep": timeline.default_step(first, last)}

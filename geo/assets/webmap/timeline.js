@@ -132,7 +132,7 @@
     }
     var text = "";
     if (sel) {
-      var label = sel[3] ? "Up to the end of " + sel[2] : sel[2];
+      var label = sel[3] ? o.phrase("and_before", 1, { period: sel[2] }) : sel[2];
       text = o.phrase("period_counts", total, { period: label, shown: shown });
       if (undated) text += "; " + o.phrase("undated_in_time", undated);
     }
