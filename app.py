@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from datetime import date
 
-import altair as alt
 import streamlit as st
 from streamlit.components.v1 import declare_component
 
-from geo import briefing, duplicates, export, filters, frame, gazetteer, ingest, stores, webmap, wording
+from geo import areas, briefing, duplicates, export, filters, frame, gazetteer, ingest, stores, webmap, wording
 from geo.app import form as entry
 from geo.app import views
 from geo.names import GEONAMES_CREDIT
 from geo.schema import DATE_PRECISIONS, EVENT_TYPES, FATALITY_QUALIFIERS, LOCATION_PRECISIONS, VERIFICATION_STATUSES
-from geo.style import category_colours
 from geo.webmap import component
 
 TITLE = "Reported incidents"
@@ -55,7 +53,13 @@ def choices(path: str, revision: str) -> dict[str, list[tuple[str, int]]]:
     """The filter choices with their event counts, once per store revision."""
     events = load_events(path, revision)
     return {"actors": views.actor_counts(events), "types": views.value_counts(events, "event_type"),
-            "countries": views.value_counts(events, "country")}
+            "countries": views.value_counts(events, "country"), "admin1": views.area_counts(area_names(path, revision))}
+
+
+@st.cache_resource(max_entries=2)
+def area_names(path: str, revision: str):
+    """Each event's first-level area (by its map point), looked up once per store revision."""
+    return areas.admin1_names(load_events(path, revision))
 
 
 # ---------------------------------------------------------------- URL <-> filter widgets
@@ -71,7 +75,8 @@ def read_url_once(events) -> None:
     state.url_problems = problems
     state.v_screenshot = view.get("mode") == "screenshot"
     state.update(f_from=flt.date_from, f_to=flt.date_to, f_actors=list(flt.actors), f_types=list(flt.types),
-                 f_countries=list(flt.countries), f_q=flt.text, f_precision=flt.precision, f_context=flt.include_context)
+                 f_countries=list(flt.countries), f_admin1=list(flt.admin1), f_q=flt.text, f_precision=flt.precision,
+                 f_context=flt.include_context, f_near=flt.near, f_within=flt.within)
 
 
 def write_url(flt: filters.Filter) -> None:
@@ -96,22 +101,35 @@ def sidebar_filter(stamp: tuple[str, str]) -> filters.Filter:
     options = choices(*stamp)
     for key, label, pairs, name in (("f_actors", "Actors", options["actors"], str),
                                     ("f_types", "Event types", options["types"], str),
-                                    ("f_countries", "Countries", options["countries"], views.country_label)):
+                                    ("f_countries", "Countries", options["countries"], views.country_label),
+                                    ("f_admin1", "Provinces, states (by map point)", options["admin1"], str)):
         values, counts = counted(pairs, state[key])
         side.multiselect(label, values, key=key, format_func=lambda v, c=counts, n=name: f"{n(v)} ({c.get(v, 0):,})")
+    area = views.drawn_area_text(state.get("f_near"), state.get("f_within"))
+    if area:
+        side.caption(views.md(area))
+        side.button("Clear the area drawn on the map", key="b_clear_area", on_click=clear_area)
+    else:
+        side.caption("Draw a circle, rectangle or polygon on the map to keep only the events inside it.")
     side.text_input("Text search", key="f_q", help="Found in titles, descriptions, places, actors and sources.")
     side.selectbox("Location at least as precise as", ["", *LOCATION_PRECISIONS[:-1]], key="f_precision",
                    format_func=lambda p: p or "any (including unmapped)")
     side.toggle("Show context (background) events", key="f_context")
     side.toggle("Screenshot mode (map and legend only)", key="v_screenshot")
     values = dict(date_from=state.f_from, date_to=state.f_to, actors=tuple(state.f_actors), types=tuple(state.f_types),
-                  countries=tuple(state.f_countries), text=state.f_q.strip(), precision=state.f_precision,
-                  include_context=state.f_context)
+                  countries=tuple(state.f_countries), admin1=tuple(state.f_admin1), text=state.f_q.strip(),
+                  precision=state.f_precision, include_context=state.f_context, near=state.get("f_near"),
+                  within=state.get("f_within"))
     try:
         return filters.Filter(**values)
     except filters.FilterError as error:
         side.error(views.md(f"{error}: the end date is ignored."))
         return filters.Filter(**{**values, "date_to": None})
+
+
+def clear_area() -> None:
+    """Forget the area drawn on the map (the map is told to remove its outline)."""
+    state.f_near = state.f_within = None
 
 
 # ---------------------------------------------------------------- views
@@ -143,37 +161,13 @@ def map_changed() -> None:
     if value.get("ranges", 0) != state.get("map_ranges", 0):
         state.map_ranges = value.get("ranges", 0)
         state.f_from, state.f_to = views.range_dates(value.get("range"))
+    if value.get("areas", 0) != state.get("map_areas", 0):
+        state.map_areas = value.get("areas", 0)
+        state.f_near, state.f_within = views.drawn_area(value.get("area"))
 
 
 def table_picked() -> None:
     state.pop("card_id", None)
-
-
-def timeline(shown) -> None:
-    line = views.timeline_data(shown)
-    if line.data.empty:
-        st.caption("No dated events in this view.")
-        return
-    data = line.data
-    colours = category_colours(sorted(data["type"].unique()))
-    colour = alt.Color("type:N", title="Type", scale=alt.Scale(domain=list(colours), range=list(colours.values())))
-    scale = alt.Scale(domain=[int(t.timestamp() * 1000) for t in line.domain])  # ms since 1970, as Vega-Lite takes them
-    axis = alt.Axis(format=line.axis_format, labelOverlap=True)
-    if line.aggregated:
-        chart = alt.Chart(data).mark_bar(clip=True).encode(
-            x=alt.X("month:T", title="Month", scale=scale, axis=axis), y=alt.Y("count:Q", title="Events"), color=colour,
-            tooltip=[alt.Tooltip("month:T", format="%B %Y"), "type:N", "count:Q"])
-        caption = "Events per month (an event known only to a month or year counts in its first month)."
-    else:
-        base = alt.Chart(data).encode(x=alt.X("start:T", title="Date", scale=scale, axis=axis),
-                                      y=alt.Y("type:N", title=None, axis=alt.Axis(labelLimit=240)), color=colour,
-                                      tooltip=["title:N", "date:N", "type:N", "precision:N"])
-        spans = base.transform_filter("datum.span").mark_bar(opacity=0.35, height=12, clip=True).encode(x2="end:T")
-        days = base.transform_filter("!datum.span").mark_circle(size=90, opacity=0.9, clip=True)
-        chart = spans + days
-        caption = "Dots: events known to the day. Bars: events known only to the month, year or approximately (the whole period)."
-    st.caption(f"{caption} {line.note}".strip())
-    st.altair_chart(chart, width="stretch")
 
 
 TABLE_COLUMNS = {
@@ -213,6 +207,21 @@ def table_and_card(shown, may_write: bool) -> None:
                           kwargs={"pending_delete": record, "pending_delete_revision": revision})
 
 
+def counts_per_area(stamp, shown) -> None:
+    """The counts per first-level area (by map point) and per country (by the events' own country) of the view."""
+    by_area = areas.area_counts(shown, "admin1", admin1=area_names(*stamp)[shown.index])
+    left, right = st.columns(2)
+    left.dataframe(views.area_table(by_area), hide_index=True)
+    right.dataframe(views.area_table(areas.area_counts(shown, "country")), hide_index=True)
+    st.download_button("Counts per province or state (CSV)", lambda: export.counts_csv(by_area), "incidents-per-area.csv", "text/csv")
+
+
+GIS_DOWNLOADS = (("kmz", "Google Earth (KMZ)", "application/vnd.google-earth.kmz"),
+                 ("kml", "Google Earth (KML)", "application/vnd.google-earth.kml+xml"),
+                 ("gpkg", "GeoPackage (QGIS, GDAL)", "application/geopackage+sqlite3"),
+                 ("parquet", "GeoParquet", "application/vnd.apache.parquet"))
+
+
 def downloads(shown, flt: filters.Filter, undated_excluded: int) -> None:
     st.subheader("Download this view")
     made_on = date.today()
@@ -224,6 +233,9 @@ def downloads(shown, flt: filters.Filter, undated_excluded: int) -> None:
     right.download_button("CSV (spreadsheet-safe)", lambda: export.csv_text(shown), f"{stem}.csv", "text/csv")
     last.download_button("Briefing image (PNG)", lambda: briefing.render(shown, fmt="png", title=TITLE, flt=flt, made_on=made_on,
                          undated_excluded=undated_excluded), f"{stem}.png", "image/png")
+    options = {"title": TITLE, "flt": flt, "made_on": made_on, "undated_excluded": undated_excluded}
+    for column, (fmt, label, mime) in zip(st.columns(4), GIS_DOWNLOADS, strict=True):
+        column.download_button(label, lambda f=fmt: export.file_bytes(f, shown, **options), f"{stem}.{fmt}", mime)
     st.caption(views.md(flt.describe() + (f" — {wording.undated_left_out(undated_excluded)}." if undated_excluded else "")))
 
 
@@ -428,20 +440,18 @@ def main() -> None:
         return
 
     st.title(TITLE)
-    for problem in state.url_problems:
-        st.error(views.md(f"Ignored a bad URL parameter: {problem}"))
-    st.markdown(f"**{views.md(views.counts_text(len(events), shown, result.undated_excluded))}**")
-    note = views.date_note(shown, flt, result.undated_excluded)
-    if note:
-        st.caption(views.md(note))
-    for problem in views.problem_notes(events, shown, flt):
-        st.warning(views.md(problem))
-
+    with st.container():  # one block whatever it holds, so the map below keeps its place and is never rebuilt
+        for problem in state.url_problems:
+            st.error(views.md(f"Ignored a bad URL parameter: {problem}"))
+        st.markdown(f"**{views.md(views.counts_text(len(events), shown, result.undated_excluded, result.unmapped_excluded))}**")
+        note = views.date_note(shown, flt, result.undated_excluded)
+        if note:
+            st.caption(views.md(note))
+        for problem in views.problem_notes(events, shown, flt):
+            st.warning(views.md(problem))
     event_map(stamp, events, flt, height=720)
     st.caption(views.md(views.MAP_CREDITS))
     if not shown.empty:
-        st.subheader("Timeline")
-        timeline(shown)
         st.subheader("Events")
         table_and_card(shown, may_write=not open_store().missing_permissions())
         unmapped = int((~frame.is_mapped(shown)).sum())
@@ -450,6 +460,8 @@ def main() -> None:
                 st.dataframe(views.unmapped_rows(shown), hide_index=True)
             else:
                 st.caption("Every event in this view has a map point.")
+        with st.expander("Events per province or state, and per country"):
+            counts_per_area(stamp, shown)
         downloads(shown, flt, result.undated_excluded)
     st.divider()
     form_section(events)

@@ -17,6 +17,7 @@ import html
 import io
 import json
 import re
+import tempfile
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -94,7 +95,11 @@ def write_geojson(events: gpd.GeoDataFrame, path: Path, **_options) -> Path:
 
 def counts_csv_text(events: gpd.GeoDataFrame, by: str) -> str:
     """Event counts per first-level area or per country (``geo.areas.area_counts``) as spreadsheet-safe CSV."""
-    table = areas.area_counts(events, by)
+    return counts_csv(areas.area_counts(events, by))
+
+
+def counts_csv(table: pd.DataFrame) -> str:
+    """A table of counts (``geo.areas.area_counts``) as spreadsheet-safe CSV."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.columns)
@@ -339,3 +344,11 @@ WRITERS = {
     **{fmt: functools.partial(write_animation, fmt=fmt) for fmt in ("gif", "mp4")},
 }
 """Format name -> writer(events, path, **options)."""
+
+
+def file_bytes(fmt: str, events: gpd.GeoDataFrame, **options) -> bytes:
+    """The file ``WRITERS[fmt]`` writes, as bytes (for a download), through a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="incident-map-") as folder:
+        path = Path(folder) / f"export.{fmt}"
+        WRITERS[fmt](events, path, **options)
+        return path.read_bytes()

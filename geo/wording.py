@@ -50,6 +50,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "area_shades": ("Shade: events per first-level area (province, state), by map point; {n} event counted",
                     "Shade: events per first-level area (province, state), by map point; {n} events counted"),
     "at_spot": ("{n} event at this spot", "{n} events at this spot"),
+    "events_here": ("{n} event", "{n} events"),
     "back_to_spot": ("\u2190 the event here", "\u2190 all {n} events here"),
     "more_at_spot": ("and {n} more here: click to list them", "and {n} more here: click to list them"),
     "more_than_listed": ("and {n} more here: zoom in, or narrow the filter (dates, type, actor) to list it.",

@@ -108,7 +108,7 @@ def test_a_bad_url_and_no_match_give_one_clear_message_each():
     assert [w.value.replace("\\", "") for w in at.warning] == [
         "No event has actor “Nobody”, and none of the 26 actors the events have is close."]
     assert counts(at) == "**0 of 15 events**"
-    assert not at.dataframe and not at.get("vega_lite_chart") and not at.expander[:-1]  # no empty table, timeline or list
+    assert not at.dataframe and not at.expander[:-1]  # no empty table or list
     texts = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info])
     assert "map point" not in texts  # nothing here says anything of unmapped events in an empty view
 
@@ -140,7 +140,7 @@ def test_screenshot_mode_shows_only_the_map():
     at = start(mode="screenshot", type="rally", **{"from": "notadate"})
     assert len(at.get("component_instance")) == 1
     assert not at.title and not at.dataframe and not at.get("download_button")
-    assert not at.markdown and not at.caption and not at.expander and not at.error and not at.warning  # no counts, no lists
+    assert not at.main.markdown and not at.main.caption and not at.expander and not at.error and not at.warning  # no counts, lists
     assert at.query_params == {"type": "rally", "mode": "screenshot"}
     at.toggle(key="v_screenshot").set_value(False).run()
     assert at.title and titles(at) == [DADYAL_TITLE] and at.query_params == {"type": "rally"}
@@ -176,29 +176,6 @@ def test_the_table_shows_date_title_type_and_place_side_by_side():
     assert len(table.value) == 1
 
 
-def timeline_spec(at: AppTest) -> dict:
-    [chart] = at.get("vega_lite_chart")
-    return json.loads(chart.proto.spec)
-
-
-def test_the_timeline_fits_the_incidents_and_labels_months_and_years():
-    at = start()
-    spec = timeline_spec(at)
-    x = spec["layer"][0]["encoding"]["x"]
-    first, last = (pd.Timestamp(ms, unit="ms") for ms in x["scale"]["domain"])
-    assert (first.year, last.year) == (2024, 2026) and x["axis"]["format"] == "%b %Y"
-    assert all(layer["mark"]["clip"] for layer in spec["layer"])
-    note = next(c.value for c in at.caption if c.value.startswith("Dots:"))
-    assert "2 context events outside them not drawn" in note
-
-
-def test_a_one_event_timeline_has_day_month_and_year_labels():
-    x = timeline_spec(start(type="rally"))["layer"][1]["encoding"]["x"]
-    assert x["axis"]["format"] == "%-d %b %Y"
-    first, last = (pd.Timestamp(ms, unit="ms") for ms in x["scale"]["domain"])
-    assert first < pd.Timestamp("2025-11-29") < pd.Timestamp("2025-11-30") < last and (last - first).days < 40
-
-
 def test_geonames_is_credited_under_the_map_and_at_the_place_search():
     at = start()
     credits = [c.value.replace("\\", "") for c in at.caption]
@@ -209,7 +186,20 @@ def test_geonames_is_credited_under_the_map_and_at_the_place_search():
 def test_download_buttons_for_the_current_view():
     at = start(type="rally")
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Map (HTML, works offline)", "GeoJSON", "CSV (spreadsheet-safe)", "Briefing image (PNG)"]
+    assert labels == ["Counts per province or state (CSV)", "Map (HTML, works offline)", "GeoJSON", "CSV (spreadsheet-safe)",
+                      "Briefing image (PNG)", "Google Earth (KMZ)", "Google Earth (KML)", "GeoPackage (QGIS, GDAL)", "GeoParquet"]
+
+
+def test_provinces_and_states_filter_by_map_point_and_keep_the_url():
+    at = start(admin1="AJK")
+    assert counts(at).startswith("**3 of 15 events")
+    assert at.multiselect(key="f_admin1").value == ["Pakistan-administered Kashmir (Azad Jammu and Kashmir)"]
+    assert at.query_params["admin1"] == "Pakistan-administered Kashmir (Azad Jammu and Kashmir)"
+    at = start(near="33.3122,73.7035,13")
+    assert counts(at).startswith("**1 of 15 events; 7 with no map point left out")
+    assert at.query_params["near"] == "33.3122,73.7035,13" and at.button(key="b_clear_area")
+    at.button(key="b_clear_area").click().run()
+    assert counts(at).startswith("**15 of 15 events") and "near" not in at.query_params
 
 
 def test_unmapped_events_are_listed():

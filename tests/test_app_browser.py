@@ -113,7 +113,7 @@ def click_marker(page, frame, event_id: str) -> None:
     frame.frame_element().scroll_into_view_if_needed()
     x, y = frame.evaluate(f"""() => {{
         const point = window.incidentMap.pointOf({event_id!r});
-        const map = document.querySelector(".leaflet-container").getBoundingClientRect();
+        const map = document.querySelector(".folium-map").getBoundingClientRect();
         return [map.left + point[0], map.top + point[1]];
     }}""")
     box = frame.frame_element().bounding_box()
@@ -220,4 +220,40 @@ def test_the_app_on_postgis_shows_the_events_and_no_form_to_a_read_only_role(app
     page.get_by_text("You are signed in to this store as ben, who may view and export events").wait_for()
     assert page.get_by_role("button", name="Edit this event").count() == 0
     assert page.get_by_text("Add or edit an event").count() == 0
+    assert app_page.page_errors == []
+
+
+def page_point(page, frame, latlng) -> tuple[float, float]:
+    """Where ``latlng`` is in the window, in the embedded map."""
+    x, y = frame.evaluate("""(ll) => {
+        const p = window.incidentMap.map.latLngToContainerPoint(ll), map = document.querySelector(".folium-map").getBoundingClientRect();
+        return [map.left + p.x, map.top + p.y];
+    }""", latlng)
+    box = frame.frame_element().bounding_box()
+    return box["x"] + x, box["y"] + y
+
+
+def test_drawing_a_circle_on_the_map_filters_the_map_and_the_table(app_page, app_url):
+    page = app_page.page
+    frame = open_app(app_page, app_url)
+    frame.frame_element().scroll_into_view_if_needed()
+    frame.evaluate("() => window.incidentMap.map.setView([33.3, 73.75], 9, {animate: false})")
+    frame.locator("a.leaflet-draw-draw-circle").click()
+    centre = page_point(page, frame, [33.3122, 73.7035])  # Dadyal
+    edge = page_point(page, frame, [33.3122 + 0.12, 73.7035])  # about 13 km north: Mirpur is 20 km away
+    page.mouse.move(*centre)
+    page.mouse.down()
+    page.mouse.move(*edge, steps=5)
+    page.mouse.up()
+    page.get_by_text("1 of 15 events").wait_for()
+    page.wait_for_url("**near=**")
+    frame.wait_for_function("() => window.incidentMap.eventCount === 1")
+    assert frame.evaluate(f"() => window.incidentMap.pointOf({DADYAL_ID!r}) !== null")
+    assert page.get_by_text("Area drawn on the map: within").count() == 1
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.wait_for()
+    page.get_by_role("button", name="Clear the area drawn on the map").click()
+    page.get_by_text("15 of 15 events").wait_for()
+    frame.wait_for_function("() => window.incidentMap.eventCount === 15")
+    assert "near=" not in page.url
     assert app_page.page_errors == []

@@ -1,4 +1,4 @@
-"""The app's pure helpers: counts, choices, rows, timeline, source cards, URL state, form records, duplicates."""
+"""The app's pure helpers: counts, choices, rows, areas, source cards, URL state, form records, duplicates."""
 
 from __future__ import annotations
 
@@ -85,35 +85,21 @@ def test_ordered_puts_undated_last_and_table_shows_precision(seed_events):
     assert rows["Title"][0].endswith("(context)")
 
 
-def test_timeline_draws_coarse_dates_as_spans_and_aggregates_when_large(seed_events):
-    line = views.timeline_data(seed_events)
-    assert not line.aggregated and len(line.data) == 10
-    doha = line.data[line.data["title"].str.startswith("Meeting in Doha")].iloc[0]
-    assert doha["span"] and doha["start"] == pd.Timestamp("2024-08-01") and doha["end"] == pd.Timestamp("2024-09-01")
-    counts = views.timeline_data(seed_events, limit=5)
-    assert counts.aggregated and counts.data["count"].sum() == 10
-    assert counts.domain == line.domain and counts.outside == line.outside
+def test_the_areas_a_reader_can_choose_and_draw(seed_events):
+    from geo import areas
 
-
-def test_timeline_fits_the_incidents_not_the_context_years_before(seed_events):
-    line = views.timeline_data(seed_events)
-    first, last = line.domain
-    incidents = seed_events[~seed_events["context"] & seed_events["day_min"].notna()]
-    assert first <= incidents["day_min"].min() and last > incidents["day_max"].max()
-    assert first > pd.Timestamp("2024-06-01") and last < pd.Timestamp("2026-04-01")  # not 2008-2026
-    drawn = line.data[(line.data["end"] > first) & (line.data["start"] < last)]
-    assert line.outside == len(line.data) - len(drawn) == 2  # the 2008 attacks and the 2010 sanctions (context)
-    assert "2 context events outside them not drawn" in line.note
-    assert line.axis_format == "%b %Y"
-
-
-def test_a_one_event_timeline_labels_day_month_and_year(seed_events):
-    line = views.timeline_data(seed_events[seed_events["id"] == DADYAL])
-    assert line.axis_format == "%-d %b %Y" and line.outside == 0 and line.note == ""
-    assert line.domain[0] < pd.Timestamp("2025-11-29") < pd.Timestamp("2025-11-30") < line.domain[1]
-    only_context = seed_events[seed_events["context"] & seed_events["day_min"].notna()]
-    assert views.timeline_data(only_context).outside == 0  # nothing to fit to but the context: all of it is drawn
-
+    names = areas.admin1_names(seed_events)
+    chosen = views.area_counts(names)
+    assert ("Pakistan-administered Kashmir (Azad Jammu and Kashmir)", 3) in chosen
+    assert all(name not in (areas.NO_POINT, areas.OUTSIDE_AREAS) for name, _ in chosen)
+    assert [count for _, count in chosen] == sorted((count for _, count in chosen), reverse=True)
+    near, within = views.drawn_area({"near": [33.3, 73.7, 25]})
+    assert near == filters.Near(33.3, 73.7, 25.0) and within is None
+    assert views.drawn_area_text(near, None) == "Area drawn on the map: within 25.0 km of 33.3000, 73.7000."
+    ring = [[73.0, 33.0], [74.0, 33.0], [74.0, 34.0], [73.0, 33.0]]
+    near, within = views.drawn_area({"within": {"type": "Polygon", "coordinates": [ring]}})
+    assert near is None and within.contains(shapely.Point(73.8, 33.2))
+    assert views.drawn_area(None) == (None, None) and views.drawn_area_text(None, None) == ""
 
 def test_unmapped_rows_list_every_unmapped_event(seed_events):
     rows = views.unmapped_rows(seed_events)

@@ -230,3 +230,24 @@ def test_brushing_the_timeline_selects_a_period(offline_page, seed_map):
     assert page.evaluate("() => window.incidentMap.eventCount") < 15
     page.dblclick(".im-histogram")
     assert page.inner_text(".im-time-status") == "" and page.evaluate("() => window.incidentMap.eventCount") == 15
+
+
+def test_the_shaded_areas_count_the_events_shown_and_say_so(offline_page, seed_map):
+    page = open_map(offline_page, seed_map, KASHMIR)
+    page.get_by_label("Events per province or state (shaded)").check()
+    legend = page.locator(".im-legend").inner_text()
+    assert "Shade: events per first-level area (province, state), by map point; 8 events counted" in legend
+    fill = """(name) => {
+        let found = null;
+        window.incidentMap.map.eachLayer(l => { if (l.feature && l.feature.properties && l.feature.properties.name === name) found = l; });
+        return [found.options.fillOpacity, found.options.fillColor];
+    }"""
+    kashmir = "Pakistan-administered Kashmir (Azad Jammu and Kashmir)"
+    opacity, colour = page.evaluate(fill, kashmir)
+    assert opacity > 0 and colour != "#ffffff"  # Rawalakot, Dadyal and Mirpur lie in it
+    epoch = date(1970, 1, 1)
+    first, last = (date(2025, 11, 1) - epoch).days, (date(2025, 11, 30) - epoch).days
+    page.evaluate(f"() => window.incidentMap.timeline.selectDays({first}, {last}, 'November 2025')")
+    assert "1 event counted" in page.locator(".im-legend").inner_text()  # only the Dadyal rally falls in November 2025
+    assert page.evaluate(fill, "Punjab (Pakistan)")[0] == 0  # Gujranwala's event is outside the period
+    assert offline_page.problems == []

@@ -1,4 +1,4 @@
-"""What the app shows, as plain data: counts, notes, choice lists, table rows, timeline data, source cards.
+"""What the app shows, as plain data: counts, notes, choice lists, table rows, counts per area, source cards.
 
 Pure functions over the events GeoDataFrame and the ``Filter``, so the app
 stays a thin layer of widgets and everything here is tested without
@@ -13,7 +13,6 @@ import re
 import shlex
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import chain
 from urllib.parse import quote
@@ -21,8 +20,10 @@ from urllib.parse import quote
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 
-from geo import filters, wording
+from geo import areas, filters, wording
 from geo.frame import is_mapped, to_records
 from geo.names import GEONAMES_CREDIT, NATURAL_EARTH_CREDIT, country_name
 from geo.schema import is_http_url
@@ -31,7 +32,6 @@ from geo.wording import (
     coarse_dates_note,
     date_label,
     place_label,
-    plural,
     shown_of_total,
     source_label,
     undated_left_out,
@@ -41,8 +41,6 @@ from geo.wording import (
 TABLE_LIMIT = 2_000
 """Most rows the table shows; downloads always hold every matching event."""
 
-TIMELINE_LIMIT = 2_000
-"""Above this many dated events the timeline shows monthly counts instead of single events."""
 
 VIEW_KEYS = ("mode",)
 """URL keys of the app that are not filter keys."""
@@ -181,63 +179,6 @@ def table_rows(events: gpd.GeoDataFrame, limit: int = TABLE_LIMIT) -> pd.DataFra
     return pd.DataFrame(rows, columns=["Date", "Title", "Type", "Place", "Actors", "Sources", "Verification"])
 
 
-@dataclass(frozen=True)
-class Timeline:
-    """What the timeline draws: its data, the dates its axis spans, and the events left outside them."""
-
-    data: pd.DataFrame
-    """One row per event (``start``, ``end``, ``type``, ``title``, ``date``, ``precision``, ``span``), or, when
-    ``aggregated``, event counts per month and type (``month``, ``type``, ``count``)."""
-    aggregated: bool
-    domain: tuple[pd.Timestamp, pd.Timestamp] | None
-    """First and last instant the axis shows: fitted to the events that are not context, when there are any."""
-    outside: int
-    """Events wholly outside ``domain`` (context events only), so not drawn."""
-    axis_format: str
-    """The axis labels' time format (d3): day, month and year for a short span, month and year, or the year alone."""
-
-    @property
-    def note(self) -> str:
-        """What the caption says about the events not drawn ("" when every event is drawn)."""
-        if not self.outside:
-            return ""
-        return (f"The dates fit the reported incidents: {plural(self.outside, 'context event')} outside them "
-                "not drawn (the table lists every event).")
-
-
-def timeline_data(events: gpd.GeoDataFrame, limit: int = TIMELINE_LIMIT) -> Timeline:
-    """The timeline of the dated ``events``.
-
-    Up to ``limit`` dated events: one row each with ``start``, ``end`` (the day
-    after its last possible day, so a month-precision event spans its month),
-    ``type``, ``title``, ``date``, ``precision`` and ``span`` (True when not
-    known to the day).  Above that: event counts per month and type
-    (``month``, ``type``, ``count``), each event counted in the month it may
-    first have happened.  The axis is fitted to the events that are not context
-    (background events from years before would squeeze the rest to one edge).
-    """
-    has_date = events["day_min"].notna().to_numpy()
-    start = events["day_min"].to_numpy()[has_date]
-    end = events["day_max"].to_numpy()[has_date] + np.timedelta64(1, "D")
-    domain, outside, axis_format = _fitted_axis(start, end, events["context"].to_numpy(dtype=bool)[has_date])
-    if int(has_date.sum()) > limit:
-        months = start.astype("datetime64[M]").astype("datetime64[ns]")
-        counts = pd.DataFrame({"month": months, "type": events["event_type"].to_numpy()[has_date]}).groupby(["month", "type"]).size()
-        return Timeline(counts.rename("count").reset_index(), True, domain, outside, axis_format)
-    dated = events[has_date]
-    records = to_records(dated)
-    frame = pd.DataFrame({
-        "start": start,
-        "end": end,
-        "type": dated["event_type"].to_numpy(),
-        "title": dated["title"].to_numpy(),
-        "date": [date_label(r) for r in records],
-        "precision": dated["date_precision"].to_numpy(),
-        "span": (dated["date_precision"] != "day").to_numpy(),
-    })
-    return Timeline(frame, False, domain, outside, axis_format)
-
-
 def _fitted_axis(start: np.ndarray, end: np.ndarray, context: np.ndarray):
     """The axis's (domain, events wholly outside it, label format), fitted to the events that are not context if any."""
     if not len(start):
@@ -291,6 +232,39 @@ def _source_markdown(source: wording.CardSource) -> str:
         return f"- {head}"
     quoted = "\n".join(f"> {line}" for line in md(f"“{source.excerpt}”").split("  \n"))
     return f"- {head}\n\n{quoted}"
+
+
+def area_counts(names) -> list[tuple[str, int]]:
+    """Each first-level area the events' map points lie in, with its number of events, most first (for the filter)."""
+    counts = pd.Series(names).value_counts()
+    counts = counts[~counts.index.isin([areas.OUTSIDE_AREAS, areas.NO_POINT])]
+    return sorted(((str(k), int(v)) for k, v in counts.items()), key=lambda item: (-item[1], item[0]))
+
+
+def area_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """``geo.areas.area_counts`` with the column headings a reader reads."""
+    names = {"admin1": "Province, state", "country": "Country code", "country_name": "Country", "events": "Events",
+             "mapped": "On the map", "unmapped": "Not on the map"}
+    return counts.rename(columns=names)
+
+
+def drawn_area(value: dict | None) -> tuple[filters.Near | None, shapely.Polygon | None]:
+    """The area the reader drew on the map (``{"near": [lat, lon, km]}`` or ``{"within": GeoJSON geometry}``, else
+    nothing) as the filter's ``near`` and ``within``."""
+    if not value:
+        return None, None
+    if "near" in value:
+        return filters.Near(*map(float, value["near"])), None
+    return None, shapely.geometry.shape(value["within"])
+
+
+def drawn_area_text(near: filters.Near | None, within) -> str:
+    """What the sidebar says of an area drawn on the map ("" when none)."""
+    if near is not None:
+        return f"Area drawn on the map: within {near.km:,.1f} km of {near.lat:.4f}, {near.lon:.4f}."
+    if within is not None:
+        return "Area drawn on the map: inside the shape drawn."
+    return ""
 
 
 def range_dates(days: list[int] | None) -> tuple[date | None, date | None]:

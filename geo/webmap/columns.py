@@ -6,8 +6,9 @@
   longitude in micro-degrees (``int32``; ``MISSING`` when unmapped), the legend
   category, flags (``CONTEXT``), the first and last day it may have happened
   on (days since 1970-01-01, ``int32``; ``MISSING`` when undated), so the page
-  can filter by time without a round trip, and its place name as an index into
-  ``Encoded.places`` (for the labels beside the points).
+  can filter by time without a round trip, its place name as an index into
+  ``Encoded.places`` (for the labels beside the points) and, when asked, its
+  first-level area (for the shaded map of counts per area).
 - ``cards`` (read on demand): per event an index into the string table for each
   text of its source card, and the flat runs of actors, tags and sources with
   their per-event counts; each column in the smallest unsigned type that holds it.
@@ -69,8 +70,11 @@ class Encoded:
     """Distinct place names of the mapped events ("" first), for the labels beside the points."""
 
 
-def encode(events: gpd.GeoDataFrame, color_by: str = "type") -> Encoded:
-    """The events as binary columns (see the module docstring); raises ValueError for an unknown ``color_by``."""
+def encode(events: gpd.GeoDataFrame, color_by: str = "type", area: np.ndarray | None = None) -> Encoded:
+    """The events as binary columns (see the module docstring); raises ValueError for an unknown ``color_by``.
+
+    ``area``: each event's first-level area as an index into the page's list of areas (0: none), when the page shades them.
+    """
     if color_by not in COLOR_BY:
         raise ValueError(f"color_by: {color_by!r} is not one of {', '.join(COLOR_BY)}")
     mapped = is_mapped(events).to_numpy()
@@ -86,6 +90,8 @@ def encode(events: gpd.GeoDataFrame, color_by: str = "type") -> Encoded:
     }
     place_codes, places = _place_names(events, mapped)
     points["place"] = place_codes
+    if area is not None:
+        points["area"] = _smallest(np.asarray(area, dtype=np.int64))
     strings, cards = _cards(events)
     layout = {}
     points_blob, layout["points"] = _pack(points)

@@ -26,15 +26,15 @@ import folium
 import folium.plugins
 import geopandas as gpd
 import numpy as np
+import shapely.geometry
 from branca.element import Figure, MacroElement
 
 from geo import basemap, filters, wording
 from geo.atomic import write_atomic
 from geo.filters import Filter
 from geo.paths import cache_dir
-from geo.webmap import columns
 from geo.webmap.inline import inline_text
-from geo.webmap.layer import PageOptions, RawHtml, assets, page_meta
+from geo.webmap.layer import PageOptions, RawHtml, assets, page_data
 from geo.webmap.offline import make_offline
 
 _BRIDGE = "webmap/streamlit.js"
@@ -49,7 +49,8 @@ class _Bridge(MacroElement):
         for relpath in [*assets(_OPTIONS), _BRIDGE]:
             tag = "style" if relpath.endswith(".css") else "script"
             figure.header.add_child(RawHtml(f"<{tag}>{inline_text(relpath)}</{tag}>"), name=f"im-asset:{relpath}")
-        start = f"window.IncidentMapComponent.attach({self._parent.get_name()});"
+        drawn = next(child for child in self._parent._children.values() if isinstance(child, folium.FeatureGroup))
+        start = f"window.IncidentMapComponent.attach({self._parent.get_name()}, {drawn.get_name()});"
         figure.script.add_child(RawHtml(start), name="im-component")
 
 
@@ -61,8 +62,13 @@ def component_page() -> str:
     fullscreen = folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Leave full screen")
     measure = folium.plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles",
                                             primary_area_unit="sqkilometers", secondary_area_unit=None)
+    drawn = folium.FeatureGroup(name="Area drawn", control=False)
+    draw = folium.plugins.Draw(feature_group=drawn, show_geometry_on_click=False, position="topleft",
+                               draw_options={"polyline": False, "marker": False, "circlemarker": False,
+                                             "polygon": {"showArea": False}, "rectangle": {"showArea": False}},
+                               edit_options={"edit": False})
     bridge = _Bridge()
-    for number, element in enumerate((fullscreen, measure, bridge)):
+    for number, element in enumerate((fullscreen, measure, drawn, draw, bridge)):
         element._id = f"im{number}"
         element.add_to(m)
     figure = m.get_root()
@@ -93,8 +99,7 @@ def payload(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", made
     countries).  The blob is the byte length of each part (little-endian uint32, in that order), then the parts.
     """
     options = PageOptions(**{**_OPTIONS.__dict__, "title": title, "made_on": made_on, "persist_view_key": persist_view_key})
-    encoded = columns.encode(events, options.color_by)
-    meta = page_meta(events, encoded, options)
+    encoded, meta = page_data(events, options)
     parts = [_gzip(json.dumps(meta, separators=(",", ":"), allow_nan=False)), encoded.points, encoded.cards, encoded.strings,
              _topology()]
     return np.array([len(part) for part in parts], dtype="<u4").tobytes() + b"".join(parts)
@@ -112,11 +117,21 @@ def unpack(blob: bytes) -> dict[str, bytes]:
 
 def filter_args(events: gpd.GeoDataFrame, flt: Filter) -> dict:
     """What the component gets for a filter: ``mask`` (the events it keeps, its dates aside: ``shown_mask`` as base64
-    text, since Streamlit sends a component again only when its JSON arguments change) and ``dates`` (``date_range``),
-    which the page's timeline applies with the date rule."""
+    text, since Streamlit sends a component again only when its JSON arguments change), ``dates`` (``date_range``),
+    which the page's timeline applies with the date rule, and ``area`` (``drawn_area``)."""
     undated = replace(flt, date_from=None, date_to=None)
     mask = shown_mask(events, filters.apply(events, undated).events)
-    return {"mask": base64.b64encode(mask).decode("ascii"), "dates": date_range(flt)}
+    return {"mask": base64.b64encode(mask).decode("ascii"), "dates": date_range(flt), "area": drawn_area(flt)}
+
+
+def drawn_area(flt: Filter) -> dict | None:
+    """The filter's circle or polygon for the map to outline (``{"near": [lat, lon, km]}`` or ``{"within": GeoJSON}``),
+    so a view opened from a link shows its area; None without one."""
+    if flt.near is not None:
+        return {"near": [flt.near.lat, flt.near.lon, flt.near.km]}
+    if flt.within is not None:
+        return {"within": shapely.geometry.mapping(flt.within)}
+    return None
 
 
 def shown_mask(events: gpd.GeoDataFrame, shown: gpd.GeoDataFrame) -> bytes:

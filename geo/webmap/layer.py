@@ -23,10 +23,13 @@ from datetime import date
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import shapely
+import shapely.geometry
 from branca.element import Element, Figure
 from folium.map import Layer
 
-from geo import basemap, gazetteer, names, timeline, wording
+from geo import areas, basemap, gazetteer, names, timeline, wording
 from geo.filters import Filter
 from geo.frame import is_mapped
 from geo.webmap import columns
@@ -74,6 +77,7 @@ class PageOptions:
     heat: bool = True
     minimap: bool = True
     basemap: bool = True
+    areas: bool = True
     persist_view_key: str | None = None
 
 
@@ -89,6 +93,7 @@ class EventLayer(Layer):
     - ``timeline``: a timeline under the map that filters by time in the page, with Play.
     - ``heat``: a density layer, off at first, in a layer control.
     - ``minimap``: a small overview map in a corner.
+    - ``areas``: a layer, off at first, shading each first-level area by the number of events shown in it.
     - ``basemap``: draw the shipped basemap (off when the map has online tiles).
     - ``persist_view_key``: keep the map's centre and zoom in ``sessionStorage`` under this key.
 
@@ -99,8 +104,7 @@ class EventLayer(Layer):
         super().__init__(name=name, overlay=True, control=False, show=True)
         self._name = "EventLayer"
         self.options_ = PageOptions(**options)
-        self.encoded = columns.encode(events, self.options_.color_by)
-        self.meta = page_meta(events, self.encoded, self.options_)
+        self.encoded, self.meta = page_data(events, self.options_)
 
     def render(self, **kwargs) -> None:
         figure = self.get_root()
@@ -138,9 +142,16 @@ def page_texts(events: gpd.GeoDataFrame, options: PageOptions, basemap_drawn: bo
     }
 
 
-def page_meta(events: gpd.GeoDataFrame, encoded: columns.Encoded, options: PageOptions) -> dict:
+def page_data(events: gpd.GeoDataFrame, options: PageOptions) -> tuple[columns.Encoded, dict]:
+    """The events' binary columns and the page's meta block, for ``options``."""
+    area_names, area_codes = area_index(events) if options.areas else ([], None)
+    encoded = columns.encode(events, options.color_by, area_codes)
+    return encoded, page_meta(events, encoded, options, area_names)
+
+
+def page_meta(events: gpd.GeoDataFrame, encoded: columns.Encoded, options: PageOptions, area_names: list[str] = ()) -> dict:
     """Everything the page needs besides the columns: texts, legend, places, phrases, layout, options, and the
-    basemap layers, towns and time periods around these events."""
+    basemap layers, towns, time periods and shaded areas around these events."""
     bbox = view_box(events)
     layers = basemap.layers(bbox, tolerance=_detail(bbox)).to_geojson() if options.basemap and bbox else {}
     return {
@@ -165,7 +176,29 @@ def page_meta(events: gpd.GeoDataFrame, encoded: columns.Encoded, options: PageO
         "layers": layers,
         "towns": towns(bbox) if options.basemap and bbox else [],
         "disputed": basemap.disputed_geojson() if options.basemap else None,
+        "areas": area_shapes(area_names, bbox),
     }
+
+
+def area_index(events: gpd.GeoDataFrame) -> tuple[list[str], np.ndarray]:
+    """The first-level areas the events' map points lie in ("" first, for none) and each event's index into them."""
+    found = areas.admin1_names(events)
+    named = np.where(np.isin(found, [areas.OUTSIDE_AREAS, areas.NO_POINT]), "", found)
+    codes, uniques = pd.factorize(np.concatenate([[""], named]), sort=False)
+    return uniques.tolist(), codes[1:]
+
+
+def area_shapes(area_names: list[str], bbox: tuple[float, float, float, float] | None) -> dict:
+    """The areas as GeoJSON (property ``index``: their place in ``area_names``), simplified for the page's view."""
+    if len(area_names) < 2 or bbox is None:
+        return {"type": "FeatureCollection", "features": []}
+    shapes = basemap.admin1()
+    shapes = shapes[shapes["name"].isin(area_names[1:])].dissolve(by="name")
+    index = {name: k for k, name in enumerate(area_names)}
+    geometry = shapely.set_precision(shapely.simplify(shapes.geometry.to_numpy(), _detail(bbox) * 4, preserve_topology=True), 1e-3)
+    features = [{"type": "Feature", "properties": {"index": index[name], "name": name}, "geometry": shapely.geometry.mapping(shape)}
+                for name, shape in zip(shapes.index, geometry, strict=True) if not shape.is_empty]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def view_box(events: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:

@@ -67,11 +67,17 @@
         focus: null,
       });
       var heat = meta.heat && L.heatLayer ? L.heatLayer([], { radius: 18, blur: 15, minOpacity: 0.25 }) : null;
+      var shading = P.area && meta.areas && meta.areas.features.length ? new IM.AreaShading(map, meta.areas, phrase) : null;
       var overlays = {};
-      if (heat) {
-        overlays["Density of events (heat)"] = heat;
+      if (heat) overlays["Density of events (heat)"] = heat;
+      if (shading) overlays["Events per province or state (shaded)"] = shading.layer;
+      if (heat || shading) {
         L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
-        map.on("overlayadd", function (e) { if (e.layer === heat) fillHeat(); });
+        map.on("overlayadd", function (e) {
+          if (e.layer === heat) fillHeat();
+          if (shading && e.layer === shading.layer) fillShading();
+        });
+        map.on("overlayremove", function (e) { if (shading && e.layer === shading.layer) fillLegend(); });
       }
 
       function cardOf(i, titled) {
@@ -111,17 +117,18 @@
           mappedCount++;
           onMap[P.category[i]]++;
         }
-        var rows = [];
+        legendRows = [];
         meta.categories.forEach(function (c, k) {
           if (!onMap[k]) return;
           var dot = el("span", "im-swatch");
           dot.style.background = c[1];
-          rows.push([dot, c[0] + " (" + IM.number(onMap[k]) + ")"]);
+          legendRows.push([dot, c[0] + " (" + IM.number(onMap[k]) + ")"]);
         });
-        if (context) rows.push([el("span", "im-swatch im-swatch-context"), phrase("legend_context", 1)]);
-        if (mappedCount > 1) rows.push([el("span", "im-stack"), phrase("legend_stack", 2)]);
-        if (meta.disputed && meta.disputed.features.length) rows.push([el("span", "im-dash"), phrase("legend_disputed", 1)]);
-        legend.fill(rows);
+        if (context) legendRows.push([el("span", "im-swatch im-swatch-context"), phrase("legend_context", 1)]);
+        if (mappedCount > 1) legendRows.push([el("span", "im-stack"), phrase("legend_stack", 2)]);
+        if (meta.disputed && meta.disputed.features.length) legendRows.push([el("span", "im-dash"), phrase("legend_disputed", 1)]);
+        if (shading && map.hasLayer(shading.layer)) fillShading();
+        else fillLegend();
         var total = mappedCount + unmapped.length;
         panel.fill(unmapped, total);
         messages.say(mappedCount ? "" : total ? phrase("none_mapped", total) : phrase("no_events", 0));
@@ -129,6 +136,19 @@
         hook.mappedCount = mappedCount;
         hook.unmappedCount = unmapped.length;
         if (heat && map.hasLayer(heat)) fillHeat();
+      }
+
+      var legendRows = [];
+
+      function fillLegend(extra) {
+        legend.fill(legendRows.concat(extra || []));
+      }
+
+      function fillShading() {
+        // Shade each area by the events shown whose map point lies in it, and say what the shades count.
+        var counts = new Int32Array(shading.slots);
+        for (var i = 0; i < N; i++) if (shown[i] && points.mapped[i] && P.area[i]) counts[P.area[i]]++;
+        fillLegend(shading.fill(counts));
       }
 
       function fillHeat() {

@@ -9,10 +9,12 @@
  *   - mask: which of them the app's filter shows, its dates aside (one bit each, as base64 text);
  *   - dates: the filter's date range as [first day, last day, label], days since 1970-01-01 (null where open), or null:
  *     the timeline applies it with the date rule, so the page counts the undated events it leaves out;
- *   - screenshot: true to show the map alone (no list of unmapped events, no timeline).
- * The page reports {loaded: revision, pick: event id, picks: count, range: [first, last] or null, ranges: count}
- * with "streamlit:setComponentValue" when it has loaded a revision, when the reader opens an event's card,
- * and when the reader selects (or clears) a period on the timeline.  It never builds HTML from the data.
+ *   - screenshot: true to show the map alone (no list of unmapped events, no timeline);
+ *   - area: the filter's circle ({near: [lat, lon, km]}) or polygon ({within: GeoJSON geometry}), or null: outlined.
+ * The page reports {loaded: revision, pick: event id, picks: count, range: [first, last] or null, ranges: count,
+ * area: as above or null, areas: count} with "streamlit:setComponentValue" when it has loaded a revision, when the
+ * reader opens an event's card, selects (or clears) a period on the timeline, or draws (or deletes) an area with the
+ * draw tools (folium's Draw plugin; one area at a time).  It never builds HTML from the data.
  */
 (function () {
   "use strict";
@@ -20,8 +22,9 @@
 
   var PARTS = ["meta", "points", "cards", "strings", "topology"]; // geo/webmap/component.py PAYLOAD_PARTS
 
-  function attach(map) {
-    var page = null, loaded = null, pick = null, picks = 0, range = null, ranges = 0, reported = null;
+  function attach(map, drawn) {
+    var page = null, loaded = null, pick = null, picks = 0, range = null, ranges = 0, area = null, areas = 0, reported = null;
+    var shown = "null"; // the area outlined now, as JSON
     var queue = Promise.resolve();
 
     function send(type, fields) {
@@ -31,7 +34,7 @@
     }
 
     function report() {
-      var value = { loaded: loaded, pick: pick, picks: picks, range: range, ranges: ranges };
+      var value = { loaded: loaded, pick: pick, picks: picks, range: range, ranges: ranges, area: area, areas: areas };
       var text = JSON.stringify(value);
       if (text === reported) return;
       reported = text;
@@ -94,6 +97,7 @@
         document.body.classList.toggle("im-screenshot", bare);
         map.invalidateSize();
       }
+      outline(args.area);
       page.showOnly(IM.base64Bytes(args.mask));
       if (page.timeline) {
         var d = args.dates;
@@ -101,6 +105,41 @@
         else page.timeline.selectDays(d[0] === null ? -2147483647 : d[0], d[1] === null ? 2147483647 : d[1], d[2]);
       }
     }
+
+    function areaOf(layer) {
+      // A drawn circle as {near: [lat, lon, km]}, a rectangle or polygon as {within: its GeoJSON geometry}.
+      if (layer instanceof L.Circle) {
+        var c = layer.getLatLng();
+        return { near: [c.lat, c.lng, layer.getRadius() / 1000] };
+      }
+      return { within: layer.toGeoJSON().geometry };
+    }
+
+    function outline(wanted) {
+      // Show the filter's area (from the app) unless it is what is drawn already.
+      var text = JSON.stringify(wanted || null);
+      if (text === shown) return;
+      shown = text;
+      drawn.clearLayers();
+      if (!wanted) return;
+      if (wanted.near) drawn.addLayer(L.circle([wanted.near[0], wanted.near[1]], { radius: wanted.near[2] * 1000 }));
+      else L.geoJSON(wanted.within).eachLayer(function (layer) { drawn.addLayer(layer); });
+    }
+
+    map.on("draw:created", function (e) {
+      drawn.eachLayer(function (layer) { if (layer !== e.layer) drawn.removeLayer(layer); }); // one area at a time
+      area = areaOf(e.layer);
+      shown = JSON.stringify(area);
+      areas++;
+      report();
+    });
+    map.on("draw:deleted", function () {
+      if (drawn.getLayers().length) return;
+      area = null;
+      shown = "null";
+      areas++;
+      report();
+    });
 
     function render(args) {
       send("setFrameHeight", { height: args.height });
