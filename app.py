@@ -145,16 +145,20 @@ def event_map(stamp, events, flt: filters.Filter, height: int, screenshot: bool 
     """The offline web map (the export's folium page) as a component: it gets all events once per store revision,
     then only which of them to show and the dates, so a filter change redraws the points without reloading the map."""
     revision = "|".join(stamp)
-    loaded = (state.get("map") or {}).get("loaded")
-    map_component(revision=revision, payload=map_payload(*stamp) if loaded != revision else None,
+    send = state.get("map_sent") != revision  # once per revision; the page asks again if it lost it (a reload)
+    state.map_sent = revision
+    map_component(revision=revision, payload=map_payload(*stamp) if send else None,
                   **component.filter_args(events, flt), screenshot=screenshot, height=height, key="map", on_change=map_changed,
                   default=None)
 
 
 def map_changed() -> None:
-    """The reader opened an event's card on the map (show it below, in place of the table's selection), or selected
-    a period on its timeline (it becomes the date filter)."""
+    """The map asked for its events again, or the reader opened an event's card on the map (show it below, in place
+    of the table's selection), selected a period on its timeline (it becomes the date filter) or drew an area."""
     value = state.get("map") or {}
+    if value.get("asks", 0) != state.get("map_asks", 0):  # the page has not got this revision's events: send them
+        state.map_asks = value.get("asks", 0)
+        state.pop("map_sent", None)
     if value.get("picks", 0) != state.get("map_picks", 0):
         state.map_picks = value.get("picks", 0)
         state.card_id = value.get("pick")

@@ -206,7 +206,7 @@ def test_the_date_boxes_show_the_whole_date_and_a_one_row_table_has_no_empty_row
         assert "".join(field.inner_text().split()) == day
         scroller = page.locator("[data-testid='stDateInputFieldsScroller']").filter(has=field)
         assert scroller.evaluate("box => box.scrollWidth <= box.clientWidth"), f"the {label} box cuts its date"
-    table = page.locator("[data-testid='stDataFrame']")
+    table = page.locator("[data-testid='stDataFrame']").first  # the events; the counts per area follow, folded away
     table.wait_for()
     assert table.bounding_box()["height"] < 100  # a header and one row, not ten
 
@@ -257,3 +257,38 @@ def test_drawing_a_circle_on_the_map_filters_the_map_and_the_table(app_page, app
     frame.wait_for_function("() => window.incidentMap.eventCount === 15")
     assert "near=" not in page.url
     assert app_page.page_errors == []
+
+
+def test_a_period_selected_on_the_map_timeline_sets_the_dates_of_the_whole_page(app_page, app_url):
+    page = app_page.page
+    frame = open_app(app_page, app_url)
+    frame.locator(".im-histogram").scroll_into_view_if_needed()
+    box = frame.locator(".im-histogram").bounding_box()  # in the window's pixels, as the mouse moves
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.97, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] - 2, y, steps=3)
+    page.mouse.up()  # the last period on the timeline: January 2026
+    page.wait_for_url("**from=2026-01-01**")
+    assert "to=2026-01-31" in page.url
+    page.get_by_text("3 of 15 events").wait_for()  # the Gujranwala event, known only to January 2026, and two context events
+    frame.wait_for_function("() => window.incidentMap.eventCount === 3")
+    assert frame.locator(".im-time-status").inner_text().startswith("1–31 January 2026: 3 of 15 events")
+
+
+def test_play_in_the_app_steps_the_map_through_time_and_pause_stops_it(app_page, app_url):
+    page = app_page.page
+    frame = open_app(app_page, app_url)
+    frame.locator(".im-play").scroll_into_view_if_needed()
+    frame.select_option(".im-time-field select >> nth=2", "200")
+    frame.get_by_role("button", name="Play").click()
+    seen = set()
+    for _ in range(3):
+        frame.wait_for_function("(seen) => !seen.includes(document.querySelector('.im-time-status').textContent)", arg=sorted(seen))
+        seen.add(frame.locator(".im-time-status").inner_text())
+    frame.get_by_role("button", name="Pause").click()
+    frozen = frame.locator(".im-time-status").inner_text()
+    page.wait_for_timeout(600)
+    assert frame.locator(".im-time-status").inner_text() == frozen and len(seen) == 3
+    assert all(" and before: " in status for status in seen)
+    assert "from=" not in page.url  # playing does not change the page's filter

@@ -4,17 +4,18 @@
  * speaks the component protocol by postMessage: "streamlit:componentReady" once, then each
  * "streamlit:render" brings args {revision, payload, mask, dates, height}:
  *   - payload: all events of one store revision (geo/webmap/component.py payload(): meta, points, cards,
- *     strings and topology, each gzip bytes, in one blob), sent by the app only while this page has not reported that
- *     revision loaded; a page that has drawn another revision reloads itself to take the new one;
+ *     strings and topology, each gzip bytes, in one blob), sent by the app once per revision (and again when the page
+ *     asks); a page that has drawn another revision reloads itself to take the new one;
  *   - mask: which of them the app's filter shows, its dates aside (one bit each, as base64 text);
  *   - dates: the filter's date range as [first day, last day, label], days since 1970-01-01 (null where open), or null:
  *     the timeline applies it with the date rule, so the page counts the undated events it leaves out;
  *   - screenshot: true to show the map alone (no list of unmapped events, no timeline);
  *   - area: the filter's circle ({near: [lat, lon, km]}) or polygon ({within: GeoJSON geometry}), or null: outlined.
- * The page reports {loaded: revision, pick: event id, picks: count, range: [first, last] or null, ranges: count,
- * area: as above or null, areas: count} with "streamlit:setComponentValue" when it has loaded a revision, when the
- * reader opens an event's card, selects (or clears) a period on the timeline, or draws (or deletes) an area with the
- * draw tools (folium's Draw plugin; one area at a time).  It never builds HTML from the data.
+ * The page reports {asks: count, pick: event id, picks: count, range: [first, last] or null, ranges: count,
+ * area: as above or null, areas: count} with "streamlit:setComponentValue" when it is sent no payload for a revision it
+ * has not drawn (a new frame, or a reload: it asks for the events), when the reader opens an event's card, selects (or
+ * clears) a period on the timeline, or draws (or deletes) an area with the draw tools (folium's Draw plugin; one area
+ * at a time).  Loading a revision is not reported: the app need not run again for it.  It never builds HTML from the data.
  */
 (function () {
   "use strict";
@@ -23,7 +24,8 @@
   var PARTS = ["meta", "points", "cards", "strings", "topology"]; // geo/webmap/component.py PAYLOAD_PARTS
 
   function attach(map, drawn) {
-    var page = null, loaded = null, pick = null, picks = 0, range = null, ranges = 0, area = null, areas = 0, reported = null;
+    var page = null, loaded = null, asks = 0, pick = null, picks = 0, range = null, ranges = 0, area = null, areas = 0;
+    var reported = null;
     var shown = "null"; // the area outlined now, as JSON
     var queue = Promise.resolve();
 
@@ -34,7 +36,7 @@
     }
 
     function report() {
-      var value = { loaded: loaded, pick: pick, picks: picks, range: range, ranges: ranges, area: area, areas: areas };
+      var value = { asks: asks, pick: pick, picks: picks, range: range, ranges: ranges, area: area, areas: areas };
       var text = JSON.stringify(value);
       if (text === reported) return;
       reported = text;
@@ -80,7 +82,7 @@
           onSelect: function (selected) { range = selected ? [selected[0], selected[1]] : null; ranges++; report(); },
         });
         loaded = args.revision;
-        return whenDrawn().then(function () { follow(args); report(); });
+        return whenDrawn().then(function () { follow(args); });
       });
     }
 
@@ -148,9 +150,9 @@
         return load(args);
       }
       if (page && loaded === args.revision) follow(args);
-      else {
-        // The app thinks this page has the revision (a new frame, or a reload): say it has not.
-        reported = null;
+      else if (!page) {
+        // The app thinks this page has the revision (a new frame, or a reload): ask for the events.
+        asks++;
         report();
       }
       return null;
