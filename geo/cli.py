@@ -165,6 +165,8 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
               help="gif/mp4: one frame per day, week, month, quarter or year [default: from the span of the period].")
 @click.option("--mode", type=click.Choice(timeline.MODES), default="cumulative", show_default=True,
               help="gif/mp4: each frame shows the events up to the end of its period (cumulative) or during it (window).")
+@click.option("--shade-areas", is_flag=True,
+              help="png/pdf/svg: shade each province or state by the events whose map point lies in it, with a legend.")
 @click.option("--frame-seconds", type=click.FloatRange(0.1, 60), default=1.0, show_default=True, help="gif/mp4: how long each frame shows.")
 @click.option("--made", type=click.DateTime(["%Y-%m-%d"]), help="Date printed as 'made on' (default: today), for reproducible files.")
 @click.option("--by", type=click.Choice(["admin1", "country"]),

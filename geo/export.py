@@ -128,7 +128,7 @@ def write_briefing(events: gpd.GeoDataFrame, path: Path, *, fmt: str, **options)
     """
     from geo import briefing
 
-    names = ("title", "flt", "size", "dpi", "made_on", "undated_excluded")
+    names = ("title", "flt", "size", "dpi", "made_on", "undated_excluded", "shade_areas")
     kwargs = {name: options[name] for name in names if name in options}
     kwargs.setdefault("made_on", date.today())
     return write_atomic(path, briefing.render(events, fmt=fmt, **kwargs))

@@ -7,6 +7,8 @@ anything itself.
 
 from __future__ import annotations
 
+import math
+
 from geo.schema import EVENT_TYPES
 
 PALETTE = (
@@ -35,3 +37,16 @@ def category_colours(categories: list[str], known: tuple[str, ...] = EVENT_TYPES
     for index, category in enumerate(sorted(present - set(known))):
         colours[category] = free[index % len(free)]
     return colours
+
+
+SHADES = ("#fde9d9", "#f9bfa0", "#f08a68", "#d9533e", "#a9231f")
+"""Sequential shades for counts per area (the web map's and the briefing's shaded areas), lightest first."""
+
+
+def count_classes(top: int) -> list[tuple[int, int]]:
+    """At most ``len(SHADES)`` classes ``(low, high)`` covering the counts 1..``top``, with round bounds (1–10, 11–20…)."""
+    if top <= len(SHADES):
+        return [(k, k) for k in range(1, top + 1)]
+    step = 10 ** math.floor(math.log10(top / len(SHADES)))
+    size = next(s * step for s in (1, 2, 5, 10) if top / (s * step) <= len(SHADES))
+    return [(low, min(top, size if low == 1 else low + size - 1)) for low in range(1, top + 1, size)]

@@ -334,3 +334,14 @@ def test_no_empty_band_and_no_text_off_the_page(seed_events, query, size, dpi):
     assert band < 0.04 * page.height * dpi
     pixels = np.asarray(Image.open(io.BytesIO(data)).convert("L"))
     assert (pixels[:, -int(margin_px * 0.8) :] >= 250).all()  # wrapped text stays inside the right margin
+
+
+def test_shaded_areas_count_the_events_by_map_point_and_the_legend_says_so(seed_events):
+    pdf = briefing.render(seed_events, fmt="pdf", made_on=date(2026, 1, 31), shade_areas=True)
+    text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "Shade: events per first-level area (province, state), by map point; 8 events counted" in text
+    assert "Geodetic" not in text  # no axis labels come with the shapes
+    plain = briefing.render(seed_events, fmt="png", made_on=date(2026, 1, 31))
+    shaded = briefing.render(seed_events, fmt="png", made_on=date(2026, 1, 31), shade_areas=True)
+    assert plain != shaded
+    assert style.count_classes(3) == [(1, 1), (2, 2), (3, 3)] and style.count_classes(37)[-1] == (31, 37)

@@ -53,6 +53,7 @@ def figure(
     dpi: int = 150,
     made_on: date,
     undated_excluded: int = 0,
+    shade_areas: bool = False,
 ) -> Figure:
     """The briefing map of ``events`` (already filtered) as a matplotlib Figure; see ``render``.
 
@@ -60,7 +61,7 @@ def figure(
     """
     pg = page(size, dpi)
     with drawing():
-        return layout.draw(Content(events, title, flt or Filter(), made_on, undated_excluded), pg).fig
+        return layout.draw(Content(events, title, flt or Filter(), made_on, undated_excluded, shade_areas), pg).fig
 
 
 def render(
@@ -73,13 +74,15 @@ def render(
     dpi: int = 150,
     made_on: date,
     undated_excluded: int = 0,
+    shade_areas: bool = False,
 ) -> bytes:
     """The briefing map of ``events`` (already filtered by ``flt``) as PNG, PDF or SVG bytes.
 
     ``title`` heads the page; ``flt`` is described under the map; ``size`` is "a4"
     (landscape), "slide" (1920x1080 px, the default), "small" (1280x720) or "WIDTHxHEIGHT" in pixels, each
     at ``dpi``; ``made_on`` is printed as the date it was made; ``undated_excluded``
-    counts undated events the date filter left out.  Mapped events are numbered in
+    counts undated events the date filter left out; ``shade_areas`` shades each first-level area by the events whose
+    map point lies in it, with a legend of the shades.  Mapped events are numbered in
     date order (see ``key_entries``); unmapped ones are listed by title under the map.
     Raises ValueError for an unknown format, a bad size or dpi.
     """
@@ -87,6 +90,7 @@ def render(
         raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
     out = io.BytesIO()
     with drawing():
-        fig = figure(events, title=title, flt=flt, size=size, dpi=dpi, made_on=made_on, undated_excluded=undated_excluded)
+        fig = figure(events, title=title, flt=flt, size=size, dpi=dpi, made_on=made_on, undated_excluded=undated_excluded,
+                     shade_areas=shade_areas)
         fig.savefig(out, format=fmt, dpi=dpi, metadata=_SAVE_METADATA[fmt])
     return out.getvalue()

@@ -32,6 +32,16 @@ def draw_ground(ax, sheet: Sheet, view: shapely.Geometry) -> None:
     ax.set_ylabel("")
 
 
+def draw_shaded_areas(ax, sheet: Sheet, view: shapely.Geometry, shaded: gpd.GeoDataFrame, colours: list[str]) -> None:
+    """First-level areas filled with ``colours`` (one per row of ``shaded``), over the land and under the borders."""
+    inside = shaded.clip(view.buffer(0.5))
+    if len(inside):
+        fill = [colours[k] for k in inside.index]
+        inside.plot(ax=ax, aspect=None, color=fill, edgecolor="#a8a29e", linewidth=sheet.pt(0.4), zorder=1.5)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+
+
 def draw_locator_ground(ax, sheet: Sheet, view: shapely.Geometry) -> None:
     """Simplified countries for a small locator map of ``view``."""
     world = _simplified_countries().clip(view.buffer(1))

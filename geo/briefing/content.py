@@ -14,7 +14,7 @@ import matplotlib.colors
 import numpy as np
 import pandas as pd
 
-from geo import style, wording
+from geo import areas, style, wording
 from geo.briefing.sheet import INK
 from geo.filters import Filter
 from geo.frame import is_mapped
@@ -93,6 +93,8 @@ class Content:
     flt: Filter
     made_on: date
     undated_excluded: int
+    shade_areas: bool = False
+    """Shade each first-level area by the events whose map point lies in it (``area_counts``)."""
     entries: list[KeyEntry] = field(init=False)
     lons: np.ndarray = field(init=False)
     lats: np.ndarray = field(init=False)
@@ -107,6 +109,12 @@ class Content:
         self.colours = style.category_colours(sorted(set(self.events["event_type"])))
         self.unmapped = list(in_date_order(self.events[~is_mapped(self.events)])["title"])
         self._colour = functools.cache(self._type_colour)
+        self.area_counts = areas.admin1_areas(self.events) if self.shade_areas else None
+        self.classes = style.count_classes(int(self.area_counts["events"].max())) if self.shade_areas and len(self.area_counts) else []
+
+    def shade(self, count: int) -> str:
+        """The shade of an area with ``count`` events (``style.SHADES`` by ``classes``)."""
+        return style.SHADES[next(k for k, (_, high) in enumerate(self.classes) if count <= high)]
 
     def colour(self, entry: KeyEntry) -> tuple[float, float, float]:
         """The entry's category colour, paler for a context event."""

@@ -15,7 +15,7 @@ import shapely
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
-from geo import style
+from geo import style, wording
 from geo.briefing import background
 from geo.briefing.content import Content, blend
 from geo.briefing.extent import fit
@@ -135,6 +135,11 @@ def legend_items(content: Content) -> list[tuple[str, dict]]:
         items.append((name, {"marker": "o", "mfc": content.colours[name]}))
     if any(e.context for e in content.entries):
         items.append(("paler: background (context) event", {"marker": "o", "mfc": blend(style.OTHER_COLOUR, style.CONTEXT_OPACITY)}))
+    if content.classes:
+        counted = int(content.area_counts["events"].sum())
+        items.append((wording.phrase("area_shades", counted) + ":", {}))
+        items += [(f"{low:,}" if low == high else f"{low:,}\u2013{high:,}", {"marker": "s", "mfc": style.SHADES[k]})
+                  for k, (low, high) in enumerate(content.classes)]
     items += [
         ("international boundary", {"color": BORDER, "lw": 0.9}),
         ("de facto or disputed boundary", {"color": DISPUTED, "lw": 1.1, "ls": (0, (4, 2.5))}),
@@ -153,7 +158,7 @@ def legend(sheet: Sheet, content: Content, x: float, width: float, top: float, d
     cx, row = x + width_pt(head, size, True) / 72 + spacing * 0.6, 0
     placed = []
     for label, symbol in legend_items(content):
-        item_w = symbol_w + width_pt(label, size) / 72
+        item_w = (symbol_w if symbol else 0) + width_pt(label, size) / 72
         if cx + item_w > x + width and cx > x + symbol_w:
             row, cx = row + 1, x
         placed.append((cx, row, label, symbol))
@@ -166,11 +171,12 @@ def legend(sheet: Sheet, content: Content, x: float, width: float, top: float, d
         cy = top - (row + 0.5) * row_h
         symbol = dict(symbol)
         ms = sheet.pt(7) * symbol.pop("ms_scale", 1)
-        if "marker" in symbol:
-            line = Line2D([cx + symbol_w * 0.4], [cy], ls="", ms=ms, mec="white", **symbol)
-        else:
-            line = Line2D([cx, cx + symbol_w * 0.8], [cy, cy], **symbol)
-        line.set_transform(sheet.fig.dpi_scale_trans)
-        sheet.fig.add_artist(line)
-        sheet.text(cx + symbol_w, cy, label, fontsize=size, color=INK, va="center")
+        if symbol:
+            if "marker" in symbol:
+                line = Line2D([cx + symbol_w * 0.4], [cy], ls="", ms=ms, mec="white", **symbol)
+            else:
+                line = Line2D([cx, cx + symbol_w * 0.8], [cy, cy], **symbol)
+            line.set_transform(sheet.fig.dpi_scale_trans)
+            sheet.fig.add_artist(line)
+        sheet.text(cx + (symbol_w if symbol else 0), cy, label, fontsize=size, color=INK, va="center")
     return height

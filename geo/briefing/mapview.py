@@ -238,6 +238,9 @@ class Panel:
 
     def ground(self) -> None:
         background.draw_ground(self.ax, self.sheet, self.view)
+        counts = self.content.area_counts
+        if counts is not None and len(counts):
+            background.draw_shaded_areas(self.ax, self.sheet, self.view, counts, [self.content.shade(n) for n in counts["events"]])
 
     def dots(self, entries: Sequence[KeyEntry], drawn: Drawn) -> None:
         """Small unnumbered dots for ``entries``: one line of markers per colour (fast to draw, even by the hundred thousand)."""

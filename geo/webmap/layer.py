@@ -29,7 +29,7 @@ import shapely.geometry
 from branca.element import Element, Figure
 from folium.map import Layer
 
-from geo import areas, basemap, gazetteer, names, timeline, wording
+from geo import areas, basemap, gazetteer, names, style, timeline, wording
 from geo.filters import Filter
 from geo.frame import is_mapped
 from geo.webmap import columns
@@ -177,6 +177,7 @@ def page_meta(events: gpd.GeoDataFrame, encoded: columns.Encoded, options: PageO
         "towns": towns(bbox) if options.basemap and bbox else [],
         "disputed": basemap.disputed_geojson() if options.basemap else None,
         "areas": area_shapes(area_names, bbox),
+        "shades": list(style.SHADES),
     }
 
 

@@ -136,12 +136,12 @@
     }).addTo(map);
   };
 
-  var SHADES = ["#fde9d9", "#f9bfa0", "#f08a68", "#d9533e", "#a9231f"];
-
-  IM.AreaShading = function (map, areas, phrase) {
-    // First-level areas shaded by a count per area (fill(counts), counts indexed by each feature's properties.index).
+  IM.AreaShading = function (map, areas, phrase, shades) {
+    // First-level areas shaded by a count per area (fill(counts), counts indexed by each feature's properties.index), in
+    // shades (geo/style.py SHADES) by classes with round bounds (the same rule as style.count_classes).
     map.createPane("im-areas").style.zIndex = 300;
     this.phrase = phrase;
+    this.shades = shades;
     this.counts = null;
     this.slots = 1 + areas.features.reduce(function (top, f) { return Math.max(top, f.properties.index); }, 0);
     var self = this;
@@ -162,26 +162,26 @@
     this.counts = counts;
     var top = 0, total = 0;
     for (var k = 0; k < counts.length; k++) { top = Math.max(top, counts[k]); total += counts[k]; }
-    var breaks = niceBreaks(top), self = this;
+    var breaks = countClasses(top, this.shades.length), self = this;
     this.layer.setStyle(function (feature) {
       var n = counts[feature.properties.index];
-      var shade = n ? SHADES[breaks.findIndex(function (b) { return n <= b[1]; })] : null;
+      var shade = n ? self.shades[breaks.findIndex(function (b) { return n <= b[1]; })] : null;
       return { weight: 0.8, color: "#78716c", opacity: 0.6, fillColor: shade || "#ffffff", fillOpacity: shade ? 0.75 : 0 };
     });
     var rows = [[IM.el("span"), self.phrase("area_shades", total)]];
     breaks.forEach(function (b, k) {
       var swatch = IM.el("span", "im-swatch im-swatch-square");
-      swatch.style.background = SHADES[k];
+      swatch.style.background = self.shades[k];
       rows.push([swatch, b[0] === b[1] ? IM.number(b[0]) : IM.number(b[0]) + "\u2013" + IM.number(b[1])]);
     });
     return rows;
   };
 
-  function niceBreaks(top) {
-    // At most five classes [low, high] covering 1..top, with round bounds.
-    if (top <= 5) return Array.from({ length: top }, function (_, k) { return [k + 1, k + 1]; });
-    var step = Math.pow(10, Math.floor(Math.log10(top / 5))), size = [1, 2, 5, 10].map(function (m) { return m * step; })
-      .find(function (s) { return top / s <= 5; });
+  function countClasses(top, most) {
+    // At most ``most`` classes [low, high] covering 1..top, with round bounds: geo/style.py count_classes, in JS.
+    if (top <= most) return Array.from({ length: top }, function (_, k) { return [k + 1, k + 1]; });
+    var step = Math.pow(10, Math.floor(Math.log10(top / most)));
+    var size = [1, 2, 5, 10].map(function (m) { return m * step; }).find(function (s) { return top / s <= most; });
     var out = [];
     for (var low = 1; low <= top; low += size) out.push([low, Math.min(top, low === 1 ? size : low + size - 1)]);
     return out;

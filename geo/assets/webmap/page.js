@@ -67,7 +67,7 @@
         focus: null,
       });
       var heat = meta.heat && L.heatLayer ? L.heatLayer([], { radius: 18, blur: 15, minOpacity: 0.25 }) : null;
-      var shading = P.area && meta.areas && meta.areas.features.length ? new IM.AreaShading(map, meta.areas, phrase) : null;
+      var shading = P.area && meta.areas && meta.areas.features.length ? new IM.AreaShading(map, meta.areas, phrase, meta.shades) : null;
       var overlays = {};
       if (heat) overlays["Density of events (heat)"] = heat;
       if (shading) overlays["Events per province or state (shaded)"] = shading.layer;
