@@ -226,21 +226,22 @@ GIS_DOWNLOADS = (("kmz", "Google Earth (KMZ)", "application/vnd.google-earth.kmz
                  ("parquet", "GeoParquet", "application/vnd.apache.parquet"))
 
 
-def downloads(shown, flt: filters.Filter, undated_excluded: int) -> None:
+def downloads(shown, flt: filters.Filter, result: filters.FilterResult) -> None:
     st.subheader("Download this view")
     made_on = date.today()
     stem = f"incidents-{made_on.isoformat()}"
+    options = {"title": TITLE, "flt": flt, "made_on": made_on, "undated_excluded": result.undated_excluded}
     left, middle, right, last = st.columns(4)
-    left.download_button("Map (HTML, works offline)", lambda: webmap.render_html(shown, title=TITLE, flt=flt, made_on=made_on,
-                         undated_excluded=undated_excluded), f"{stem}.html", "text/html")
+    left.download_button("Map (HTML, works offline)", lambda: webmap.render_html(shown, **options,
+                         unmapped_excluded=result.unmapped_excluded), f"{stem}.html", "text/html")
     middle.download_button("GeoJSON", lambda: export.geojson_text(shown), f"{stem}.geojson", "application/geo+json")
     right.download_button("CSV (spreadsheet-safe)", lambda: export.csv_text(shown), f"{stem}.csv", "text/csv")
-    last.download_button("Briefing image (PNG)", lambda: briefing.render(shown, fmt="png", title=TITLE, flt=flt, made_on=made_on,
-                         undated_excluded=undated_excluded), f"{stem}.png", "image/png")
-    options = {"title": TITLE, "flt": flt, "made_on": made_on, "undated_excluded": undated_excluded}
+    last.download_button("Briefing image (PNG)", lambda: briefing.render(shown, fmt="png", **options), f"{stem}.png", "image/png")
     for column, (fmt, label, mime) in zip(st.columns(4), GIS_DOWNLOADS, strict=True):
-        column.download_button(label, lambda f=fmt: export.file_bytes(f, shown, **options), f"{stem}.{fmt}", mime)
-    st.caption(views.md(flt.describe() + (f" — {wording.undated_left_out(undated_excluded)}." if undated_excluded else "")))
+        column.download_button(label, lambda f=fmt: export.file_bytes(f, shown, **options, unmapped_excluded=result.unmapped_excluded),
+                               f"{stem}.{fmt}", mime)
+    left_out = wording.undated_left_out(result.undated_excluded) if result.undated_excluded else ""
+    st.caption(views.md(flt.describe() + (f" — {left_out}." if left_out else "")))
 
 
 # ---------------------------------------------------------------- add, edit, delete
@@ -466,7 +467,7 @@ def main() -> None:
                 st.caption("Every event in this view has a map point.")
         with st.expander("Events per province or state, and per country"):
             counts_per_area(stamp, shown)
-        downloads(shown, flt, result.undated_excluded)
+        downloads(shown, flt, result)
     st.divider()
     form_section(events)
 

@@ -117,7 +117,7 @@ def write_html(events: gpd.GeoDataFrame, path: Path, **options) -> Path:
     """The self-contained web map; options as ``geo.webmap.render_html`` (title, flt, tiles, color_by, ...)."""
     from geo.webmap import render_html
 
-    names = ("title", "flt", "tiles", "color_by", "undated_excluded", "made_on")
+    names = ("title", "flt", "tiles", "color_by", "undated_excluded", "unmapped_excluded", "made_on")
     return write_atomic(path, render_html(events, **{name: options[name] for name in names if name in options}))
 
 
@@ -264,9 +264,8 @@ def _html(text: str) -> str:
 def _document_html(placed: list[dict], unmapped: list[dict], timeless: int, colours: dict[str, str], flt, made_on: date | None,
                    undated_excluded: int, unmapped_excluded: int) -> str:
     """What the document says about itself: the counts, the filter, the colours, and every event with no map point."""
-    counts = wording.map_counts(len(placed) + len(unmapped), len(placed), undated_excluded, bool(flt and flt.has_dates))
-    if unmapped_excluded:
-        counts += "; " + wording.phrase("unmapped_left_out", unmapped_excluded)
+    counts = wording.map_counts(len(placed) + len(unmapped), len(placed), undated_excluded, bool(flt and flt.has_dates),
+                                unmapped_excluded)
     parts = [f"<p>{_html(counts)}</p>"] + ([f"<p>{_html(flt.describe())}</p>"] if flt is not None else [])
     shown_types = {r["event_type"] for r in placed}
     legend = [f'<font color="{colour}">●</font> {_html(name)}' for name, colour in colours.items() if name in shown_types]

@@ -85,11 +85,14 @@ def phrase(key: str, n: int, **values: object) -> str:
     return (one if n == 1 else many).format(n=f"{n:,}", **numbers)
 
 
-def map_counts(count: int, mapped: int, undated_excluded: int = 0, dated_filter: bool = False) -> str:
-    """ "15 events: 8 mapped, 7 unmapped", plus the undated events a date filter left out."""
+def map_counts(count: int, mapped: int, undated_excluded: int = 0, dated_filter: bool = False, unmapped_excluded: int = 0) -> str:
+    """ "15 events: 8 mapped, 7 unmapped", plus the undated events a date filter left out and the events with no map
+    point a place filter left out."""
     text = phrase("counts", count, mapped=mapped, unmapped=count - mapped)
     if undated_excluded or dated_filter:
         text += "; " + undated_left_out(undated_excluded)
+    if unmapped_excluded:
+        text += "; " + phrase("unmapped_left_out", unmapped_excluded)
     return text
 
 

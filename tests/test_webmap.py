@@ -232,3 +232,12 @@ def test_html_export_through_the_cli(tmp_path):
     assert meta["counts"].startswith("1 event:")
     assert "made on 1 February 2026" in meta["attribution"]
     assert "html" in export.WRITERS
+
+
+def test_html_export_says_what_a_place_filter_left_out(tmp_path, seed_events):
+    out = tmp_path / "near.html"
+    done = run_cli("export", "html", "--out", str(out), "--near", "33.5,73.9,100", "--made", "2026-02-01")
+    assert done.returncode == 0, done.stderr
+    counts = page_data(out.read_text(encoding="utf-8"))["meta"]["counts"]
+    unmapped = int((seed_events.geometry.isna() | seed_events.geometry.is_empty).sum())
+    assert unmapped and counts.endswith(f"; {wording.phrase('unmapped_left_out', unmapped)}")

@@ -42,6 +42,7 @@ def incident_map(
     title: str = "Reported incidents",
     flt: Filter | None = None,
     undated_excluded: int = 0,
+    unmapped_excluded: int = 0,
     color_by: str = "type",
     tiles: str = "offline",
     made_on: date | None = None,
@@ -56,7 +57,8 @@ def incident_map(
     """A folium map of ``events`` (a GeoDataFrame as ``geo.frame`` makes it) that works offline.
 
     - ``title``: the heading; ``flt``: the filter that made the set, described under it;
-      ``undated_excluded``: how many undated events that filter left out (said in the counts line).
+      ``undated_excluded``, ``unmapped_excluded``: how many undated events, and events with no map point, that filter
+      left out (said in the counts line).
     - ``color_by``: ``"type"`` (event type) or ``"actor"`` (the first of each event's actors among the
       ten most frequent; the rest grey).
     - ``tiles``: a key of ``TILES``; ``"offline"`` (default) draws the shipped basemap, the others
@@ -78,7 +80,8 @@ def incident_map(
     if online:
         folium.TileLayer(**online, name=tiles, control=False).add_to(m)
     make_offline(m)
-    EventLayer(events, title=title, flt=flt, undated_excluded=undated_excluded, color_by=color_by, made_on=made_on,
+    EventLayer(events, title=title, flt=flt, undated_excluded=undated_excluded, unmapped_excluded=unmapped_excluded,
+               color_by=color_by, made_on=made_on,
                header=header, panel=panel, timeline=timeline, heat=plugins, minimap=plugins, basemap=not online,
                persist_view_key=persist_view_key).add_to(m)
     if plugins:

@@ -69,6 +69,7 @@ class PageOptions:
     title: str = "Reported incidents"
     flt: Filter | None = None
     undated_excluded: int = 0
+    unmapped_excluded: int = 0
     color_by: str = "type"
     made_on: date | None = None
     header: bool = True
@@ -84,8 +85,9 @@ class PageOptions:
 class EventLayer(Layer):
     """The events of a GeoDataFrame (as ``geo.frame`` makes it) on a folium map.
 
-    - ``title``, ``flt``, ``undated_excluded``: the heading, the filter that made the set (described under
-      the heading) and how many undated events that filter left out (said in the counts line).
+    - ``title``, ``flt``, ``undated_excluded``, ``unmapped_excluded``: the heading, the filter that made the set
+      (described under the heading) and how many undated events, and events with no map point, it left out (said in the
+      counts line).
     - ``color_by``: ``"type"`` or ``"actor"`` (the first of each event's actors among the most frequent; the rest grey).
     - ``made_on``: the date in the attribution line (default today).
     - ``header``: show the title, filter and counts above the map, and the attribution below it.
@@ -137,7 +139,7 @@ def page_texts(events: gpd.GeoDataFrame, options: PageOptions, basemap_drawn: bo
     return {
         "title": options.title,
         "filter": flt.describe(),
-        "counts": wording.map_counts(count, mapped, options.undated_excluded, flt.has_dates),
+        "counts": wording.map_counts(count, mapped, options.undated_excluded, flt.has_dates, options.unmapped_excluded),
         "attribution": wording.attribution(events["sources"].tolist(), credits, options.made_on or date.today()),
     }
 
