@@ -95,6 +95,24 @@ def test_full_screen_minimap_and_measure_work_offline(offline_page, seed_map):
     assert offline_page.problems == []
 
 
+def test_the_overview_map_follows_the_reader_and_a_drag_on_it_moves_the_map(offline_page, seed_map):
+    page = open_map(offline_page, seed_map, KASHMIR)  # a setView right after the first fit: the race that undid it
+    page.wait_for_timeout(600)
+    centre = page.evaluate("() => { const c = window.incidentMap.map.getCenter(); return [c.lat, c.lng]; }")
+    assert centre == pytest.approx(KASHMIR[0], abs=0.05)
+    shadows = page.evaluate("""() => [...document.querySelectorAll('.leaflet-control-minimap path')]
+        .filter(p => p.getAttribute('stroke') === '#000000' && p.getAttribute('stroke-opacity') !== '0').length""")
+    assert shadows == 0  # no drag shadow left drawn on the overview
+    box = page.locator(".leaflet-control-minimap").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 30, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function(f"() => window.incidentMap.map.getCenter().lng > {KASHMIR[0][1] + 0.2}")
+    assert offline_page.problems == []
+
+
 def test_the_density_layer_draws_the_events_shown(offline_page, seed_map):
     page = open_map(offline_page, seed_map, KASHMIR)
     assert page.locator("canvas.leaflet-heatmap-layer").count() == 0  # off at first

@@ -35,11 +35,13 @@
         });
         // leaflet-minimap moves the main map whenever the overview ends a move it did not start, and two quick
         // moves of the main map (a fit, then a reader's setView) make it take the overview's own animated move
-        // for the reader's and undo the second.  Here the overview follows the main map only; a click on it
-        // recentres the main map.
+        // for the reader's: it undoes the second and leaves its drag shadow drawn.  Here the overview follows
+        // the main map only; a click on it, or the end of a drag, recentres the main map.
         overview._onMiniMapMoved = function () { this._mainMapMoving = false; };
+        overview._onMiniMapMoving = function () {};
         overview.addTo(map);
         overview._miniMap.on("click", function (e) { map.panTo(e.latlng); });
+        overview._miniMap.on("dragend", function () { map.panTo(overview._miniMap.getCenter()); });
       }
       if (meta.disputed) IM.boundaryLines(map, meta.disputed, (source.layers || {}).claim_lines || { features: [] });
       var points = new IM.PointLayer(map, {
