@@ -11,6 +11,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import folium.plugins
 import numpy as np
 import pytest
 
@@ -269,3 +270,21 @@ def test_the_shaded_areas_count_the_events_shown_and_say_so(offline_page, seed_m
     assert "1 event counted" in page.locator(".im-legend").inner_text()  # only the Dadyal rally falls in November 2025
     assert page.evaluate(fill, "Punjab (Pakistan)")[0] == 0  # Gujranwala's event is outside the period
     assert offline_page.problems == []
+
+
+def test_a_folium_minimap_added_by_a_user_works_offline(offline_page, seed_events, tmp_path):
+    m = webmap.incident_map(seed_events, plugins=False)
+    folium.plugins.MiniMap(position="topright").add_to(m)  # folium's default: OpenStreetMap tiles
+    path = tmp_path / "user-minimap.html"
+    m.save(str(path))
+    page = open_map(offline_page, path, KASHMIR)
+    page.wait_for_timeout(600)
+    centre = page.evaluate("() => { const c = window.incidentMap.map.getCenter(); return [c.lat, c.lng]; }")
+    assert centre == pytest.approx(KASHMIR[0], abs=0.05)  # the overview did not undo the reader's move
+    painted = page.evaluate("""() => {
+        const canvas = document.querySelector('.leaflet-control-minimap canvas');
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0; for (let k = 3; k < data.length; k += 4) n += data[k] > 0; return n;
+    }""")
+    assert painted > 100  # the shipped land, not tiles
+    assert offline_page.problems == []  # no tile was asked for

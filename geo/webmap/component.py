@@ -6,7 +6,7 @@ page here (``component_dir()``, built once per release from ``incident_map``'s o
 events once per store revision (``payload``: the binary columns of ``geo.webmap.columns``) and,
 per filter, only which of them to show (``shown_mask``: one bit each) and the date range, so a
 filter change redraws the points in place.  It reports back the event whose card the reader
-opened and a period selected on its timeline (``webmap/streamlit.js``).
+opened, a period selected on its timeline and an area drawn (``webmap/streamlit.js``).
 
 It never reads the store, and like the export it shows every text with ``textContent``.
 """

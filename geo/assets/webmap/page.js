@@ -14,6 +14,7 @@
 
   function start(source) {
     var map = source.map, meta = source.meta, phrase = IM.phrases(meta.phrases);
+    fixMiniMaps(source.topology);
     var page = IM.layout(map, { header: meta.header, panel: meta.panel });
     IM.setHeader(meta);
     var hook = (window.incidentMap = { drawn: false, ready: false, map: map, eventCount: meta.count });
@@ -33,15 +34,8 @@
           position: "bottomright", toggleDisplay: true, width: 150, height: 120, zoomLevelOffset: -5,
           strings: { hideText: "Hide the overview map", showText: "Show the overview map" },
         });
-        // leaflet-minimap moves the main map whenever the overview ends a move it did not start, and two quick
-        // moves of the main map (a fit, then a reader's setView) make it take the overview's own animated move
-        // for the reader's: it undoes the second and leaves its drag shadow drawn.  Here the overview follows
-        // the main map only; a click on it, or the end of a drag, recentres the main map.
-        overview._onMiniMapMoved = function () { this._mainMapMoving = false; };
-        overview._onMiniMapMoving = function () {};
         overview.addTo(map);
         overview._miniMap.on("click", function (e) { map.panTo(e.latlng); });
-        overview._miniMap.on("dragend", function () { map.panTo(overview._miniMap.getCenter()); });
       }
       if (meta.disputed) IM.boundaryLines(map, meta.disputed, (source.layers || {}).claim_lines || { features: [] });
       var points = new IM.PointLayer(map, {
@@ -369,6 +363,44 @@
         return strings;
       },
     });
+  }
+
+  function fixMiniMaps(topology) {
+    // Every leaflet-minimap on the page, ours or one a user added (folium.plugins.MiniMap):
+    // - on a map drawn offline, an overview given online tiles (folium's default is OpenStreetMap) shows
+    //   the shipped land instead of asking a tile server; a map made with online tiles keeps them;
+    // - leaflet-minimap takes every move of the overview it did not start for the reader's and moves the
+    //   main map to it, so two quick moves of the main map (a fit, then a reader's setView) undid the second
+    //   and left its drag shadow drawn.  Here only a move the reader makes on the overview (drag, wheel,
+    //   double click, touch) moves the main map.
+    var MiniMap = L.Control.MiniMap;
+    if (!MiniMap || MiniMap.prototype.imFixed) return;
+    var proto = MiniMap.prototype, original = L.extend({}, proto);
+    proto.imFixed = true;
+    proto.initialize = function (layer, options) {
+      if (topology && layer instanceof L.TileLayer && /^(https?:)?\/\//.test(layer._url)) layer = IM.landLayer(topology);
+      return original.initialize.call(this, layer, options);
+    };
+    proto.onAdd = function (map) {
+      var container = original.onAdd.call(this, map), self = this;
+      ["mousedown", "wheel", "dblclick", "touchstart"].forEach(function (type) {
+        L.DomEvent.on(container, type, function () { self.imByReader = true; });
+      });
+      return container;
+    };
+    proto._onMainMapMoved = function (e) {
+      if (!this._miniMapMoving) this.imByReader = false; // a move of the main map's own ends any reader's move here
+      return original._onMainMapMoved.call(this, e);
+    };
+    proto._onMiniMapMoving = function (e) {
+      if (this.imByReader) original._onMiniMapMoving.call(this, e);
+    };
+    proto._onMiniMapMoved = function (e) {
+      this._mainMapMoving = false;
+      if (!this.imByReader) return; // the overview following the main map
+      this.imByReader = false;
+      return original._onMiniMapMoved.call(this, e);
+    };
   }
 
   window.IncidentMapPage = { start: start, startFromPage: startFromPage };
