@@ -13,6 +13,8 @@ import copy
 import html
 import math
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import folium
@@ -23,6 +25,7 @@ from folium import plugins
 from geo import basemap
 from geo.webmap.inline import inline_text
 from geo.webmap.offline import ASSETS, LEFT_OUT, OfflineAssetError, make_offline
+from tests.helpers import ROOT
 
 PLUGINS = (plugins.Fullscreen, plugins.MiniMap, plugins.MeasureControl, plugins.HeatMap, plugins.Draw)
 JQUERY = "jquery/jquery.min.js"
@@ -396,3 +399,13 @@ def test_the_notebook_view_draws_offline(offline_page):
     assert frame.locator(".leaflet-control-zoom-fullscreen").count() == 1
     assert offline_page.problems == []
 
+
+
+def test_the_readme_notebook_example_runs_and_saves_an_offline_map(tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"<!-- notebook -->\n```python\n(.*?)```", readme, re.DOTALL).group(1)
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    done = subprocess.run([sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert online_links(page) == [] and "L.Control.MiniMap(" in page
