@@ -334,14 +334,7 @@ def countries_near_many(
 
     Raises ValueError for a coordinate that is not finite or out of range.
     """
-    lats = np.asarray(lats, dtype=float)
-    lons = np.asarray(lons, dtype=float)
-    if lats.shape != lons.shape or lats.ndim != 1:
-        raise ValueError("lats and lons must be sequences of the same length")
-    bad = ~(np.isfinite(lats) & np.isfinite(lons) & (np.abs(lats) <= 90) & (np.abs(lons) <= 180))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"coordinate {i} is out of range: lat={lats[i]}, lon={lons[i]}")
+    lats, lons = _check_points(lats, lons)
     tree, geometries, codes = _near_index()
     areas = _search_areas(lats, lons, tolerance_km)
     point_idx, part_idx = tree.query(areas)

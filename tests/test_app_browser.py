@@ -9,28 +9,16 @@ talks to it through the ``window.incidentMap`` hooks the map page exposes.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 
 import pytest
 
 from geo import ingest
+from tests.app_server import running_app
 from tests.browser import offline_page
-from tests.helpers import ROOT
 
 DADYAL_ID = "mahjar-barducci-dadyal-jem-rally"
 MAPPED_SEED_EVENTS = 8
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +26,8 @@ def app_url(tmp_path_factory):
     """The app, started as a user would, on a free localhost port; stopped after the module."""
     folder = tmp_path_factory.mktemp("app")
     ingest.add_shipped_events(ingest.open_store(folder / "events.gpkg"))
-    with serve(folder, str(folder / "events.gpkg")) as url:
-        yield url
+    with running_app(folder / "events.gpkg", folder / "streamlit.log") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
@@ -50,39 +38,9 @@ def postgis_reader_url(tmp_path_factory, postgis_server):
 
     database = postgis_server.new_database()
     ingest.add_shipped_events(stores.open_store(postgis_server.url(database, postgis.EDITOR)))
-    with serve(tmp_path_factory.mktemp("app-postgis"), postgis_server.url(database, postgis.READER)) as url:
-        yield url
-
-
-@contextmanager
-def serve(folder, store: str):
-    """``streamlit run app.py`` on ``store`` on a free localhost port, until the block ends."""
-    port = _free_port()
-    env = {**os.environ, "INCIDENT_MAP_STORE": store}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with open(folder / "streamlit.log", "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start:\n{(folder / 'streamlit.log').read_text()}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    log = tmp_path_factory.mktemp("app-postgis") / "streamlit.log"
+    with running_app(postgis_server.url(database, postgis.READER), log) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

@@ -11,31 +11,19 @@ this machine, or to any DNS server.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import shutil
-import signal
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from geo import ingest
+from tests.app_server import running_app
 from tests.browser import offline_page
-from tests.helpers import ROOT
 
 # connect(3, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("8.8.8.8")}, 16) and the AF_INET6 form
 _ADDRESS = re.compile(r'sin6?_port=htons\((\d+)\).*?(?:inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)")')
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _listening(port: int) -> list[str]:
@@ -82,33 +70,11 @@ def started(tmp_path_factory):
     folder = tmp_path_factory.mktemp("quiet")
     store = folder / "events.gpkg"
     ingest.add_shipped_events(ingest.open_store(store))
-    port = _free_port()
     trace, log = folder / "strace.txt", folder / "streamlit.log"
-    env = {**os.environ, "INCIDENT_MAP_STORE": str(store), "HOME": str(folder)}  # no ~/.streamlit of the user's
-    command = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace),
-               sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start:\n{log.read_text()}")
-            time.sleep(0.3)
+    strace = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace)]
+    # the settings from .streamlit/config.toml only; HOME: no ~/.streamlit of the user's
+    with running_app(store, log, options=(), wrapper=strace, env={"HOME": str(folder)}, seconds=120) as port:
         yield f"http://localhost:{port}", port, trace, log
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture(scope="module")
