@@ -55,28 +55,7 @@ def figure(
     undated_excluded: int = 0,
     shade_areas: bool = False,
 ) -> Figure:
-    """The briefing map of ``events`` (already filtered) as a matplotlib Figure; see ``render``.
-
-    Save it through ``render``, which sets the font embedding and the fixed metadata.
-    """
-    pg = page(size, dpi)
-    with drawing():
-        return layout.draw(Content(events, title, flt or Filter(), made_on, undated_excluded, shade_areas), pg).fig
-
-
-def render(
-    events: gpd.GeoDataFrame,
-    *,
-    fmt: str = "png",
-    title: str = "Reported incidents",
-    flt: Filter | None = None,
-    size: str = "slide",
-    dpi: int = 150,
-    made_on: date,
-    undated_excluded: int = 0,
-    shade_areas: bool = False,
-) -> bytes:
-    """The briefing map of ``events`` (already filtered by ``flt``) as PNG, PDF or SVG bytes.
+    """The briefing map of ``events`` (already filtered by ``flt``) as a matplotlib Figure.
 
     ``title`` heads the page; ``flt`` is described under the map; ``size`` is "a4"
     (landscape), "slide" (1920x1080 px, the default), "small" (1280x720) or "WIDTHxHEIGHT" in pixels, each
@@ -84,13 +63,23 @@ def render(
     counts undated events the date filter left out; ``shade_areas`` shades each first-level area by the events whose
     map point lies in it, with a legend of the shades.  Mapped events are numbered in
     date order (see ``key_entries``); unmapped ones are listed by title under the map.
+    Raises ValueError for a bad size or dpi.  Save it through ``render``, which sets the font embedding and the
+    fixed metadata.
+    """
+    pg = page(size, dpi)
+    with drawing():
+        return layout.draw(Content(events, title, flt or Filter(), made_on, undated_excluded, shade_areas), pg).fig
+
+
+def render(events: gpd.GeoDataFrame, *, fmt: str = "png", dpi: int = 150, **options) -> bytes:
+    """The briefing map of ``events`` as PNG, PDF or SVG bytes; ``options`` as for ``figure``.
+
     Raises ValueError for an unknown format, a bad size or dpi.
     """
     if fmt not in FORMATS:
         raise ValueError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
     out = io.BytesIO()
     with drawing():
-        fig = figure(events, title=title, flt=flt, size=size, dpi=dpi, made_on=made_on, undated_excluded=undated_excluded,
-                     shade_areas=shade_areas)
+        fig = figure(events, dpi=dpi, **options)
         fig.savefig(out, format=fmt, dpi=dpi, metadata=_SAVE_METADATA[fmt])
     return out.getvalue()
