@@ -203,6 +203,15 @@
       var popupFirst = -1;
       popup.on("remove", function () { popupFirst = -1; });
 
+      function inPopup(button, replaceContent) {
+        // A button that replaces the popup's content: its click must not reach the map, which (the button
+        // being out of the page by then) would take it for a click on the map and close the popup.
+        button.addEventListener("click", function (e) {
+          L.DomEvent.stopPropagation(e);
+          replaceContent();
+        });
+      }
+
       function listContent(hits) {
         var node = el("div", "im-list");
         node.appendChild(el("h3", "im-title", phrase("at_spot", hits.length)));
@@ -211,11 +220,11 @@
           var li = el("li");
           var button = el("button", "im-link", T.str("title", i));
           button.type = "button";
-          button.addEventListener("click", function () {
+          inPopup(button, function () {
             var content = el("div");
             var back = el("button", "im-link im-back", phrase("back_to_spot", hits.length));
             back.type = "button";
-            back.addEventListener("click", function () { popup.setContent(listContent(hits)); });
+            inPopup(back, function () { popup.setContent(listContent(hits)); });
             content.appendChild(back);
             content.appendChild(cardOf(i));
             popup.setContent(content);
