@@ -151,7 +151,6 @@ def plan_upsert(records: list[Mapping], stored: Mapping[str, tuple[dict, int]], 
         if loaded is not None and revision and loaded != revision:
             plan.conflicts[event_id] = loaded
             continue
-        record = dict(record)
         if old is None:
             added.append(event_id)
             plan.inserts.append((record, revision + 1))

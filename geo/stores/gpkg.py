@@ -36,18 +36,22 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
+from itertools import groupby
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from operator import itemgetter
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from geo import frame
-from geo.schema import LIST_FIELDS, REVISION
+from geo.schema import FIELDS, LIST_FIELDS, REVISION
 from geo.stores.base import (
     Change,
     ChangeSummary,
     Condition,
     Conflict,
+    Plan,
     RevisionConflict,
     Store,
     StoreError,
@@ -126,6 +130,18 @@ _INSERT = f"INSERT INTO {TABLE} (geom, {', '.join(_COLUMNS)}, revision) VALUES (
 _UPDATE = f"UPDATE {TABLE} SET geom = ?, {', '.join(f'{name} = ?' for name in _COLUMNS)}, revision = ? WHERE id = ?"
 _AUDIT_COLUMNS = "changed_at, event_id, action, revision, old_json, new_json, origin, changed_by"
 _AUDIT_INSERT = f"INSERT INTO {AUDIT} ({_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_AUDIT_ADD = (f"INSERT INTO {AUDIT} ({_AUDIT_COLUMNS}) VALUES (?, ?, 'add', ?, NULL, json_object("
+               + ", ".join(f"'{name}', json(?)" if name in (*LIST_FIELDS, "lat", "lon")
+                           else f"'{name}', json(CASE WHEN ? THEN 'true' ELSE 'false' END)" if name == "context"
+                           else f"'{name}', ?" for name in FIELDS)
+               + "), ?, ?)")
+"""The audit entry of an added event, its JSON made by SQLite from the values in FIELDS order (``_json_values``)."""
+_LAT = FIELDS.index("lat")
+assert FIELDS[_LAT + 1] == "lon" and _COLUMNS == FIELDS[:_LAT] + FIELDS[_LAT + 2 :]
+_FIELD_SET = frozenset(FIELDS)
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_BATCH = 10_000
+"""Changes written at a time: the JSON texts of one batch are let go before the next."""
 _CHUNK = 500  # ids per "IN (...)" query
 
 
@@ -289,10 +305,7 @@ class GeoPackageStore(Store):
             plan = plan_upsert(records, stored, _past(db, [i for i in ids if i not in stored]), expected)
             if plan.conflicts:
                 raise self._conflict(db, plan.conflicts)
-            db.executemany(_INSERT, [(*_row(record), revision) for record, revision in plan.inserts])
-            db.executemany(_UPDATE, [(*_row(record), revision, record["id"]) for record, revision in plan.updates])
-            db.executemany(_AUDIT_INSERT, [(now, event_id, action, revision, _dumps(old), _dumps(new), origin, self.by)
-                                           for event_id, action, revision, old, new in plan.audit])
+            _write(db, plan, now, origin, self.by)
             if plan.audit:
                 _touch(db, now, [(r["lon"], r["lat"]) for r, _ in plan.inserts + plan.updates if r["lat"] is not None])
         return plan.summary
@@ -323,7 +336,8 @@ class GeoPackageStore(Store):
             held = db.execute(f"SELECT (SELECT COUNT(*) FROM {TABLE}) + (SELECT COUNT(*) FROM {AUDIT})").fetchone()[0]
             if held:
                 raise StoreError(f"{self.path}: not empty; a store is copied only into a new or empty one")
-            db.executemany(_INSERT, [(*_row(record), revisions.get(record["id"], 1)) for record in records])
+            lists = _ListTexts()
+            db.executemany(_INSERT, [(*_row(record, lists), revisions.get(record["id"], 1)) for record in records])
             db.executemany(_AUDIT_INSERT, [(h["when"], h["event_id"], h["action"], h["revision"], _dumps(h["old"]), _dumps(h["new"]),
                                             h["origin"], h["by"]) for h in reversed(history)])
             _touch(db, _now(), [(r["lon"], r["lat"]) for r in records if r["lat"] is not None])
@@ -377,14 +391,66 @@ class GeoPackageStore(Store):
 # --- records <-> rows ----------------------------------------------------------------
 
 
-def _row(record: Mapping) -> tuple:
-    """The ``geom`` and column values of a validated record."""
+def _write(db: sqlite3.Connection, plan: Plan, now: str, origin: str, by: str) -> None:
+    """Insert, update and audit what ``plan`` says, a batch of changes at a time, in the plan's order.
+
+    The audit entry of an added event gets its JSON from SQLite (``_AUDIT_ADD``), made from the values the
+    event is inserted with: the same text as ``_dumps(record)``, without encoding the record twice.
+    """
+    inserts, updates = iter(plan.inserts), iter(plan.updates)
+    for start in range(0, len(plan.audit), _BATCH):
+        lists = _ListTexts()
+        added, changed, audit = [], [], []
+        for event_id, action, revision, old, new in plan.audit[start : start + _BATCH]:
+            if action == "add":
+                record = next(inserts)[0]
+                row = (*_row(record, lists), revision)
+                added.append(row)
+                audit.append((_AUDIT_ADD, (now, event_id, revision, *_json_values(row, record), origin, by))
+                             if record.keys() == _FIELD_SET else (_AUDIT_INSERT, (now, event_id, action, revision, None, _dumps(new),
+                                                                                  origin, by)))
+            else:
+                changed.append((*_row(next(updates)[0], lists), revision, event_id))
+                audit.append((_AUDIT_INSERT, (now, event_id, action, revision, _dumps(old), _dumps(new), origin, by)))
+        db.executemany(_INSERT, added)
+        db.executemany(_UPDATE, changed)
+        for statement, entries in groupby(audit, key=itemgetter(0)):
+            db.executemany(statement, [values for _, values in entries])
+
+
+def _json_values(row: tuple, record: Mapping) -> tuple:
+    """The values ``_AUDIT_ADD`` makes a record's JSON of: an ``_INSERT`` row's columns with lat and lon as JSON numbers."""
+    values = row[1:-1]
+    lat, lon = record["lat"], record["lon"]
+    return (*values[:_LAT], None if lat is None else repr(lat), None if lon is None else repr(lon), *values[_LAT:])
+
+
+class _ListTexts:
+    """The JSON text of list fields, each item (a dict, by identity) encoded once: importers share items between records."""
+
+    def __init__(self):
+        self.items: dict[int, tuple[object, str]] = {}
+
+    def __call__(self, values: list) -> str:
+        return "[" + ",".join(map(self.item, values)) + "]"
+
+    def item(self, value) -> str:
+        if value.__class__ is str:
+            return encode_basestring(value)
+        found = self.items.get(id(value))
+        if found is None:
+            found = self.items[id(value)] = (value, _ENCODE(value))
+        return found[1]
+
+
+def _row(record: Mapping, lists: _ListTexts) -> tuple:
+    """The ``geom`` and column values of a validated record (list fields as JSON text, made by ``lists``)."""
     geom = _point_blob(record["lon"], record["lat"]) if record["lat"] is not None else None
     values = []
     for name in _COLUMNS:
         value = record[name]
         if name in LIST_FIELDS:
-            value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            value = lists(value)
         elif name == "context":
             value = int(bool(value))
         values.append(value)
@@ -454,7 +520,7 @@ def _blob_point(blob: bytes | None) -> tuple[float, float] | None:
 
 
 def _dumps(value: Mapping | None) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return None if value is None else _ENCODE(value)
 
 
 def _loads(text: str | None) -> dict | None:
