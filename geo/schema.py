@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import functools
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -493,6 +494,7 @@ def _check_tags(tags, problem) -> list[str]:
 # --- the same checks, column by column ------------------------------------------------------------
 
 _NONE = type(None)
+_FIELD_VALUES = operator.itemgetter(*FIELDS)
 _BLOCK = 4096
 """Texts joined at a time to look for NUL characters."""
 
@@ -507,7 +509,11 @@ def _clean_columns(raws: list, country_check: CountryCheck | None) -> list[dict 
     flagged = bytearray(len(raws))
     _flag(flagged, [i for i, raw in enumerate(raws) if raw.__class__ is not dict or not raw.keys() <= _FIELD_SET])
     dicts = [raw if raw.__class__ is dict else {} for raw in raws]
-    columns = {name: [raw.get(name) for raw in dicts] for name in FIELDS}
+    try:
+        columns = dict(zip(FIELDS, map(list, zip(*map(_FIELD_VALUES, dicts), strict=True)), strict=True)) if dicts else {}
+    except KeyError:  # some records leave fields out
+        columns = {name: [raw.get(name) for raw in dicts] for name in FIELDS}
+    columns = columns or {name: [] for name in FIELDS}
     for name in _TEXT_FIELDS:
         columns[name] = _text_column(columns[name], flagged)
     for name in LIST_FIELDS:

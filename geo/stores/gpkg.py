@@ -143,10 +143,16 @@ _AUDIT_ADD = (f"INSERT INTO {AUDIT} ({_AUDIT_COLUMNS}) VALUES (?, ?, 'add', ?, N
 _LAT = FIELDS.index("lat")
 assert FIELDS[_LAT + 1] == "lon" and _COLUMNS == FIELDS[:_LAT] + FIELDS[_LAT + 2 :]
 _FIELD_SET = frozenset(FIELDS)
+_VALUES = itemgetter(*_COLUMNS)
+_LIST_INDEXES = tuple(_COLUMNS.index(name) for name in LIST_FIELDS)
+_CONTEXT = _COLUMNS.index("context")
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _BATCH = 10_000
 """Changes written at a time: the JSON texts of one batch are let go before the next."""
 _CHUNK = 500  # ids per "IN (...)" query
+WRITE_CACHE_KB_NEG = -262_144
+"""SQLite's page cache for a write (negative: in KiB, so 256 MiB): a large import updates the id indexes without
+spilling pages to the WAL again and again."""
 
 
 def open_gpkg(path: Path | str, *, create_folder: bool = False, create: bool = True) -> GeoPackageStore:
@@ -383,6 +389,7 @@ class GeoPackageStore(Store):
         """One write transaction: BEGIN IMMEDIATE (waiting for other writers), COMMIT, then a WAL checkpoint."""
         try:
             with closing(self._connect()) as db:
+                db.execute(f"PRAGMA cache_size = {WRITE_CACHE_KB_NEG}")
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     yield db
@@ -457,14 +464,10 @@ class _ListTexts:
 def _row(record: Mapping, lists: _ListTexts) -> tuple:
     """The ``geom`` and column values of a validated record (list fields as JSON text, made by ``lists``)."""
     geom = _point_blob(record["lon"], record["lat"]) if record["lat"] is not None else None
-    values = []
-    for name in _COLUMNS:
-        value = record[name]
-        if name in LIST_FIELDS:
-            value = lists(value)
-        elif name == "context":
-            value = int(bool(value))
-        values.append(value)
+    values = list(_VALUES(record))
+    for index in _LIST_INDEXES:
+        values[index] = lists(values[index])
+    values[_CONTEXT] = int(bool(values[_CONTEXT]))
     return (geom, *values)
 
 
