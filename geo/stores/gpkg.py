@@ -42,6 +42,7 @@ from operator import itemgetter
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -206,13 +207,19 @@ class GeoPackageStore(Store):
         The layer is read as columns (GDAL's Arrow stream, through pyogrio): no record is made one by one, and
         nothing is validated again.
         """
+        fields, revisions = self._columns()
+        events = frame.table_to_frame(fields)
+        events[REVISION] = revisions
+        return events
+
+    def _columns(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The schema fields (``_fields``) and revisions of every event, read as Arrow columns; the Arrow table is let go
+        before the frame is built from them."""
         try:
             table = pyogrio.read_arrow(self.path, layer=TABLE)[1]
         except pyogrio.errors.DataSourceError as error:
             raise StoreError(f"{self.path}: cannot read the store ({error})") from None
-        events = frame.table_to_frame(_fields(table))
-        events[REVISION] = table.column(REVISION).to_numpy()
-        return events
+        return _fields(table), table.column(REVISION).to_numpy()
 
     def count(self, where: Condition | None = None) -> int:
         """How many events there are (``where`` is not run here)."""
