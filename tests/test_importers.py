@@ -202,6 +202,41 @@ def test_own_schema_geojson_and_csv_import_into_the_store(tmp_path, store, seed_
     assert len(stored) == len(seed_events) + 6
 
 
+def test_acled_rows_map_the_same_whatever_the_chunk_size(monkeypatch):
+    """Rows are mapped a chunk at a time, remembering what each distinct value mapped to: chunks change nothing."""
+    whole = acled.read(SAMPLE)
+    monkeypatch.setattr(acled, "CHUNK_ROWS", 2)
+    assert acled.read(SAMPLE) == whole
+
+
+def test_an_acled_row_with_several_problems_lists_them_in_column_order_after_good_rows(tmp_path):
+    with SAMPLE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    bad = {**rows[0], "event_id_cnty": "", "timestamp": "soon", "event_type": "Parades", "geo_precision": "7", "actor1": "",
+           "fatalities": "x"}
+    path = tmp_path / "acled.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(rows[0]))
+        for row in rows[:3]:
+            writer.writerow(row.values())
+        writer.writerow([*bad.values(), "extra"])
+        writer.writerow(list(rows[3].values())[:-1])  # one cell short: the last column (timestamp) is empty
+    found = acled.read(path)
+    assert [str(p) for p in found.problems] == [f"{path}:5:{line}" for line in (
+        "-: 1 more cell than header columns",
+        "event_id_cnty: missing",
+        "timestamp: not a Unix time in seconds: 'soon'",
+        "event_type: 'Parades' is not an ACLED event type (battles, explosions/remote violence, protests, riots, "
+        "strategic developments, violence against civilians)",
+        "geo_precision: '7' is not an ACLED geo precision (1, 2 or 3)",
+        "actor1: missing",
+        "fatalities: must be a whole number of 0 or more, not 'x'",
+    )]
+    assert [row for row, _ in found.rows] == [2, 3, 4, 6]
+    assert found.rows[-1][1]["sources"][0]["date"] == ""
+
+
 # --- malformed files ----------------------------------------------------------------------------
 
 MALFORMED_CASES = {

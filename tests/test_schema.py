@@ -131,3 +131,100 @@ def test_periods_and_intervals():
         date(2025, 1, 1),
         date(2025, 2, 28),
     )
+
+
+# --- column-wise validation: the same problems and the same clean records as record by record -----------------------
+
+def _near(lat: float, lon: float) -> set[str]:
+    """A country check for the tests: Pakistan north of 30°N, India south of it."""
+    return {"PK"} if lat >= 30 else {"IN"}
+
+
+_SOURCE = make_record()["sources"][0]
+_BAD = {
+    "title not text": {"title": 5},
+    "title too long": {"title": "x" * 20_001},
+    "NUL in a note": {"date_note": "a\x00b"},
+    "id": {"id": "bad id!"},
+    "event type case": {"event_type": "Rally"},
+    "vocabulary": {"verification": "confirmed"},
+    "impossible date": {"date_start": "2025-02-30"},
+    "date against precision": {"date_precision": "month"},
+    "end before start": {"date_end": "2025-11-01"},
+    "date with unknown precision": {"date_precision": "unknown"},
+    "country code": {"country": "PAK"},
+    "point in another country": {"lat": 20.0},
+    "latitude text": {"lat": "north"},
+    "latitude true": {"lat": True},
+    "latitude out of range": {"lat": 95},
+    "one coordinate": {"lon": None},
+    "precision without point": {"lat": None, "lon": None},
+    "fatalities negative": {"fatalities": -1},
+    "fatalities fraction": {"fatalities": 2.5},
+    "fatalities true": {"fatalities": True},
+    "qualifier alone": {"fatalities_qualifier": "around"},
+    "actors not a list": {"actors": "Group A"},
+    "actor without name": {"actors": [{"role": "organiser"}]},
+    "actor unknown key": {"actors": [{"name": "A", "rank": "1"}]},
+    "actor not an object": {"actors": [5]},
+    "actor name padded": {"actors": [{"name": " A ", "role": 7}]},
+    "no sources": {"sources": []},
+    "source without excerpt": {"sources": [{**_SOURCE, "excerpt": ""}]},
+    "source url": {"sources": [{**_SOURCE, "url": "javascript:alert(1)"}]},
+    "source date": {"sources": [{**_SOURCE, "date": "2025-13"}]},
+    "source cited by nobody": {"sources": [{**_SOURCE, "cited_by": "s9"}]},
+    "source ids twice": {"sources": [_SOURCE, _SOURCE]},
+    "tags": {"tags": [1]},
+    "context": {"context": "yes"},
+    "unknown field": {"colour": "red"},
+}
+
+
+@pytest.mark.parametrize("change", list(_BAD.values()), ids=list(_BAD))
+def test_a_bad_row_among_good_ones_gets_the_problems_it_gets_alone(change):
+    """The column checks must flag the bad row (else it would pass unreported); its problems are worded as alone."""
+    from geo.schema import _validate_record
+
+    bad = make_record(id="bad-1", **change) if "id" not in change else make_record(**change)
+    alone = [str(p) for p in _validate_record(bad, "events.csv", 3, _near)[1]]
+    assert alone, "the change must be invalid"
+    rows = [(2, make_record(id="good-1")), (3, bad), (4, make_record(id="good-2"))]
+    with pytest.raises(ValidationError) as caught:
+        validate_records(rows, "events.csv", _near)
+    assert [str(p) for p in caught.value.problems] == alone
+
+
+def test_problems_in_several_rows_and_columns_come_in_row_order_with_duplicates():
+    rows = [(2, make_record(id="a")), (5, make_record(id="b", lat="x")), (6, make_record(id="a")),
+            (9, make_record(id="c", event_type="Riot", fatalities="many"))]
+    with pytest.raises(ValidationError) as caught:
+        validate_records(rows, "f.csv", _near)
+    assert [str(p) for p in caught.value.problems] == [
+        "f.csv:5:lat: latitude is not a number: 'x'",
+        "f.csv:6:id: duplicate id 'a' (first at row 2)",
+        "f.csv:9:event_type: must be lowercase: 'Riot'",
+        "f.csv:9:fatalities: must be a whole number of 0 or more, not 'many'",
+    ]
+
+
+def test_valid_records_come_out_as_record_by_record_cleaning_makes_them():
+    """Whitespace, case, numbers as text, -0.0, whole-number floats, None for lists: the same clean record either way."""
+    from geo.schema import _validate_record
+
+    shared_actors = [{"name": "Group A", "role": "organiser"}]
+    raws = [
+        make_record(id="r1", title="  Padded  ", country="pk", lat="33.5", lon="73.25", fatalities="3", actors=shared_actors),
+        make_record(id="r2", lat=33.0, lon=-0.0, country="PK", fatalities=4.0, fatalities_qualifier="around", actors=shared_actors),
+        make_record(id="r3", lat=None, lon="", location_precision="unknown", tags=None, actors=None, context=None,
+                    date_start="", date_precision="unknown", country=""),
+        make_record(id="r4", lat=33, lon=73, actors=[{"name": " Group B ", "role": None}], tags=[" a ", "", "b"],
+                    sources=[{k: v for k, v in _SOURCE.items() if k != "author"}]),
+        make_record(id="r5", date_start="2025-11", date_end="2025-12", date_precision="month", place_name=None),
+    ]
+    clean = validate_records(list(enumerate(raws, 1)), "f", _near)
+    expected = [_validate_record(raw, "f", row, _near)[0] for row, raw in enumerate(raws, 1)]
+    assert clean == expected
+    assert [list(record) for record in clean] == [list(FIELDS)] * len(raws)
+    assert [type(record["fatalities"]) for record in clean] == [int, int, type(None), type(None), type(None)]
+    assert str(clean[1]["lon"]) == "-0.0"
+    assert clean[3]["actors"] == [{"name": "Group B", "role": ""}]

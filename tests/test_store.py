@@ -291,6 +291,32 @@ def test_the_fast_load_equals_the_checked_load(store):
     assert fast["day_max"].equals(checked["day_max"]) and fast["search_text"].equals(checked["search_text"])
 
 
+def test_a_store_read_as_columns_gives_back_every_field_as_written_and_audited(store):
+    """Empty text against None, missing fatalities against 0, unmapped events, -0.0, quotes and non-Latin text,
+    lists of several actors and sources: the load (read as columns), the records and the audit all give them back."""
+    source = make_record()["sources"][0]
+    raws = [
+        make_record(id="round-1", title='Quotes " and \\ and “curly” — ünïcödé 東京', fatalities=0, fatalities_qualifier="exactly",
+                    context=True, tags=[], actors=[{"name": "A", "role": ""}, {"name": "B", "role": "actor 2"}],
+                    sources=[source, {**source, "id": "s2", "excerpt": "", "cited_by": "s1", "url": "https://example.org/a?b=1&c"}]),
+        make_record(id="round-2", lat=None, lon=None, location_precision="unknown", country="", admin1="", place_name="",
+                    fatalities=None, date_start="", date_precision="unknown", description="line one\nline two\ttab"),
+        make_record(id="round-3", lat=33.123456789012345, lon=73.0, date_start="2025", date_precision="year", tags=["a", "b"]),
+    ]
+    records = ingest.validate(list(enumerate(raws, 1)), "written")
+    assert ingest.save(store, raws, "test: round trip").added == ("round-1", "round-2", "round-3")
+    assert [store.get(r["id"]) for r in records] == records
+    loaded = store.load()
+    mine = loaded[loaded["id"].str.startswith("round-")]
+    assert frame.to_records(mine) == records == [r for r in store.records() if r["id"].startswith("round-")]
+    assert list(mine["revision"]) == [1, 1, 1]
+    assert mine["fatalities"].isna().tolist() == [False, True, True]
+    assert mine.geometry.isna().tolist() == [False, True, False]
+    assert mine.iloc[2].geometry.y == records[2]["lat"] == 33.123456789012345
+    added = {h["event_id"]: h["new"] for h in store.history() if h["event_id"].startswith("round-")}
+    assert [added[r["id"]] for r in records] == records
+
+
 # --- revisions: nobody overwrites anybody -----------------------------------------------------------
 
 

@@ -43,12 +43,13 @@ validates the schema fields and never writes to the store.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from geo import gazetteer, names
 from geo.importers import Read
-from geo.importers.events_csv import csv_rows
+from geo.importers.events_csv import csv_lines
 from geo.schema import MAX_TEXT, Problem, ValidationError
 from geo.wording import noun, plural
 
@@ -111,211 +112,273 @@ SCHEMA_COLUMNS = {
 """Schema field -> the ACLED column it is made from, so that a problem names the user's column."""
 
 
+CHUNK_ROWS = 50_000
+"""Rows mapped at a time: the cells of one chunk are let go before the next is read."""
+
+
 def read(path: Path) -> Read:
     """Map every row of an ACLED export; rows that cannot be mapped are problems in ACLED's terms.
 
     File-level problems (unreadable, empty, missing columns) raise ``ValidationError``.
+    The cells are taken column by column; everything made of them is worked out once per
+    distinct value (a date, a country code, a pair of actors), so a record is mostly lookups.
     """
     path = Path(path)
-    header, rows = csv_rows(path)
+    header, rows = csv_lines(path)
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise ValidationError([Problem(str(path), 1, ", ".join(missing),
                                        f"missing ACLED {noun(len(missing), 'column')}; is this an ACLED export?")])
     found = Read(columns=SCHEMA_COLUMNS)
-    for line, cells in rows:
-        row = _Row(str(path), line, cells)
-        record = row.record()
-        if row.problems:
-            found.problems.extend(row.problems)
-        else:
-            found.rows.append((line, record))
-        found.warnings.extend(row.warnings)
+    mapper = _Mapper(str(path), header)
+    for chunk in _chunks(rows, CHUNK_ROWS):
+        mapper.map(chunk, found)
     return found
 
 
-class _Row:
-    """One ACLED row being mapped; problems and warnings accumulate on it."""
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
-    def __init__(self, file: str, line: int, cells: dict):
-        self.file, self.line = file, line
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
-        if None in cells:
-            self.problem("-", f"{plural(len(cells[None]), 'more cell')} than header columns")
-        self.cells = {name: (value or "").strip() for name, value in cells.items() if name in COLUMNS}
-        for name, value in self.cells.items():
-            if len(value) > MAX_TEXT:
-                self.problem(name, f"{len(value)} characters; the longest accepted is {MAX_TEXT}")
-                self.cells[name] = ""
 
-    def problem(self, column: str, message: str) -> None:
-        self.problems.append(Problem(self.file, self.line, column, message))
+class _Mapper:
+    """Maps chunks of ACLED rows to records, remembering what each distinct value mapped to."""
 
-    def get(self, column: str) -> str:
-        return self.cells.get(column, "")
+    def __init__(self, file: str, header: list[str]):
+        self.file, self.width = file, len(header)
+        self.ours = [(position, name) for position, name in enumerate(header) if name in COLUMNS]
+        self.event_type = functools.cache(_event_type)
+        self.dates = functools.cache(_dates)
+        self.place = functools.cache(_place)
+        self.actor = functools.cache(_actor)
+        self.associates = functools.cache(_associates)
+        self.fatalities = functools.cache(_fatalities)
+        self.tags = functools.cache(_tags)
+        self.reports = functools.cache(_reports)
+        self.timestamp = functools.cache(_timestamp_date)
+        self.title = functools.cache(_title)
+        self.place_reported = functools.cache(_place_reported)
 
-    def record(self) -> dict:
-        event_id = self.get("event_id_cnty")
+    def columns(self, chunk: list[tuple[int, list[str]]]) -> tuple[dict[str, list[str]], list[list[tuple[str, str]]]]:
+        """The chunk's cells by ACLED column, stripped ("" where a row is short or too long a cell), and each row's
+        problems with its cells (more cells than columns; a cell longer than MAX_TEXT, in the file's column order)."""
+        early: list[list[tuple[str, str]]] = [[] for _ in chunk]
+        for index, (_, cells) in enumerate(chunk):
+            if len(cells) > self.width:
+                early[index].append(("-", f"{plural(len(cells) - self.width, 'more cell')} than header columns"))
+        columns = {name: [""] * len(chunk) for name in COLUMNS}
+        rows = [cells if len(cells) == self.width else (cells + [""] * self.width)[: self.width] for _, cells in chunk]
+        by_position = list(zip(*rows, strict=True))
+        for position, name in self.ours:
+            values = list(map(str.strip, by_position[position]))
+            if max(map(len, values), default=0) > MAX_TEXT:
+                for index, value in enumerate(values):
+                    if len(value) > MAX_TEXT:
+                        early[index].append((name, f"{len(value)} characters; the longest accepted is {MAX_TEXT}"))
+                        values[index] = ""
+            columns[name] = values
+        return columns, early
+
+    def map(self, chunk: list[tuple[int, list[str]]], found: Read) -> None:
+        """Add the chunk's records, problems and warnings to ``found``."""
+        columns, early = self.columns(chunk)
+        for (line, _), problems, cells in zip(chunk, early, zip(*(columns[name] for name in COLUMNS), strict=True), strict=True):
+            record, problems, warnings = self.record(dict(zip(COLUMNS, cells, strict=True)), problems)
+            if problems:
+                found.problems.extend(Problem(self.file, line, column, message) for column, message in problems)
+            else:
+                found.rows.append((line, record))
+            found.warnings.extend(Problem(self.file, line, column, message) for column, message in warnings)
+
+    def record(self, get: dict[str, str], problems: list[tuple[str, str]]) -> tuple[dict, list, list]:
+        """One row's record (in the schema's field order), its problems and its warnings, as (column, message)."""
+        event_id, location, notes = get["event_id_cnty"], get["location"], get["notes"]
         if not event_id:
-            self.problem("event_id_cnty", "missing")
-        location, notes = self.get("location"), self.get("notes")
-        sources = self._sources(event_id, notes)
-        names = [s["publisher"] for s in sources[1:]]
+            problems.append(("event_id_cnty", "missing"))
+        source_date, found = self.timestamp(get["timestamp"])
+        problems += found
+        event_type, found = self.event_type(get["event_type"])
+        problems += found
+        dates, found = self.dates(get["event_date"], get["time_precision"], get["year"])
+        problems += found
+        place, found, warnings = self.place(get["iso"], get["country"], get["admin1"], get["geo_precision"], location,
+                                            get["latitude"], get["longitude"])
+        problems += found
+        if not get["actor1"]:
+            problems.append(("actor1", "missing"))
+        fatalities, found = self.fatalities(get["fatalities"])
+        problems += found
+        if problems:
+            return {}, problems, warnings
+        reports, claim = self.reports(get["source"])
+        excerpt = notes or (f"ACLED event {event_id}: {get['event_type']} ({get['sub_event_type']}) "
+                            f"at {location} on {get['event_date']}; ACLED gives no notes.")
+        acled = {"id": "acled", "publisher": "ACLED", "author": "", "title": f"ACLED event {event_id}", "url": "",
+                 "date": source_date, "excerpt": excerpt, "cited_by": "", "kind": _ACLED_KIND}
         record = {
             "id": ID_PREFIX + event_id,
-            "title": f"{self.get('sub_event_type') or self.get('event_type')} in {location or self.get('admin1') or self.get('country')}",
-            "event_type": self._event_type(),
+            "title": self.title(get["sub_event_type"] or get["event_type"], location or get["admin1"] or get["country"]),
+            "event_type": event_type,
             "context": False,
-            **self._dates(),
-            "place_reported": ", ".join(dict.fromkeys(p for p in (location, *(self.get(f"admin{i}") for i in (3, 2, 1)),
-                                                                    self.get("country")) if p)),
+            **dates,
+            "place_reported": self.place_reported(location, get["admin3"], get["admin2"], get["admin1"], get["country"]),
             "place_name": location,
-            **self._place(location),
-            "actors": self._actors(),
+            **place,
+            "actors": [*self.actor("1", get["actor1"], get["inter1"]), *self.associates("1", get["assoc_actor_1"]),
+                       *self.actor("2", get["actor2"], get["inter2"]), *self.associates("2", get["assoc_actor_2"])],
             "description": notes,
-            "fatalities": self._fatalities(),
+            "fatalities": fatalities,
             "fatalities_qualifier": "",
-            "tags": self._tags(),
-            "sources": sources,
-            "claim": f"Reported by {'; '.join(names)}, as coded by ACLED" if names else "Coded by ACLED (no source named)",
+            "tags": self.tags(*(get[name] for name in _TAG_COLUMNS)),
+            "sources": [acled, *reports],
+            "claim": claim,
             "verification": "reported",
         }
-        return record
+        return record, problems, warnings
 
-    def _event_type(self) -> str:
-        acled_type = self.get("event_type")
-        if not acled_type:
-            self.problem("event_type", "missing")
-            return ""
-        mapped = EVENT_TYPES.get(acled_type.casefold())
-        if mapped is None:
-            self.problem("event_type", f"{acled_type!r} is not an ACLED event type ({', '.join(sorted(EVENT_TYPES))})")
-        return mapped or ""
 
-    def _dates(self) -> dict:
-        day = _parse_date(self.get("event_date"))
-        precision = self.get("time_precision")
-        if day is None:
-            shown = self.get("event_date")
-            self.problem("event_date", f"not a date: {shown!r} (use e.g. 22 April 2025 or 2025-04-22)" if shown else "missing")
-            return {}
-        year = self.get("year")
-        if year and year != str(day.year):
-            self.problem("year", f"{year} does not match event_date {self.get('event_date')!r}")
-        if precision == "1":
-            return {"date_start": day.isoformat(), "date_end": "", "date_precision": "day", "date_note": ""}
-        if precision == "2":
-            start, end = day - timedelta(days=APPROXIMATE_DAYS), day + timedelta(days=APPROXIMATE_DAYS)
-            note = _DATE_NOTES["2"].format(day=day.isoformat(), start=start.isoformat(), end=end.isoformat(), days=APPROXIMATE_DAYS)
-            return {"date_start": start.isoformat(), "date_end": end.isoformat(), "date_precision": "approximate", "date_note": note}
-        if precision == "3":
-            return {"date_start": f"{day:%Y-%m}", "date_end": "", "date_precision": "month",
-                    "date_note": _DATE_NOTES["3"].format(day=day.isoformat())}
-        self.problem("time_precision", f"{precision!r} is not an ACLED time precision (1, 2 or 3)" if precision else "missing")
-        return {}
+_TAG_COLUMNS = ("sub_event_type", "disorder_type", "civilian_targeting", "tags", "source_scale")
+_ACLED_KIND = "ACLED event record, coded from the reports it cites"
 
-    def _place(self, location: str) -> dict:
-        country = self._country()
-        admin1 = neutral_admin1(country, self.get("admin1"))
-        code = self.get("geo_precision")
-        if code not in _LOCATION_PRECISIONS:
-            self.problem("geo_precision", f"{code!r} is not an ACLED geo precision (1, 2 or 3)" if code else "missing")
-            return {"country": country, "admin1": admin1}
-        place = {"country": country, "admin1": admin1, "location_precision": _LOCATION_PRECISIONS[code],
-                 "location_note": _PLACE_NOTES[code].format(place=location or "the place")}
-        lat, lon = self._coordinate("latitude"), self._coordinate("longitude")
-        if lat is not None and lon is not None:
-            return {**place, "lat": lat, "lon": lon}
-        if self.get("latitude") or self.get("longitude"):
-            if not (self.get("latitude") and self.get("longitude")):
-                self.problem("latitude" if not self.get("latitude") else "longitude", "missing (the other coordinate is given)")
-            return place
-        return {**place, **self._geocode(location, country, self.get("admin1"), place)}
+Found = list[tuple[str, str]]
+"""Problems (or warnings) as (ACLED column, message)."""
 
-    def _coordinate(self, column: str) -> float | None:
-        text = self.get(column)
-        if not text:
-            return None
-        try:
-            return float(text)
-        except ValueError:
-            self.problem(column, f"not a number: {text!r}")
-            return None
 
-    def _geocode(self, location: str, country: str, admin1: str, place: dict) -> dict:
-        candidate, why = geocode(location, country, admin1)
+def _title(what: str, where: str) -> str:
+    return f"{what} in {where}"
+
+
+def _place_reported(location: str, admin3: str, admin2: str, admin1: str, country: str) -> str:
+    return ", ".join(dict.fromkeys(p for p in (location, admin3, admin2, admin1, country) if p))
+
+
+def _event_type(acled_type: str) -> tuple[str, Found]:
+    if not acled_type:
+        return "", [("event_type", "missing")]
+    mapped = EVENT_TYPES.get(acled_type.casefold())
+    if mapped is None:
+        return "", [("event_type", f"{acled_type!r} is not an ACLED event type ({', '.join(sorted(EVENT_TYPES))})")]
+    return mapped, []
+
+
+def _dates(event_date: str, precision: str, year: str) -> tuple[dict, Found]:
+    """date_start, date_end, date_precision and date_note of an ACLED date and time_precision."""
+    day = _parse_date(event_date)
+    if day is None:
+        return {}, [("event_date", f"not a date: {event_date!r} (use e.g. 22 April 2025 or 2025-04-22)" if event_date else "missing")]
+    problems = [("year", f"{year} does not match event_date {event_date!r}")] if year and year != str(day.year) else []
+    if precision == "1":
+        return {"date_start": day.isoformat(), "date_end": "", "date_precision": "day", "date_note": ""}, problems
+    if precision == "2":
+        start, end = day - timedelta(days=APPROXIMATE_DAYS), day + timedelta(days=APPROXIMATE_DAYS)
+        note = _DATE_NOTES["2"].format(day=day.isoformat(), start=start.isoformat(), end=end.isoformat(), days=APPROXIMATE_DAYS)
+        return {"date_start": start.isoformat(), "date_end": end.isoformat(), "date_precision": "approximate", "date_note": note}, problems
+    if precision == "3":
+        return {"date_start": f"{day:%Y-%m}", "date_end": "", "date_precision": "month",
+                "date_note": _DATE_NOTES["3"].format(day=day.isoformat())}, problems
+    problems.append(("time_precision", f"{precision!r} is not an ACLED time precision (1, 2 or 3)" if precision else "missing"))
+    return {}, problems
+
+
+def _place(iso: str, country_name: str, raw_admin1: str, code: str, location: str, latitude: str,
+           longitude: str) -> tuple[dict, Found, Found]:
+    """country, admin1, lat, lon, location_precision and location_note, with problems and warnings."""
+    country, problems = _country(iso, country_name)
+    admin1 = neutral_admin1(country, raw_admin1)
+    if code not in _LOCATION_PRECISIONS:
+        problems.append(("geo_precision", f"{code!r} is not an ACLED geo precision (1, 2 or 3)" if code else "missing"))
+        return {"admin1": admin1, "country": country}, problems, []
+    note = _PLACE_NOTES[code].format(place=location or "the place")
+    lat, lon = _coordinate("latitude", latitude, problems), _coordinate("longitude", longitude, problems)
+    if lat is not None and lon is not None:
+        point = {"lat": lat, "lon": lon}
+    elif latitude or longitude:
+        if not (latitude and longitude):
+            problems.append(("latitude" if not latitude else "longitude", "missing (the other coordinate is given)"))
+        return {"admin1": admin1, "country": country}, problems, []
+    else:
+        candidate, why = geocode(location, country, raw_admin1)
         if candidate is None:
-            self.warnings.append(Problem(self.file, self.line, "location", f"no coordinates and {why}; kept unmapped"))
-            return {"lat": None, "lon": None, "location_precision": "unknown",
-                    "location_note": f"ACLED gives no coordinates, and {why}; not mapped."}
+            return ({"admin1": admin1, "country": country, "lat": None, "lon": None, "location_precision": "unknown",
+                     "location_note": f"ACLED gives no coordinates, and {why}; not mapped."}, problems,
+                    [("location", f"no coordinates and {why}; kept unmapped")])
+        point = {"lat": candidate.lat, "lon": candidate.lon}
         note = (f"ACLED gives no coordinates; placed at GeoNames {candidate.name} ({candidate.geonameid}), "
-                f"the one town of that name in the offline gazetteer ({why}). {place['location_note']}")
-        return {"lat": candidate.lat, "lon": candidate.lon, "location_note": note}
+                f"the one town of that name in the offline gazetteer ({why}). {note}")
+    return {"admin1": admin1, "country": country, **point, "location_precision": _LOCATION_PRECISIONS[code],
+            "location_note": note}, problems, []
 
-    def _country(self) -> str:
-        iso, name = self.get("iso"), self.get("country")
-        if iso and iso != "0":
-            code = names.country_code(iso) if iso.isdigit() else None
-            if code is None:
-                self.problem("iso", f"{iso!r} is not an ISO 3166-1 numeric country code")
-            return code or ""
-        code = names.country_code(name) if name else None
-        if code is None:
-            self.problem("country", f"unknown country {name!r}" if name else "missing (and no iso code)")
-        return code or ""
 
-    def _actors(self) -> list[dict]:
-        actors = []
-        for n in ("1", "2"):
-            name = self.get(f"actor{n}")
-            if name:
-                kind = INTER_TYPES.get(self.get(f"inter{n}"), self.get(f"inter{n}"))
-                actors.append({"name": name, "role": f"actor {n} ({kind})" if kind and kind != "0" else f"actor {n}"})
-            actors += [{"name": a, "role": f"associated with actor {n}"} for a in _split(self.get(f"assoc_actor_{n}"))]
-        if not self.get("actor1"):
-            self.problem("actor1", "missing")
-        return actors
+def _coordinate(column: str, text: str, problems: Found) -> float | None:
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        problems.append((column, f"not a number: {text!r}"))
+        return None
 
-    def _fatalities(self) -> int | None:
-        text = self.get("fatalities")
-        if not text:
-            return None
-        if not text.isdigit():
-            self.problem("fatalities", f"must be a whole number of 0 or more, not {text!r}")
-            return None
-        return int(text)
 
-    def _tags(self) -> list[str]:
-        tags = [self.get("sub_event_type"), *_split(self.get("disorder_type"))]
-        if self.get("civilian_targeting"):
-            tags.append(self.get("civilian_targeting").lower())
-        tags += _split(self.get("tags"))
-        if self.get("source_scale"):
-            tags.append(f"source scale: {self.get('source_scale')}")
-        return list(dict.fromkeys(t for t in tags if t))
+def _country(iso: str, name: str) -> tuple[str, Found]:
+    """The ISO alpha-2 code of ACLED's ``iso`` (numeric), or of ``country`` when ``iso`` is 0 or empty."""
+    if iso and iso != "0":
+        code = names.country_code(iso) if iso.isdigit() else None
+        return code or "", [] if code is not None else [("iso", f"{iso!r} is not an ISO 3166-1 numeric country code")]
+    code = names.country_code(name) if name else None
+    return code or "", [] if code is not None else [("country", f"unknown country {name!r}" if name else "missing (and no iso code)")]
 
-    def _sources(self, event_id: str, notes: str) -> list[dict]:
-        excerpt = notes or (f"ACLED event {event_id}: {self.get('event_type')} ({self.get('sub_event_type')}) "
-                            f"at {self.get('location')} on {self.get('event_date')}; ACLED gives no notes.")
-        acled = {"id": "acled", "publisher": "ACLED", "author": "", "title": f"ACLED event {event_id}", "url": "",
-                 "date": self._timestamp_date(), "excerpt": excerpt, "cited_by": "",
-                 "kind": "ACLED event record, coded from the reports it cites"}
-        reports = [
-            {"id": f"s{i}", "publisher": name, "author": "", "title": "", "url": "", "date": "", "excerpt": "",
-             "cited_by": "acled", "kind": _SOURCE_KIND}
-            for i, name in enumerate(dict.fromkeys(_split(self.get("source"))), 1)
-        ]
-        return [acled, *reports]
 
-    def _timestamp_date(self) -> str:
-        text = self.get("timestamp")
-        if not text:
-            return ""
-        if text.isdigit() and len(text) <= 11:
-            return datetime.fromtimestamp(int(text), UTC).date().isoformat()
-        self.problem("timestamp", f"not a Unix time in seconds: {text!r}")
-        return ""
+def _actor(n: str, name: str, inter: str) -> list[dict]:
+    """ACLED's actor ``n`` (1 or 2) with its ``inter`` type in the role, or nobody."""
+    if not name:
+        return []
+    kind = INTER_TYPES.get(inter, inter)
+    return [{"name": name, "role": f"actor {n} ({kind})" if kind and kind != "0" else f"actor {n}"}]
+
+
+def _associates(n: str, names: str) -> list[dict]:
+    """The actors ACLED names (split on ``;``) as associated with actor ``n``."""
+    return [{"name": a, "role": f"associated with actor {n}"} for a in _split(names)]
+
+
+def _fatalities(text: str) -> tuple[int | None, Found]:
+    if not text:
+        return None, []
+    if not text.isdigit():
+        return None, [("fatalities", f"must be a whole number of 0 or more, not {text!r}")]
+    return int(text), []
+
+
+def _tags(sub_event_type: str, disorder_type: str, civilian_targeting: str, tags: str, source_scale: str) -> list[str]:
+    found = [sub_event_type, *_split(disorder_type)]
+    if civilian_targeting:
+        found.append(civilian_targeting.lower())
+    found += _split(tags)
+    if source_scale:
+        found.append(f"source scale: {source_scale}")
+    return list(dict.fromkeys(t for t in found if t))
+
+
+def _reports(source: str) -> tuple[list[dict], str]:
+    """One source per name in ACLED's ``source`` (cited by ACLED, no excerpt of their own), and the claim naming them."""
+    names = list(dict.fromkeys(_split(source)))
+    reports = [{"id": f"s{i}", "publisher": name, "author": "", "title": "", "url": "", "date": "", "excerpt": "",
+                "cited_by": "acled", "kind": _SOURCE_KIND} for i, name in enumerate(names, 1)]
+    return reports, f"Reported by {'; '.join(names)}, as coded by ACLED" if names else "Coded by ACLED (no source named)"
+
+
+def _timestamp_date(text: str) -> tuple[str, Found]:
+    if not text:
+        return "", []
+    if text.isdigit() and len(text) <= 11:
+        return datetime.fromtimestamp(int(text), UTC).date().isoformat(), []
+    return "", [("timestamp", f"not a Unix time in seconds: {text!r}")]
 
 
 def _split(text: str) -> list[str]:

@@ -13,8 +13,8 @@ are the file's line numbers, so they match what a spreadsheet shows.
 from __future__ import annotations
 
 import csv
-import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +27,9 @@ DELIMITERS = ",;\t"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+"""A line with its ending: \\n, \\r\\n or \\r, as the csv module expects them."""
+
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
@@ -35,37 +38,55 @@ def undefuse(cell: str) -> str:
     return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS and cell[1:2] else cell
 
 
-def csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
-    """A CSV file's header and ``(line_number, cells)`` for each data row.
+def csv_lines(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """A CSV file's header and ``(line_number, cells)`` for each data row, empty rows left out.
 
     The delimiter is whichever of comma, semicolon or tab the header line uses
     most (spreadsheets in many locales save with semicolons); column names are
-    trimmed.  The line number is where the row starts.  Extra cells beyond the header
-    are under the key ``None`` (as ``csv.DictReader`` puts them); a repeated
-    column name or unreadable CSV raises ``ValidationError``.
+    trimmed.  The line number is where the row starts.  A repeated column name
+    or unreadable CSV raises ``ValidationError``.  Lines are cut from the text
+    as they are read (as ``io.StringIO(text, newline="")`` would cut them, but
+    without its copy of the text at four bytes a character).
     """
     text = read_text(path)
     delimiter = max(DELIMITERS, key=text.split("\n", 1)[0].count)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader((match.group() for match in _LINE.finditer(text)), delimiter=delimiter)
     try:
-        header = [name.strip() for name in reader.fieldnames or []]
+        header = [name.strip() for name in next(reader, [])]
     except csv.Error as error:
         raise file_error(path, f"not readable as CSV: {error}", row=1) from None
-    reader.fieldnames = header
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise ValidationError([Problem(str(path), 1, name, "column named more than once") for name in repeated])
 
-    def rows() -> Iterator[tuple[int, dict]]:
+    def rows() -> Iterator[tuple[int, list[str]]]:
         line = reader.line_num
         try:
-            for raw in reader:
+            for cells in reader:
                 row, line = line + 1, reader.line_num
-                yield row, raw
+                if cells:
+                    yield row, cells
         except csv.Error as error:
             raise file_error(path, f"not readable as CSV: {error}", row=line + 1) from None
 
-    return list(header), rows()
+    return header, rows()
+
+
+def csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """``csv_lines`` with each row's cells by column name, as ``csv.DictReader`` gives them: extra cells under the
+    key ``None``, missing ones None."""
+    header, lines = csv_lines(path)
+
+    def rows() -> Iterator[tuple[int, dict]]:
+        for row, cells in lines:
+            raw = dict(zip(header, cells, strict=False))
+            if len(cells) > len(header):
+                raw[None] = cells[len(header):]
+            elif len(cells) < len(header):
+                raw.update(dict.fromkeys(header[len(cells):]))
+            yield row, raw
+
+    return header, rows()
 
 
 COLUMN_ALIASES = {"latitude": "lat", "longitude": "lon", "lng": "lon", "long": "lon", "type": "event_type"}

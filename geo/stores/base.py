@@ -151,7 +151,6 @@ def plan_upsert(records: list[Mapping], stored: Mapping[str, tuple[dict, int]], 
         if loaded is not None and revision and loaded != revision:
             plan.conflicts[event_id] = loaded
             continue
-        record = dict(record)
         if old is None:
             added.append(event_id)
             plan.inserts.append((record, revision + 1))
@@ -193,7 +192,7 @@ def table_of(columns: Mapping[str, Sequence], points: Sequence[tuple[float, floa
             continue
         values = columns.get(name, ())
         if name in LIST_FIELDS:
-            table[name] = json.loads("[" + ",".join(v or "[]" for v in values) + "]")
+            table[name] = json_lists(values)
         elif name == "context":
             table[name] = [bool(v) for v in values]
         elif name == "fatalities":
@@ -201,6 +200,11 @@ def table_of(columns: Mapping[str, Sequence], points: Sequence[tuple[float, floa
         else:
             table[name] = ["" if v is None else v for v in values]
     return pd.DataFrame({name: table[name] for name in FIELDS})
+
+
+def json_lists(texts: Iterable[str | None]) -> list[list]:
+    """A stored list column (JSON text, NULL or "" for an empty list) parsed in one pass: what makes loading fast."""
+    return json.loads("[" + ",".join(text or "[]" for text in texts) + "]")
 
 
 class Store(abc.ABC):

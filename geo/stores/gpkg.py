@@ -36,25 +36,34 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
+from itertools import groupby
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from operator import itemgetter
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyogrio
+import shapely
 
 from geo import frame
-from geo.schema import LIST_FIELDS, REVISION
+from geo.schema import FIELDS, LIST_FIELDS, REVISION
 from geo.stores.base import (
     Change,
     ChangeSummary,
     Condition,
     Conflict,
+    Plan,
     RevisionConflict,
     Store,
     StoreError,
     delete_conflicts,
+    json_lists,
     plan_upsert,
     record_of,
-    table_of,
 )
 from geo.wording import noun
 
@@ -126,7 +135,25 @@ _INSERT = f"INSERT INTO {TABLE} (geom, {', '.join(_COLUMNS)}, revision) VALUES (
 _UPDATE = f"UPDATE {TABLE} SET geom = ?, {', '.join(f'{name} = ?' for name in _COLUMNS)}, revision = ? WHERE id = ?"
 _AUDIT_COLUMNS = "changed_at, event_id, action, revision, old_json, new_json, origin, changed_by"
 _AUDIT_INSERT = f"INSERT INTO {AUDIT} ({_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_AUDIT_ADD = (f"INSERT INTO {AUDIT} ({_AUDIT_COLUMNS}) VALUES (?, ?, 'add', ?, NULL, json_object("
+               + ", ".join(f"'{name}', json(?)" if name in (*LIST_FIELDS, "lat", "lon")
+                           else f"'{name}', json(CASE WHEN ? THEN 'true' ELSE 'false' END)" if name == "context"
+                           else f"'{name}', ?" for name in FIELDS)
+               + "), ?, ?)")
+"""The audit entry of an added event, its JSON made by SQLite from the values in FIELDS order (``_json_values``)."""
+_LAT = FIELDS.index("lat")
+assert FIELDS[_LAT + 1] == "lon" and _COLUMNS == FIELDS[:_LAT] + FIELDS[_LAT + 2 :]
+_FIELD_SET = frozenset(FIELDS)
+_VALUES = itemgetter(*_COLUMNS)
+_LIST_INDEXES = tuple(_COLUMNS.index(name) for name in LIST_FIELDS)
+_CONTEXT = _COLUMNS.index("context")
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_BATCH = 10_000
+"""Changes written at a time: the JSON texts of one batch are let go before the next."""
 _CHUNK = 500  # ids per "IN (...)" query
+WRITE_CACHE_KB_NEG = -262_144
+"""SQLite's page cache for a write (negative: in KiB, so 256 MiB): a large import updates the id indexes without
+spilling pages to the WAL again and again."""
 
 
 def open_gpkg(path: Path | str, *, create_folder: bool = False, create: bool = True) -> GeoPackageStore:
@@ -175,11 +202,24 @@ class GeoPackageStore(Store):
 
     @frame.paused_gc
     def load(self, where: Condition | None = None) -> gpd.GeoDataFrame:
-        """Every event as a frame (``geo.frame``) with its revision, in the order they were added (``where`` is not run here)."""
-        rows = self._rows()
-        events = frame.table_to_frame(_table(rows))
-        events[REVISION] = [row[-1] for row in rows]
+        """Every event as a frame (``geo.frame``) with its revision, in the order they were added (``where`` is not run here).
+
+        The layer is read as columns (GDAL's Arrow stream, through pyogrio): no record is made one by one, and
+        nothing is validated again.
+        """
+        fields, revisions = self._columns()
+        events = frame.table_to_frame(fields)
+        events[REVISION] = revisions
         return events
+
+    def _columns(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The schema fields (``_fields``) and revisions of every event, read as Arrow columns; the Arrow table is let go
+        before the frame is built from them."""
+        try:
+            table = pyogrio.read_arrow(self.path, layer=TABLE)[1]
+        except pyogrio.errors.DataSourceError as error:
+            raise StoreError(f"{self.path}: cannot read the store ({error})") from None
+        return _fields(table), table.column(REVISION).to_numpy()
 
     def count(self, where: Condition | None = None) -> int:
         """How many events there are (``where`` is not run here)."""
@@ -289,10 +329,7 @@ class GeoPackageStore(Store):
             plan = plan_upsert(records, stored, _past(db, [i for i in ids if i not in stored]), expected)
             if plan.conflicts:
                 raise self._conflict(db, plan.conflicts)
-            db.executemany(_INSERT, [(*_row(record), revision) for record, revision in plan.inserts])
-            db.executemany(_UPDATE, [(*_row(record), revision, record["id"]) for record, revision in plan.updates])
-            db.executemany(_AUDIT_INSERT, [(now, event_id, action, revision, _dumps(old), _dumps(new), origin, self.by)
-                                           for event_id, action, revision, old, new in plan.audit])
+            _write(db, plan, now, origin, self.by)
             if plan.audit:
                 _touch(db, now, [(r["lon"], r["lat"]) for r, _ in plan.inserts + plan.updates if r["lat"] is not None])
         return plan.summary
@@ -323,7 +360,8 @@ class GeoPackageStore(Store):
             held = db.execute(f"SELECT (SELECT COUNT(*) FROM {TABLE}) + (SELECT COUNT(*) FROM {AUDIT})").fetchone()[0]
             if held:
                 raise StoreError(f"{self.path}: not empty; a store is copied only into a new or empty one")
-            db.executemany(_INSERT, [(*_row(record), revisions.get(record["id"], 1)) for record in records])
+            lists = _ListTexts()
+            db.executemany(_INSERT, [(*_row(record, lists), revisions.get(record["id"], 1)) for record in records])
             db.executemany(_AUDIT_INSERT, [(h["when"], h["event_id"], h["action"], h["revision"], _dumps(h["old"]), _dumps(h["new"]),
                                             h["origin"], h["by"]) for h in reversed(history)])
             _touch(db, _now(), [(r["lon"], r["lat"]) for r in records if r["lat"] is not None])
@@ -358,6 +396,7 @@ class GeoPackageStore(Store):
         """One write transaction: BEGIN IMMEDIATE (waiting for other writers), COMMIT, then a WAL checkpoint."""
         try:
             with closing(self._connect()) as db:
+                db.execute(f"PRAGMA cache_size = {WRITE_CACHE_KB_NEG}")
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     yield db
@@ -377,17 +416,65 @@ class GeoPackageStore(Store):
 # --- records <-> rows ----------------------------------------------------------------
 
 
-def _row(record: Mapping) -> tuple:
-    """The ``geom`` and column values of a validated record."""
+def _write(db: sqlite3.Connection, plan: Plan, now: str, origin: str, by: str) -> None:
+    """Insert, update and audit what ``plan`` says, a batch of changes at a time, in the plan's order.
+
+    The audit entry of an added event gets its JSON from SQLite (``_AUDIT_ADD``), made from the values the
+    event is inserted with: the same text as ``_dumps(record)``, without encoding the record twice.
+    """
+    inserts, updates = iter(plan.inserts), iter(plan.updates)
+    for start in range(0, len(plan.audit), _BATCH):
+        lists = _ListTexts()
+        added, changed, audit = [], [], []
+        for event_id, action, revision, old, new in plan.audit[start : start + _BATCH]:
+            if action == "add":
+                record = next(inserts)[0]
+                row = (*_row(record, lists), revision)
+                added.append(row)
+                audit.append((_AUDIT_ADD, (now, event_id, revision, *_json_values(row, record), origin, by))
+                             if record.keys() == _FIELD_SET else (_AUDIT_INSERT, (now, event_id, action, revision, None, _dumps(new),
+                                                                                  origin, by)))
+            else:
+                changed.append((*_row(next(updates)[0], lists), revision, event_id))
+                audit.append((_AUDIT_INSERT, (now, event_id, action, revision, _dumps(old), _dumps(new), origin, by)))
+        db.executemany(_INSERT, added)
+        db.executemany(_UPDATE, changed)
+        for statement, entries in groupby(audit, key=itemgetter(0)):
+            db.executemany(statement, [values for _, values in entries])
+
+
+def _json_values(row: tuple, record: Mapping) -> tuple:
+    """The values ``_AUDIT_ADD`` makes a record's JSON of: an ``_INSERT`` row's columns with lat and lon as JSON numbers."""
+    values = row[1:-1]
+    lat, lon = record["lat"], record["lon"]
+    return (*values[:_LAT], None if lat is None else repr(lat), None if lon is None else repr(lon), *values[_LAT:])
+
+
+class _ListTexts:
+    """The JSON text of list fields, each item (a dict, by identity) encoded once: importers share items between records."""
+
+    def __init__(self):
+        self.items: dict[int, tuple[object, str]] = {}
+
+    def __call__(self, values: list) -> str:
+        return "[" + ",".join(map(self.item, values)) + "]"
+
+    def item(self, value) -> str:
+        if value.__class__ is str:
+            return encode_basestring(value)
+        found = self.items.get(id(value))
+        if found is None:
+            found = self.items[id(value)] = (value, _ENCODE(value))
+        return found[1]
+
+
+def _row(record: Mapping, lists: _ListTexts) -> tuple:
+    """The ``geom`` and column values of a validated record (list fields as JSON text, made by ``lists``)."""
     geom = _point_blob(record["lon"], record["lat"]) if record["lat"] is not None else None
-    values = []
-    for name in _COLUMNS:
-        value = record[name]
-        if name in LIST_FIELDS:
-            value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        elif name == "context":
-            value = int(bool(value))
-        values.append(value)
+    values = list(_VALUES(record))
+    for index in _LIST_INDEXES:
+        values[index] = lists(values[index])
+    values[_CONTEXT] = int(bool(values[_CONTEXT]))
     return (geom, *values)
 
 
@@ -396,10 +483,20 @@ def _record(row: tuple) -> dict:
     return record_of(dict(zip(_COLUMNS, row[1:-1], strict=True)), _blob_point(row[0]))
 
 
-def _table(rows: list[tuple]) -> pd.DataFrame:
-    """``_SELECT`` rows as a table of schema fields (``geo.stores.base.table_of``)."""
-    columns = dict(zip(("geom", *_COLUMNS, "revision"), zip(*rows, strict=True), strict=True)) if rows else {}
-    return table_of(columns, [_blob_point(blob) for blob in columns.pop("geom", ())])
+def _fields(table: pa.Table) -> pd.DataFrame:
+    """The schema fields of the events layer read as Arrow columns: text NULL as "", list fields parsed from their JSON,
+    lat and lon (NaN when unmapped) from the points."""
+    points = shapely.from_wkb(table.column("geom").to_numpy(zero_copy_only=False))
+    fields: dict[str, object] = {"lat": shapely.get_y(points), "lon": shapely.get_x(points)}
+    for name in _COLUMNS:
+        column = table.column(name)
+        if name in LIST_FIELDS:
+            fields[name] = json_lists(column.to_pylist())
+        elif name in ("context", "fatalities"):
+            fields[name] = column.to_pandas()
+        else:
+            fields[name] = pc.fill_null(column, "").to_pandas()
+    return pd.DataFrame({name: fields[name] for name in FIELDS})
 
 
 def _existing(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[dict, int]]:
@@ -454,7 +551,7 @@ def _blob_point(blob: bytes | None) -> tuple[float, float] | None:
 
 
 def _dumps(value: Mapping | None) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return None if value is None else _ENCODE(value)
 
 
 def _loads(text: str | None) -> dict | None:
