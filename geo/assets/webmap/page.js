@@ -83,7 +83,7 @@
       function texts() {
         if (!textsRead) {
           textsRead = source.texts().then(function (t) {
-            T = new IM.Texts(t.strings, IM.columns(t.cards, meta.layout.cards), meta.sourceWidth);
+            T = new IM.Texts(IM.columns(t.strings, meta.layout.strings), IM.columns(t.cards, meta.layout.cards), meta.sourceWidth);
             panel.fill(panel.ids, shownCount());
             requestAnimationFrame(function () {
               hook.ready = true;
@@ -287,7 +287,9 @@
 
       function indexOf(id) {
         if (!T) return -1;
-        for (var k = 0; k < N; k++) if (T.str("id", k) === id) return shown[k] ? k : -1;
+        var k = T.find(id), ids = T.cards.id;
+        if (k < 0) return -1;
+        for (var i = 0; i < N; i++) if (ids[i] === k) return shown[i] ? i : -1;
         return -1;
       }
 
@@ -357,7 +359,7 @@
       texts: function () {
         if (!strings) {
           strings = Promise.all([IM.readBlock(name + "-cards"), IM.readBlock(name + "-strings")]).then(function (parts) {
-            return { cards: parts[0], strings: IM.utf8Json(parts[1]) };
+            return { cards: parts[0], strings: parts[1] };
           });
         }
         return strings;
