@@ -5,7 +5,7 @@
  * Promise of {strings, cards}), topology, layers, mask, onPick, onSelect}) draws the basemap and every
  * point at once, then reads the texts (cards, the panel of unmapped events) without holding the map up.
  * window.incidentMap is the hook tests and the app use: drawn, ready, counts, pointOf(id),
- * eventIdsAt(x, y), openEvent(id), showOnly(mask, texts), timeline, destroy().
+ * eventIdsAt(x, y), openEvent(id), shownIds(), showOnly(mask, texts), timeline, destroy().
  */
 (function () {
   "use strict";
@@ -335,6 +335,12 @@
         if (points.mapped[i]) openHits([i]);
         else panel.open(i);
         return true;
+      };
+      hook.shownIds = function () {
+        // The ids of the events shown now, in their order (once the texts are read).
+        var ids = [];
+        for (var i = 0; i < N; i++) if (shown[i]) ids.push(T.str("id", i));
+        return ids;
       };
       hook.showOnly = showOnly;
       hook.destroy = function () { map.remove(); };
