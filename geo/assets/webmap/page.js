@@ -211,11 +211,17 @@
           var li = el("li");
           var button = el("button", "im-link", T.str("title", i));
           button.type = "button";
-          button.addEventListener("click", function () {
+          // Each button replaces the popup's content, so its click must stop here: Leaflet would not find the
+          // popup above a button no longer in the page, and would close the popup as for a click on the map.
+          button.addEventListener("click", function (e) {
+            L.DomEvent.stopPropagation(e);
             var content = el("div");
             var back = el("button", "im-link im-back", phrase("back_to_spot", hits.length));
             back.type = "button";
-            back.addEventListener("click", function () { popup.setContent(listContent(hits)); });
+            back.addEventListener("click", function (e) {
+              L.DomEvent.stopPropagation(e);
+              popup.setContent(listContent(hits));
+            });
             content.appendChild(back);
             content.appendChild(cardOf(i));
             popup.setContent(content);
