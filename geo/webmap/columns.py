@@ -12,11 +12,14 @@
 - ``cards`` (read on demand): per event an index into the string table for each
   text of its source card, and the flat runs of actors, tags and sources with
   their per-event counts; each column in the smallest unsigned type that holds it.
-- ``strings``: every distinct text once, as UTF-8 bytes back to back (``text``)
-  and where each starts (``offsets``, one more than the strings), so the page
-  decodes only the texts it shows.
+- ``strings``: the texts as UTF-8 bytes back to back (``text``) and where each
+  starts (``offsets``, one more than the strings), so the page decodes only
+  the texts it shows.  Repeated texts (types, labels, publishers) are written
+  once; each event's own texts (``_OWN_TEXTS``, links, excerpts) as they are.
 
-Each blob is gzip-compressed; columns start at multiples of 8 bytes, so the
+The encoding runs column by column (pandas, pyarrow), never event by event,
+except where the events hold lists of dicts (actors, sources), which are read
+once each.  Each blob is gzip-compressed (the three side by side); columns start at multiples of 8 bytes, so the
 page views them as typed arrays without copying.  ``decode`` reverses
 ``encode`` (for tests and tools).  This module never escapes or shows text: the
 page shows every string with ``textContent``.
