@@ -174,11 +174,14 @@
   };
 
   IM.PointLayer.prototype.show = function (shown) {
-    // shown: Uint8Array, 1 for each event to draw (unmapped ones are ignored).
+    // shown: Uint8Array, 1 for each event to draw (unmapped ones are ignored).  The same events again keep the stacks.
+    var same = shown.length === this.shown.length, mappedShown = 0;
+    for (var i = 0; i < this.N; i++) {
+      if (shown[i] && this.mapped[i]) mappedShown++;
+      if (same && shown[i] !== this.shown[i]) same = false;
+    }
     this.shown = shown;
-    this.version++;
-    var mappedShown = 0;
-    for (var i = 0; i < this.N; i++) if (shown[i] && this.mapped[i]) mappedShown++;
+    if (!same) this.version++;
     this.radius = mappedShown > 20000 ? 3 : mappedShown > 2000 ? 4.5 : 7;
     this.layer.redraw();
   };
