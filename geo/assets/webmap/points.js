@@ -165,8 +165,9 @@
     var self = this;
     map.createPane("im-points").style.zIndex = 450;
     var told = function () { self._listeners.forEach(function (listener) { listener(self.stacks); }); };
+    // added at the first show(), so the points are first stacked for the view and the events the page starts with
     this.layer = new IM.CanvasLayer("im-points", function (ctx, view, canvas) { self._draw(ctx, view, canvas); told(); },
-                                    { still: true, kept: told }).addTo(map);
+                                    { still: true, kept: told });
   };
 
   IM.PointLayer.prototype.isContext = function (i) {
@@ -183,7 +184,8 @@
     this.shown = shown;
     if (!same) this.version++;
     this.radius = mappedShown > 20000 ? 3 : mappedShown > 2000 ? 4.5 : 7;
-    this.layer.redraw();
+    if (this.map.hasLayer(this.layer)) this.layer.redraw();
+    else this.layer.addTo(this.map);
   };
 
   IM.PointLayer.prototype.onDraw = function (listener) {
