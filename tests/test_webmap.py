@@ -91,7 +91,7 @@ def test_binary_columns_decode_to_exactly_the_events_exported(seed_events, seed_
     data = page_data(seed_page)
     records = frame.to_records(seed_events)
     strings, points = data["strings"], data["points"]
-    assert len(strings) == len(set(strings)) and strings[0] == ""
+    assert strings[0] == ""
     for i, record in enumerate(records):
         assert text_of(data, "id", i) == record["id"]
         assert text_of(data, "title", i) == record["title"]

@@ -12,9 +12,14 @@
 - ``cards`` (read on demand): per event an index into the string table for each
   text of its source card, and the flat runs of actors, tags and sources with
   their per-event counts; each column in the smallest unsigned type that holds it.
-- ``strings``: every distinct text once, as a JSON array.
+- ``strings``: the texts as UTF-8 bytes back to back (``text``) and where each
+  starts (``offsets``, one more than the strings), so the page decodes only
+  the texts it shows.  Repeated texts (types, labels, publishers) are written
+  once; each event's own texts (``_OWN_TEXTS``, links, excerpts) as they are.
 
-Each blob is gzip-compressed; columns start at multiples of 8 bytes, so the
+The encoding runs column by column (pandas, pyarrow), never event by event,
+except where the events hold lists of dicts (actors, sources), which are read
+once each.  Each blob is gzip-compressed (the three side by side); columns start at multiples of 8 bytes, so the
 page views them as typed arrays without copying.  ``decode`` reverses
 ``encode`` (for tests and tools).  This module never escapes or shows text: the
 page shows every string with ``textContent``.
@@ -22,15 +27,17 @@ page shows every string with ``textContent``.
 
 from __future__ import annotations
 
-import functools
 import gzip
-import json
+import operator
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo import style, wording
 from geo.frame import is_mapped
@@ -51,6 +58,8 @@ _TEXT_COLUMNS = (
     ("verification", "verification"),
 )  # fmt: skip
 """Page column -> event field, for the texts shown as they are."""
+_OWN_TEXTS = ("id", "title", "description")
+"""Page columns whose texts are each event's own: written as they are, not looked up among the distinct texts."""
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
@@ -62,7 +71,7 @@ class Encoded:
     cards: bytes
     strings: bytes
     layout: dict = field(default_factory=dict)
-    """Blob name -> list of ``[column, dtype, byte offset, length]``."""
+    """Blob name (``points``, ``cards``, ``strings``) -> list of ``[column, dtype, byte offset, length]``."""
     categories: list = field(default_factory=list)
     """``[label, colour, events on the map]`` per legend row."""
     legend_title: str = ""
@@ -85,28 +94,30 @@ def encode(events: gpd.GeoDataFrame, color_by: str = "type", area: np.ndarray | 
         "lon": _micro_degrees(events.geometry.x, mapped),
         "dayMin": _days(events["day_min"]),
         "dayMax": _days(events["day_max"]),
-        "category": _smallest(np.fromiter((index[label] for label in labels), dtype=np.int64, count=len(labels))),
+        "category": _smallest(pd.Categorical(labels, categories=list(index)).codes.astype(np.int64)),
         "flags": events["context"].to_numpy(dtype=bool).astype(np.uint8) * CONTEXT,
     }
     place_codes, places = _place_names(events, mapped)
     points["place"] = place_codes
     if area is not None:
         points["area"] = _smallest(np.asarray(area, dtype=np.int64))
-    strings, cards = _cards(events)
-    layout = {}
-    points_blob, layout["points"] = _pack(points)
-    cards_blob, layout["cards"] = _pack(cards)
-    text = json.dumps(strings, ensure_ascii=False, separators=(",", ":"))
-    return Encoded(points_blob, cards_blob, _gzip(text.encode("utf-8")), layout, categories, legend_title, places)
+    offsets, text, cards = _cards(events)
+    packed = {"points": _pack(points), "cards": _pack(cards), "strings": _pack({"offsets": offsets, "text": text})}
+    with ThreadPoolExecutor(len(packed)) as pool:  # zlib lets go of the GIL: the three blobs compress side by side
+        blobs = dict(zip(packed, pool.map(_gzip, (data for data, _ in packed.values())), strict=True))
+    layout = {name: columns for name, (_, columns) in packed.items()}
+    return Encoded(blobs["points"], blobs["cards"], blobs["strings"], layout, categories, legend_title, places)
 
 
 def decode(encoded: Encoded) -> dict:
-    """The columns back as numpy arrays (``points`` and ``cards``) and the string table (``strings``)."""
-    out = {"strings": json.loads(gzip.decompress(encoded.strings))}
-    for blob in ("points", "cards"):
+    """The columns back as numpy arrays (``points`` and ``cards``) and the string table as a list (``strings``)."""
+    out = {}
+    for blob in ("points", "cards", "strings"):
         raw = gzip.decompress(getattr(encoded, blob))
         out[blob] = {name: np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"), count=length, offset=offset)
                      for name, dtype, offset, length in encoded.layout[blob]}
+    offsets, text = out["strings"]["offsets"], out["strings"]["text"].tobytes()
+    out["strings"] = [text[a:b].decode("utf-8") for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)]
     return out
 
 
@@ -156,83 +167,133 @@ def _categories(events: gpd.GeoDataFrame, color_by: str, mapped: np.ndarray) -> 
         colours = {**style.category_colours(top, known=()), rest: style.OTHER_COLOUR}
         colours = {name: colour for name, colour in colours.items() if name in present}
         title = f"Actor (first listed of the {TOP_ACTORS} most frequent)"
-    on_map = Counter(label for label, here in zip(labels, mapped, strict=True) if here)
-    return labels, [[label, colour, on_map[label]] for label, colour in colours.items()], title
+    on_map = pd.Series(labels)[mapped].value_counts()
+    return labels, [[label, colour, int(on_map.get(label, 0))] for label, colour in colours.items()], title
 
 
-class _TextColumns:
-    """Text columns gathered first, then encoded at once against one table of distinct strings."""
+class _Strings:
+    """Text columns gathered first, then encoded at once into one string table ("" is string 0).
+
+    Columns of repeated texts (types, labels, publishers) are written once per distinct text; columns of texts that
+    are each event's own (titles, descriptions, excerpts) are written as they are, so no time goes into hashing them.
+    """
 
     def __init__(self) -> None:
-        self._values: list[str] = [""]  # so that "" is string 0
-        self._spans: dict[str, tuple[int, int]] = {}
+        self._repeated: list[pa.Array] = [pa.array([""], type=pa.large_string())]
+        self._own: list[pa.Array] = []
+        self._handles: list[tuple[bool, int]] = []
 
-    def add(self, name: str, values: list) -> None:
-        start = len(self._values)
-        self._values += values
-        self._spans[name] = (start, len(self._values))
+    def add(self, values, repeated: bool = True) -> int:
+        """Add a column of texts (None or NaN read as ""); returns its handle for the codes ``encode`` gives."""
+        parts = self._repeated if repeated else self._own
+        parts.append(_text_array(values) if repeated else _text_array(values).fill_null(""))
+        self._handles.append((repeated, len(parts) - 1))
+        return len(self._handles) - 1
 
-    def encode(self) -> tuple[list[str], dict[str, np.ndarray]]:
-        codes, strings = pd.factorize(np.array(self._values, dtype=object), sort=False)
-        codes[codes < 0] = 0  # a missing value (None, NaN) reads as ""
-        return strings.tolist(), {name: _smallest(codes[a:b]) for name, (a, b) in self._spans.items()}
-
-
-def _cards(events: gpd.GeoDataFrame) -> tuple[list[str], dict[str, np.ndarray]]:
-    column = {field: events[field].tolist() for field in (*{f for _, f in _TEXT_COLUMNS}, "date_start", "date_end",
-                                                          "date_precision", "admin1", "country", "location_precision",
-                                                          "fatalities", "fatalities_qualifier", "actors", "tags", "sources")}
-    columns = _TextColumns()
-    for name, source in _TEXT_COLUMNS:
-        columns.add(name, column[source])
-    columns.add("date", _labelled(wording.date_label, column, ("date_start", "date_end", "date_precision")))
-    columns.add("place", _labelled(wording.place_label, column, ("place_name", "admin1", "country", "location_precision")))
-    columns.add("fatalities", _labelled(wording.fatalities_label, column, ("fatalities", "fatalities_qualifier")))
-    columns.add("actors", [text for cast in column["actors"] for a in cast for text in (a["name"], a["role"])])
-    columns.add("tags", [tag for tags in column["tags"] for tag in tags])
-    columns.add("sources", _source_rows(column["sources"]))
-    strings, encoded = columns.encode()
-    for name, values in (("actorCount", column["actors"]), ("tagCount", column["tags"]), ("sourceCount", column["sources"])):
-        encoded[name] = _smallest(np.fromiter(map(len, values), dtype=np.int64, count=len(values)))
-    return strings, encoded
+    def encode(self) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """The table as UTF-8 byte offsets (``uint32``, one more than the strings) and bytes, and each column's codes."""
+        found = pc.dictionary_encode(pa.concat_arrays(self._repeated))
+        codes = found.indices.fill_null(0).to_numpy(zero_copy_only=False)
+        bounds = np.cumsum([0, *map(len, self._repeated)])
+        own_bounds = len(found.dictionary) + np.cumsum([0, *map(len, self._own)])
+        table = pa.concat_arrays([found.dictionary, *self._own])
+        _, offsets_buffer, data_buffer = table.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=len(table) + 1, offset=table.offset * 8)
+        data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]] if data_buffer else np.zeros(0, np.uint8)
+        if offsets[-1] - offsets[0] >= 1 << 32:
+            raise ValueError("the events' texts exceed 4 GB, more than a page can hold")
+        column_codes = [codes[bounds[k]:bounds[k + 1]] if repeated else np.arange(own_bounds[k], own_bounds[k + 1])
+                        for repeated, k in self._handles]
+        return (offsets - offsets[0]).astype(np.uint32), data, column_codes
 
 
-def _labelled(label, column: dict, fields: tuple[str, ...]) -> list[str]:
-    """``label(record)`` for each event, computed once per distinct combination of ``fields``."""
-    cache: dict[tuple, str] = {}
-    out = []
-    for values in zip(*(column[f] for f in fields), strict=True):
-        text = cache.get(values)
-        if text is None:
-            record = {f: (None if pd.isna(v) else v) for f, v in zip(fields, values, strict=True)}
-            text = cache[values] = label(record)
-        out.append(text)
+def _text_array(values) -> pa.Array:
+    if isinstance(values, pa.Array):
+        return values.cast(pa.large_string())
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
+
+
+def _cards(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The string table (offsets, bytes) and the card columns, column by column."""
+    table = _Strings()
+    handles = {name: table.add(events[source].array, repeated=name not in _OWN_TEXTS) for name, source in _TEXT_COLUMNS}
+    for name, label, fields in (("date", wording.date_label, ("date_start", "date_end", "date_precision")),
+                                ("place", wording.place_label, ("place_name", "admin1", "country", "location_precision")),
+                                ("fatalities", wording.fatalities_label, ("fatalities", "fatalities_qualifier"))):
+        texts, which = _labelled(label, events[list(fields)])
+        handles[name] = (table.add(texts), which)
+    actors = _flat(events["actors"].tolist(), ("name", "role"))
+    tags = events["tags"].tolist()
+    sources = _flat(events["sources"].tolist(), ("id", "publisher", "author", "title", "url", "date", "kind", "excerpt", "cited_by"))
+    handles["actors"] = [table.add(actors[f]) for f in ("name", "role")]
+    handles["tags"] = table.add([tag for each in tags for tag in each])
+    handles["sources"] = [table.add(column, repeated=f not in ("url", "excerpt"))
+                          for f, column in zip(SOURCE_FIELDS, _source_columns(sources), strict=True)]
+    offsets, text, codes = table.encode()
+    cards = {}
+    for name, handle in handles.items():
+        if isinstance(handle, tuple):  # labels: each event's index into its distinct labels
+            cards[name] = _smallest(codes[handle[0]][handle[1]])
+        elif isinstance(handle, list):  # runs of several fields per item, item by item
+            cards[name] = _smallest(np.column_stack([codes[h] for h in handle]).ravel())
+        else:
+            cards[name] = _smallest(codes[handle])
+    cards["actorCount"] = _smallest(actors["count"])
+    cards["tagCount"] = _smallest(np.fromiter(map(len, tags), dtype=np.int64, count=len(tags)))
+    cards["sourceCount"] = _smallest(sources["count"])
+    return offsets, text, cards
+
+
+def _flat(lists: list[list[dict]], fields: tuple[str, ...]) -> dict[str, list | np.ndarray]:
+    """``fields`` of every item of every event, flat, and ``count``: each event's number of items."""
+    items = [item for each in lists for item in each]
+    out: dict[str, list | np.ndarray] = {f: list(map(operator.itemgetter(f), items)) for f in fields}
+    out["count"] = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     return out
 
 
-@functools.lru_cache(maxsize=65536)
-def _source_label(publisher: str, author: str, title: str, kind: str) -> str:
-    return wording.source_label({"publisher": publisher, "author": author, "title": title, "kind": kind})
+def _labelled(label, table: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """``label(record)`` for each distinct combination of the columns of ``table``, and each row's combination."""
+    which = table.groupby(list(table.columns), dropna=False, sort=False).ngroup().to_numpy()
+    distinct = table.drop_duplicates()
+    fields = list(table.columns)
+    values = [distinct[f].astype(object).where(distinct[f].notna(), None).tolist() for f in fields]
+    texts = [label(dict(zip(fields, row, strict=True))) for row in zip(*values, strict=True)]
+    return texts, which
 
 
-def _source_rows(sources_per_event: list[list[dict]]) -> list[str]:
-    """``SOURCE_FIELDS`` of every source of every event, flat; "cited by" names the citing source."""
-    flat: list[str] = []
-    for sources in sources_per_event:
-        labels = [_source_label(s["publisher"], s["author"], s["title"], s["kind"]) for s in sources]
-        for source, label in zip(sources, labels, strict=True):
-            cited_by = source["cited_by"]
-            if cited_by:
-                cited_by = next((text for s, text in zip(sources, labels, strict=True) if s["id"] == cited_by), cited_by)
-            flat += (label, source["url"], source["date"], source["kind"], source["excerpt"], cited_by)
-    return flat
+def _source_columns(sources: dict) -> list:
+    """``SOURCE_FIELDS`` of every source, flat; "cited by" names the citing source by its label when the event has it."""
+    fields = ("publisher", "author", "title", "kind")
+    key = pc.binary_join_element_wise(*(_text_array(sources[f]).fill_null("") for f in fields), pa.scalar("\x1f", pa.large_string()))
+    which = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False)
+    distinct, first = np.unique(which, return_index=True)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[distinct] = [wording.source_label({f: sources[f][row] for f in fields}) for row in first.tolist()]
+    labels = texts[which]
+    cited_by = np.asarray(sources["cited_by"], dtype=object)
+    citing = np.flatnonzero(cited_by != "")
+    if len(citing):  # look for the cited source among the sources of the same event
+        ends = np.cumsum(sources["count"])
+        event = np.searchsorted(ends, citing, side="right")
+        start, stop = ends[event] - sources["count"][event], ends[event]
+        ids, found = np.asarray(sources["id"], dtype=object), np.full(len(citing), -1)
+        for step in range(int(sources["count"].max())):
+            at = start + step
+            hit = (found < 0) & (at < stop) & (ids[np.minimum(at, len(ids) - 1)] == cited_by[citing])
+            found[hit] = at[hit]
+        cited_by = cited_by.copy()
+        cited_by[citing[found >= 0]] = labels[found[found >= 0]]
+    columns = {"label": labels, "url": sources["url"], "date": sources["date"], "kind": sources["kind"],
+               "excerpt": sources["excerpt"], "cited_by": cited_by}
+    return [columns[f] for f in SOURCE_FIELDS]
 
 
 # --- packing ------------------------------------------------------------------------
 
 
 def _pack(columns: dict[str, np.ndarray]) -> tuple[bytes, list[list]]:
-    """Little-endian columns back to back, each starting at a multiple of 8 bytes, gzip-compressed; and their layout."""
+    """Little-endian columns back to back, each starting at a multiple of 8 bytes; and their layout."""
     parts, layout, offset = [], [], 0
     for name, values in columns.items():
         data = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<")).tobytes()
@@ -240,7 +301,7 @@ def _pack(columns: dict[str, np.ndarray]) -> tuple[bytes, list[list]]:
         padding = -len(data) % 8
         parts += [data, b"\0" * padding]
         offset += len(data) + padding
-    return _gzip(b"".join(parts)), layout
+    return b"".join(parts), layout
 
 
 def _gzip(data: bytes) -> bytes:

@@ -98,7 +98,7 @@
   IM.landLayer = function (topology) {
     // The countries alone, as a layer for another map (the minimap).
     var land = countryPaths(topology).land;
-    return new IM.CanvasLayer("im-basemap", function (ctx, v) { drawLand(ctx, v, land); });
+    return new IM.CanvasLayer("im-basemap", function (ctx, v) { drawLand(ctx, v, land); }, { still: true });
   };
 
   IM.Basemap = function (map, topology, layers) {
@@ -133,7 +133,7 @@
       ctx.strokeStyle = BORDER;
       ctx.lineWidth = 0.8;
       ctx.stroke();
-    }).addTo(map);
+    }, { still: true }).addTo(map);
   };
 
   IM.AreaShading = function (map, areas, phrase, shades) {

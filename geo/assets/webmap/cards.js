@@ -14,9 +14,13 @@
     return start;
   }
 
+  var utf8 = new TextDecoder("utf-8");
+
   IM.Texts = function (strings, cards, sourceWidth) {
-    // The texts of every event: str(column, i), items(column, i) (string indices of a flat run).
-    this.strings = strings;
+    // The texts of every event: str(column, i), items(column, i) (the texts of a flat run).  strings: the string
+    // table's columns ({offsets, text}: UTF-8 bytes back to back); a text is decoded only when it is asked for.
+    this.offsets = strings.offsets;
+    this.bytes = strings.text;
     this.cards = cards;
     this.sourceWidth = sourceWidth;
     this.starts = {
@@ -25,12 +29,26 @@
       sources: offsets(cards.sourceCount, sourceWidth),
     };
   };
+  IM.Texts.prototype.text = function (k) {
+    return utf8.decode(this.bytes.subarray(this.offsets[k], this.offsets[k + 1]));
+  };
+  IM.Texts.prototype.find = function (text) {
+    // The index of ``text`` in the string table, or -1: bytes compared, nothing decoded.
+    var wanted = new TextEncoder().encode(text), n = wanted.length, off = this.offsets, bytes = this.bytes;
+    for (var k = 0; k + 1 < off.length; k++) {
+      if (off[k + 1] - off[k] !== n) continue;
+      var start = off[k], same = true;
+      for (var b = 0; b < n && same; b++) same = bytes[start + b] === wanted[b];
+      if (same) return k;
+    }
+    return -1;
+  };
   IM.Texts.prototype.str = function (column, i) {
-    return this.strings[this.cards[column][i]];
+    return this.text(this.cards[column][i]);
   };
   IM.Texts.prototype.items = function (column, i) {
     var start = this.starts[column];
-    return Array.from(this.cards[column].subarray(start[i], start[i + 1]), function (k) { return this.strings[k]; }, this);
+    return Array.from(this.cards[column].subarray(start[i], start[i + 1]), this.text, this);
   };
 
   function row(list, label, value, notes) {

@@ -5,7 +5,7 @@
  * Promise of {strings, cards}), topology, layers, mask, onPick, onSelect}) draws the basemap and every
  * point at once, then reads the texts (cards, the panel of unmapped events) without holding the map up.
  * window.incidentMap is the hook tests and the app use: drawn, ready, counts, pointOf(id),
- * eventIdsAt(x, y), openEvent(id), showOnly(mask, texts), timeline, destroy().
+ * eventIdsAt(x, y), openEvent(id), shownIds(), showOnly(mask, texts), timeline, destroy().
  */
 (function () {
   "use strict";
@@ -83,7 +83,7 @@
       function texts() {
         if (!textsRead) {
           textsRead = source.texts().then(function (t) {
-            T = new IM.Texts(t.strings, IM.columns(t.cards, meta.layout.cards), meta.sourceWidth);
+            T = new IM.Texts(IM.columns(t.strings, meta.layout.strings), IM.columns(t.cards, meta.layout.cards), meta.sourceWidth);
             panel.fill(panel.ids, shownCount());
             requestAnimationFrame(function () {
               hook.ready = true;
@@ -296,7 +296,9 @@
 
       function indexOf(id) {
         if (!T) return -1;
-        for (var k = 0; k < N; k++) if (T.str("id", k) === id) return shown[k] ? k : -1;
+        var k = T.find(id), ids = T.cards.id;
+        if (k < 0) return -1;
+        for (var i = 0; i < N; i++) if (ids[i] === k) return shown[i] ? i : -1;
         return -1;
       }
 
@@ -343,6 +345,12 @@
         else panel.open(i);
         return true;
       };
+      hook.shownIds = function () {
+        // The ids of the events shown now, in their order (once the texts are read).
+        var ids = [];
+        for (var i = 0; i < N; i++) if (shown[i]) ids.push(T.str("id", i));
+        return ids;
+      };
       hook.showOnly = showOnly;
       hook.destroy = function () { map.remove(); };
       requestAnimationFrame(function () {
@@ -366,7 +374,7 @@
       texts: function () {
         if (!strings) {
           strings = Promise.all([IM.readBlock(name + "-cards"), IM.readBlock(name + "-strings")]).then(function (parts) {
-            return { cards: parts[0], strings: IM.utf8Json(parts[1]) };
+            return { cards: parts[0], strings: parts[1] };
           });
         }
         return strings;

@@ -1,25 +1,32 @@
 /* incident-map web map, the points: one canvas for every event, however many.
  *
  * IM.CanvasLayer is a Leaflet layer owning one canvas that covers the view plus a fifth of it on every
- * side, redrawn by draw(ctx, view) after each move; view = {ox, oy, scale, width, height, ratio} maps a
+ * side, redrawn by draw(ctx, view) after each move (or, for a layer made "still", only after a move that
+ * leaves that canvas or changes the zoom); view = {ox, oy, scale, width, height, ratio} maps a
  * world coordinate w (Web Mercator in [0, 1]) to canvas pixels as w * scale - o.
  *
  * IM.PointLayer draws the events shown (a mask over the columns, changed without rebuilding anything).
  * Points that overlap at the current zoom (closer than a marker's diameter) are one stack: a larger
  * disc, in slices by category when they differ, with its number when it fits; zooming in splits them.
  * Discs are written as pixels into an ImageData buffer from small pre-drawn sprites, so a million points
- * cost one pass over the columns and one putImageData, not a million canvas calls.  Context events are
- * faded with a dashed ring and drawn under the rest.  Hit testing uses the same cell grid the stacks are
- * made in, so a click or a hover finds its stack at once.
+ * cost one pass over the columns and one putImageData, not a million canvas calls.  The stacks are made
+ * for a region three views wide around the view, in world pixels, and kept until the zoom or the points
+ * shown change or the view leaves the region, so a pan draws the stacks it already has.  Context events
+ * are faded with a dashed ring and drawn under the rest.  Hit testing uses the same cell grid the stacks
+ * are made in, so a click or a hover finds its stack at once.
  */
 (function () {
   "use strict";
   var IM = window.IncidentMap;
 
   IM.CanvasLayer = L.Layer.extend({
-    initialize: function (paneName, draw) {
+    initialize: function (paneName, draw, options) {
+      // options.still: after a pan that stays inside the canvas drawn last, keep it (it moves with the map) and call
+      // options.kept(), if given.
       this._paneName = paneName;
       this._drawFn = draw;
+      this._still = Boolean(options && options.still);
+      this._kept = (options && options.kept) || null;
     },
     onAdd: function (m) {
       this._canvas = L.DomUtil.create("canvas", "im-canvas leaflet-zoom-animated");
@@ -32,7 +39,18 @@
       L.DomUtil.remove(this._canvas);
     },
     getEvents: function () {
-      return { moveend: this.redraw, zoomanim: this._animateZoom, resize: this.redraw };
+      return { moveend: this._moved, zoomanim: this._animateZoom, resize: this.redraw };
+    },
+    _moved: function () {
+      var m = this._map, view = this.view;
+      if (this._still && view && view.scale === m.options.crs.scale(m.getZoom())) {
+        var shown = m.getPixelBounds();
+        if (shown.min.x >= view.ox && shown.min.y >= view.oy && shown.max.x <= view.ox + view.width && shown.max.y <= view.oy + view.height) {
+          if (this._kept) this._kept();
+          return;
+        }
+      }
+      this.redraw();
     },
     _animateZoom: function (e) {
       var scale = this._map.getZoomScale(e.zoom);
@@ -139,13 +157,17 @@
     this.eventStack = new Int32Array(N).fill(-1);
     this.colours = data.colours.map(parseColour);
     this.sprites = new Map();
-    this.stacks = { x: [], y: [], r: [], count: [], first: [] };
+    this.stacks = { x: [], y: [], r: [], count: [], first: [], nonContext: [], id: [] };
+    this.version = 0; // counts the changes of the points shown: the stacks are made again after one
     this.drawnCount = 0;
     this.radius = 7;
     this._listeners = [];
     var self = this;
     map.createPane("im-points").style.zIndex = 450;
-    this.layer = new IM.CanvasLayer("im-points", function (ctx, view, canvas) { self._draw(ctx, view, canvas); }).addTo(map);
+    var told = function () { self._listeners.forEach(function (listener) { listener(self.stacks); }); };
+    // added at the first show(), so the points are first stacked for the view and the events the page starts with
+    this.layer = new IM.CanvasLayer("im-points", function (ctx, view, canvas) { self._draw(ctx, view, canvas); told(); },
+                                    { still: true, kept: told });
   };
 
   IM.PointLayer.prototype.isContext = function (i) {
@@ -153,15 +175,21 @@
   };
 
   IM.PointLayer.prototype.show = function (shown) {
-    // shown: Uint8Array, 1 for each event to draw (unmapped ones are ignored).
+    // shown: Uint8Array, 1 for each event to draw (unmapped ones are ignored).  The same events again keep the stacks.
+    var same = shown.length === this.shown.length, mappedShown = 0;
+    for (var i = 0; i < this.N; i++) {
+      if (shown[i] && this.mapped[i]) mappedShown++;
+      if (same && shown[i] !== this.shown[i]) same = false;
+    }
     this.shown = shown;
-    var mappedShown = 0;
-    for (var i = 0; i < this.N; i++) if (shown[i] && this.mapped[i]) mappedShown++;
+    if (!same) this.version++;
     this.radius = mappedShown > 20000 ? 3 : mappedShown > 2000 ? 4.5 : 7;
-    this.layer.redraw();
+    if (this.map.hasLayer(this.layer)) this.layer.redraw();
+    else this.layer.addTo(this.map);
   };
 
   IM.PointLayer.prototype.onDraw = function (listener) {
+    // listener(stacks) after each draw, and after each move that keeps the canvas drawn.
     this._listeners.push(listener);
   };
 
@@ -180,24 +208,30 @@
     return count === 1 ? r : Math.min(r * (1 + 0.35 * Math.log2(count)), r + MAX_GROWTH);
   };
 
-  IM.PointLayer.prototype._draw = function (ctx, view, canvas) {
-    // Stack the shown points that overlap (closer than a marker's diameter to a stack's first point), then draw
-    // each stack once.  Stacks are kept in a grid of diameter-sized cells, a list per cell, so each point looks at
-    // the nine cells around it.
-    var r = this.radius, cell = Math.max(2, Math.round(2 * r)), margin = Math.ceil(r + MAX_GROWTH), reach2 = cell * cell;
-    var columns = Math.ceil((view.width + 2 * margin) / cell) + 1, rows = Math.ceil((view.height + 2 * margin) / cell) + 1;
+  IM.PointLayer.prototype._stacksFor = function (view) {
+    // The stacks of the shown points in a region around the view (the view grown by its size on every side), in
+    // world pixels at this zoom.  Made again only when the zoom, the points shown or the marker size change, or the
+    // view leaves the region: a pan only draws.  A stack gathers the points closer than a marker's diameter to its
+    // first point; stacks are kept in a grid of diameter-sized cells anchored to the world, a list per cell, so each
+    // point looks at the nine cells around it, and the same points make the same stacks wherever the view is.
+    var c = this._cache, r = this.radius, scale = view.scale;
+    var vx0 = view.ox, vy0 = view.oy, vx1 = view.ox + view.width, vy1 = view.oy + view.height;
+    if (c && c.scale === scale && c.radius === r && c.version === this.version &&
+        vx0 >= c.x0 && vy0 >= c.y0 && vx1 <= c.x1 && vy1 <= c.y1) return c;
+    var cell = Math.max(2, Math.round(2 * r)), margin = Math.ceil(r + MAX_GROWTH), reach2 = cell * cell;
+    var x0 = Math.floor((vx0 - view.width - margin) / cell) * cell, y0 = Math.floor((vy0 - view.height - margin) / cell) * cell;
+    var x1 = vx1 + view.width + margin, y1 = vy1 + view.height + margin;
+    var columns = Math.ceil((x1 - x0) / cell) + 1, rows = Math.ceil((y1 - y0) / cell) + 1;
     var cellHead = new Int32Array(columns * rows).fill(-1), next = [];
     var wx = this.worldX, wy = this.worldY, shown = this.shown, mapped = this.mapped, flags = this.data.flags;
     var category = this.data.category, eventStack = this.eventStack;
     var sx = [], sy = [], seedX = [], seedY = [], count = [], nonContext = [], cat = [], mixed = [], first = [];
     eventStack.fill(-1);
-    var drawn = 0;
     for (var i = 0; i < this.N; i++) {
       if (!shown[i] || !mapped[i]) continue;
-      var x = wx[i] * view.scale - view.ox, y = wy[i] * view.scale - view.oy;
-      if (x < -margin || y < -margin || x > view.width + margin || y > view.height + margin) continue;
-      drawn++;
-      var col = Math.floor((x + margin) / cell), row = Math.floor((y + margin) / cell), s = -1, best = reach2;
+      var x = wx[i] * scale, y = wy[i] * scale;
+      if (x < x0 || y < y0 || x >= x1 || y >= y1) continue;
+      var col = Math.floor((x - x0) / cell), row = Math.floor((y - y0) / cell), s = -1, best = reach2;
       for (var dr = -1; dr <= 1; dr++) {
         if (row + dr < 0 || row + dr >= rows) continue;
         for (var dc = -1; dc <= 1; dc++) {
@@ -210,9 +244,9 @@
       }
       if (s < 0) {
         s = sx.length;
-        var c = row * columns + col;
-        next.push(cellHead[c]);
-        cellHead[c] = s;
+        var k = row * columns + col;
+        next.push(cellHead[k]);
+        cellHead[k] = s;
         sx.push(x); sy.push(y); seedX.push(x); seedY.push(y); count.push(1); nonContext.push(0); cat.push(category[i]);
         mixed.push(false); first.push(i);
       } else {
@@ -222,46 +256,60 @@
       if (!(flags[i] & 1)) nonContext[s]++;
       eventStack[i] = s;
     }
-    var radii = new Array(sx.length);
-    for (var k = 0; k < sx.length; k++) {
-      sx[k] /= count[k];
-      sy[k] /= count[k];
-      radii[k] = this.stackRadius(count[k]);
+    var radii = new Array(sx.length), slices = new Map(), categories = this.colours.length;
+    for (var u = 0; u < sx.length; u++) {
+      sx[u] /= count[u];
+      sy[u] /= count[u];
+      radii[u] = this.stackRadius(count[u]);
+      if (mixed[u]) slices.set(u, new Int32Array(categories));
+    }
+    if (slices.size) for (i = 0; i < this.N; i++) {
+      var counts = eventStack[i] >= 0 ? slices.get(eventStack[i]) : null;
+      if (counts) counts[category[i]]++;
+    }
+    this._cache = { scale: scale, radius: r, version: this.version, x0: x0, y0: y0, x1: x1, y1: y1, cell: cell, columns: columns,
+                    rows: rows, cellHead: cellHead, next: next, x: sx, y: sy, r: radii, count: count, first: first,
+                    nonContext: nonContext, cat: cat, mixed: mixed, slices: slices };
+    return this._cache;
+  };
+
+  IM.PointLayer.prototype._draw = function (ctx, view, canvas) {
+    // Draw the stacks in view: context-only stacks first (underneath), then the rest; mixed stacks as pies.
+    var c = this._stacksFor(view), reach = this.radius + MAX_GROWTH;
+    var st = { x: [], y: [], r: [], count: [], first: [], nonContext: [], id: [], view: view };
+    var drawn = 0, order = [], pies = [], t;
+    for (t = 0; t < c.x.length; t++) {
+      var x = c.x[t] - view.ox, y = c.y[t] - view.oy;
+      if (x < -reach || y < -reach || x > view.width + reach || y > view.height + reach) continue;
+      st.x.push(x); st.y.push(y); st.r.push(c.r[t]); st.count.push(c.count[t]); st.first.push(c.first[t]);
+      st.nonContext.push(c.nonContext[t]); st.id.push(t);
+      drawn += c.count[t];
     }
     this.drawnCount = drawn;
-    this.stacks = { x: sx, y: sy, r: radii, count: count, first: first, nonContext: nonContext, cell: cell, margin: margin,
-                    columns: columns, rows: rows, cellHead: cellHead, next: next, view: view };
-
-    // Context-only stacks first (underneath), then the rest; mixed stacks as pies, drawn with the canvas.
-    var order = [], pies = [];
-    for (var t = 0; t < sx.length; t++) if (!nonContext[t]) order.push(t);
-    for (t = 0; t < sx.length; t++) if (nonContext[t]) order.push(t);
+    this.stacks = st;
+    for (t = 0; t < st.x.length; t++) if (!st.nonContext[t]) order.push(t);
+    for (t = 0; t < st.x.length; t++) if (st.nonContext[t]) order.push(t);
     var ratio = view.ratio, width = canvas.width, height = canvas.height;
     var image = ctx.createImageData(width, height), pixels = image.data;
     for (var o = 0; o < order.length; o++) {
       t = order[o];
-      if (mixed[t]) { pies.push(t); continue; }
-      blit(pixels, width, height, this._sprite(Math.round(radii[t] * ratio), cat[t], !nonContext[t]), sx[t] * ratio, sy[t] * ratio);
+      var id = st.id[t];
+      if (c.mixed[id]) { pies.push(t); continue; }
+      blit(pixels, width, height, this._sprite(Math.round(st.r[t] * ratio), c.cat[id], !st.nonContext[t]), st.x[t] * ratio, st.y[t] * ratio);
     }
     ctx.putImageData(image, 0, 0);
     if (pies.length) this._drawPies(ctx, pies);
     this._drawNumbers(ctx);
-    var self = this;
-    this._listeners.forEach(function (listener) { listener(self.stacks); });
   };
 
   IM.PointLayer.prototype._drawPies = function (ctx, pies) {
-    var st = this.stacks, categories = this.colours.length, slices = new Map(), category = this.data.category;
-    pies.forEach(function (t) { slices.set(t, new Int32Array(categories)); });
-    for (var i = 0; i < this.N; i++) {
-      var counts = this.eventStack[i] >= 0 ? slices.get(this.eventStack[i]) : null;
-      if (counts) counts[category[i]]++;
-    }
+    // pies: stacks drawn (indices into this.stacks) of several categories, a slice per category.
+    var st = this.stacks, categories = this.colours.length, slices = this._cache.slices;
     var colours = this.data.colours;
     ctx.lineWidth = 1.5;
     ctx.strokeStyle = "#ffffff";
     pies.forEach(function (t) {
-      var counts = slices.get(t), total = st.count[t], angle = -Math.PI / 2;
+      var counts = slices.get(st.id[t]), total = st.count[t], angle = -Math.PI / 2;
       ctx.globalAlpha = st.nonContext[t] ? 0.9 : 0.45;
       for (var c = 0; c < categories; c++) {
         if (!counts[c]) continue;
@@ -318,16 +366,16 @@
 
   IM.PointLayer.prototype.stackAt = function (containerPoint) {
     // The stack drawn under a container point (nearest of those within reach), or -1.
-    var st = this.stacks;
-    if (!st.view) return -1;
-    var p = this.canvasPoint(containerPoint);
+    var c = this._cache, view = this.stacks.view;
+    if (!c || !view) return -1;
+    var p = this.canvasPoint(containerPoint), x = p.x + view.ox, y = p.y + view.oy;
     var reach = this.radius + MAX_GROWTH + 3, best = -1, bestD = Infinity;
-    var c0 = Math.floor((p.x + st.margin - reach) / st.cell), c1 = Math.floor((p.x + st.margin + reach) / st.cell);
-    var r0 = Math.floor((p.y + st.margin - reach) / st.cell), r1 = Math.floor((p.y + st.margin + reach) / st.cell);
-    for (var row = Math.max(0, r0); row <= Math.min(st.rows - 1, r1); row++) {
-      for (var col = Math.max(0, c0); col <= Math.min(st.columns - 1, c1); col++) {
-        for (var s = st.cellHead[row * st.columns + col]; s >= 0; s = st.next[s]) {
-          var dx = st.x[s] - p.x, dy = st.y[s] - p.y, d = dx * dx + dy * dy, within = st.r[s] + 3;
+    var c0 = Math.floor((x - c.x0 - reach) / c.cell), c1 = Math.floor((x - c.x0 + reach) / c.cell);
+    var r0 = Math.floor((y - c.y0 - reach) / c.cell), r1 = Math.floor((y - c.y0 + reach) / c.cell);
+    for (var row = Math.max(0, r0); row <= Math.min(c.rows - 1, r1); row++) {
+      for (var col = Math.max(0, c0); col <= Math.min(c.columns - 1, c1); col++) {
+        for (var s = c.cellHead[row * c.columns + col]; s >= 0; s = c.next[s]) {
+          var dx = c.x[s] - x, dy = c.y[s] - y, d = dx * dx + dy * dy, within = c.r[s] + 3;
           if (d <= within * within && d < bestD) { best = s; bestD = d; }
         }
       }
@@ -336,11 +384,11 @@
   };
 
   IM.PointLayer.prototype.members = function (stack) {
-    // The events of a stack: reported incidents first, then context events, each in their order.
-    var found = [], context = [];
+    // The events of a stack (as stackAt gives it): reported incidents first, then context events, each in their order.
+    var found = [], context = [], eventStack = this.eventStack, flags = this.data.flags;
     for (var i = 0; i < this.N; i++) {
-      if (this.eventStack[i] !== stack) continue;
-      (this.data.flags[i] & 1 ? context : found).push(i);
+      if (eventStack[i] !== stack) continue;
+      (flags[i] & 1 ? context : found).push(i);
     }
     return found.concat(context);
   };

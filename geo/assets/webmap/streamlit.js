@@ -72,7 +72,7 @@
           texts: function () {
             if (!texts) {
               texts = Promise.all([IM.gunzip(bytes(p.cards)), IM.gunzip(bytes(p.strings))]).then(function (t) {
-                return { cards: t[0], strings: IM.utf8Json(t[1]) };
+                return { cards: t[0], strings: t[1] };
               });
             }
             return texts;

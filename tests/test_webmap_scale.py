@@ -1,0 +1,144 @@
+"""The web map's binary columns and masks, and a million points in headless Chromium (network blocked).
+
+What the page decodes must be exactly what was exported (unicode, empty and missing texts included); the
+events the page shows for a filter (the app's mask and the timeline's period) must be the ones ``geo.filters``
+keeps; and on a page of a million points a click on one event's point opens that event's card.
+Timings live in bench/page.py, never here.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from bench.synthetic import synthetic_records
+from geo import filters, frame, webmap, wording
+from geo.schema import FIELDS
+from geo.webmap import columns, component
+from tests.helpers import make_record
+from tests.test_webmap import page_data, text_of
+from tests.test_webmap_reading import open_map, write_map
+
+ODD_TEXTS = ["", "naïve café — ☕", "日本語の見出し", "emoji 🧭 and a\nnewline", "  spaces  ", "\u2028 line separator", "<b>&amp;</b>"]
+
+
+def odd_events():
+    """Events whose texts are unicode, empty or missing, with sources that cite each other and odd actors."""
+    records = []
+    for k, text in enumerate(ODD_TEXTS):
+        sources = [
+            {"id": "a", "publisher": text, "author": "", "title": "", "url": "https://example.org/" + str(k), "date": "",
+             "kind": "news report", "excerpt": text * 2, "cited_by": ""},
+            {"id": "b", "publisher": "", "author": "", "title": "", "url": "", "date": "2025-01", "kind": "social media post",
+             "excerpt": "", "cited_by": "a" if k % 2 else "missing-id"},
+        ]  # fmt: skip
+        records.append(make_record(id=f"odd-{k}", title=text or "untitled", description=text, claim=text, date_note=text,
+                                   actors=[{"name": text or "someone", "role": text}] * (k % 3), tags=[text] if text else [],
+                                   sources=sources))
+    events = frame.to_frame(records)
+    events.loc[1, "claim"] = None  # a missing text reads as ""
+    events.loc[2, "fatalities"] = pd.NA
+    return events
+
+
+def test_every_card_field_decodes_to_the_exported_event():
+    events = odd_events()
+    data = page_data(webmap.render_html(events))
+    records = frame.to_records(events)
+    cards = data["cards"]
+    starts = {name: np.concatenate([[0], np.cumsum(cards[f"{name}Count"], dtype=np.int64)]) for name in ("actor", "tag", "source")}
+    width = len(columns.SOURCE_FIELDS)
+    for i, record in enumerate(records):
+        for page_column, field in columns._TEXT_COLUMNS:
+            value = record[field]
+            assert text_of(data, page_column, i) == ("" if pd.isna(value) else value), (i, page_column)
+        assert text_of(data, "date", i) == wording.date_label(record)
+        assert text_of(data, "place", i) == wording.place_label(record)
+        assert text_of(data, "fatalities", i) == wording.fatalities_label(record)
+        actors = [data["strings"][k] for k in cards["actors"][2 * starts["actor"][i]:2 * starts["actor"][i + 1]]]
+        assert actors == [text for a in record["actors"] for text in (a["name"], a["role"])]
+        assert [data["strings"][k] for k in cards["tags"][starts["tag"][i]:starts["tag"][i + 1]]] == record["tags"]
+        flat = [data["strings"][k] for k in cards["sources"][width * starts["source"][i]:width * starts["source"][i + 1]]]
+        rows = [dict(zip(columns.SOURCE_FIELDS, flat[s:s + width], strict=True)) for s in range(0, len(flat), width)]
+        labels = [wording.source_label(s) for s in record["sources"]]
+        assert [r["label"] for r in rows] == labels
+        assert [r["excerpt"] for r in rows] == [s["excerpt"] for s in record["sources"]]
+        assert [r["url"] for r in rows] == [s["url"] for s in record["sources"]]
+        # "cited by" names the citing source by its label when the event has it, else as written
+        assert rows[1]["cited_by"] == (labels[0] if i % 2 else "missing-id")
+    assert pd.isna(records[1]["claim"]) and text_of(data, "claim", 1) == ""
+
+
+def test_the_string_table_is_utf8_bytes_with_offsets():
+    encoded = columns.encode(odd_events())
+    decoded = columns.decode(encoded)
+    assert {"offsets", "text"} == {name for name, *_ in encoded.layout["strings"]}
+    assert all(text in decoded["strings"] for text in ODD_TEXTS)
+    repeated = decoded["strings"].count("news report")
+    assert repeated == 1  # a repeated text is written once
+
+
+def test_the_pages_mask_and_period_show_what_geo_filters_keeps(offline_page, tmp_path):
+    events = frame.to_frame(synthetic_records(3000, seed=7))
+    page = open_map(offline_page, write_map(tmp_path, events, name="masked.html"))
+    flt = filters.Filter(types=("protest", "rally"), text="synthetic", include_context=False,
+                         date_from=date(2024, 2, 1), date_to=date(2025, 11, 30))
+    args = component.filter_args(events, flt)
+    first, last, _ = args["dates"]
+    ids = page.evaluate(f"""() => {{
+        const hook = window.incidentMap;
+        hook.showOnly(Uint8Array.fromBase64("{args['mask']}"));
+        hook.timeline.selectDays({first}, {last}, "test");
+        return hook.shownIds();
+    }}""")
+    expected = filters.apply(events, flt).events
+    assert ids == expected["id"].tolist() and 100 < len(ids) < len(events)
+    assert base64.b64decode(args["mask"])  # the mask itself is not empty
+
+
+def million_events(n: int = 1_000_000) -> tuple[pd.DataFrame, dict]:
+    """``n`` events at 400 spots in a 2-degree square in Pakistan (the map stacks them), and one event on its own."""
+    spot = np.arange(n) % 400
+    lat = 31.0 + (spot // 20) * 0.1
+    lon = 72.0 + (spot % 20) * 0.1
+    lone = {"id": "lone-event", "title": "The one event on its own", "lat": 34.0, "lon": 71.5}
+    table = pd.DataFrame({name: "" for name in FIELDS if name not in ("lat", "lon")}, index=pd.RangeIndex(n))
+    table["id"] = pd.Series(np.char.add("e", np.arange(n).astype(str)), dtype="str")
+    table["title"] = "A stacked event"
+    table["event_type"] = np.where(spot % 3, "protest", "rally")
+    table["context"] = False
+    table["date_start"] = "2025-03-01"
+    table["date_precision"] = "day"
+    table["place_name"] = "Somewhere"
+    table["country"] = "PK"
+    table["location_precision"] = "town"
+    table["fatalities"] = None
+    empty = [[] for _ in range(n)]
+    table["actors"] = table["tags"] = table["sources"] = empty
+    table["lat"], table["lon"] = lat, lon
+    table.loc[n - 1, ["id", "title", "lat", "lon"]] = [lone["id"], lone["title"], lone["lat"], lone["lon"]]
+    return frame.table_to_frame(table), lone
+
+
+def test_a_click_on_one_point_among_a_million_opens_its_card(offline_page, tmp_path):
+    events, lone = million_events()
+    path = write_map(tmp_path, events, name="million.html")
+    page = offline_page.page
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.incidentMap && window.incidentMap.drawn", timeout=120_000)
+    assert page.evaluate("() => window.incidentMap.markerCount()") == len(events)
+    where = "(ll) => { const p = window.incidentMap.map.latLngToContainerPoint(ll); return [p.x, p.y]; }"
+    x, y = page.evaluate(where, [lone["lat"], lone["lon"]])
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    card = page.locator(".leaflet-popup-content .im-card")
+    card.wait_for(timeout=120_000)
+    assert card.get_attribute("data-event-id") == lone["id"]
+    assert card.locator(".im-title").text_content() == lone["title"]
+    # a spot of the stacked events lists how many are there
+    x, y = page.evaluate(where, [31.0, 72.0])
+    assert len(page.evaluate(f"() => window.incidentMap.eventIdsAt({x}, {y})")) >= (len(events) - 1) // 400
+    assert offline_page.problems == []
