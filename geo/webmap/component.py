@@ -115,12 +115,14 @@ def unpack(blob: bytes) -> dict[str, bytes]:
     return out
 
 
-def filter_args(events: gpd.GeoDataFrame, flt: Filter) -> dict:
+def filter_args(events: gpd.GeoDataFrame, flt: Filter, result: filters.FilterResult | None = None) -> dict:
     """What the component gets for a filter: ``mask`` (the events it keeps, its dates aside: ``shown_mask`` as base64
     text, since Streamlit sends a component again only when its JSON arguments change), ``dates`` (``date_range``),
-    which the page's timeline applies with the date rule, and ``area`` (``drawn_area``)."""
+    which the page's timeline applies with the date rule, and ``area`` (``drawn_area``).  ``result``, the filter applied
+    to ``events`` already, spares applying it again when the filter has no dates."""
     undated = replace(flt, date_from=None, date_to=None)
-    mask = shown_mask(events, filters.apply(events, undated).events)
+    kept = result if result is not None and not flt.has_dates else filters.apply(events, undated)
+    mask = shown_mask(events, kept.events)
     return {"mask": base64.b64encode(mask).decode("ascii"), "dates": date_range(flt), "area": drawn_area(flt)}
 
 
