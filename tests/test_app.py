@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from datetime import date
 
 import pandas as pd
@@ -367,3 +369,14 @@ def test_a_read_only_role_sees_no_form_and_no_edit_buttons(postgis_server, monke
     assert [b.key for b in at.button] == [] and not [e for e in at.expander if "Add or edit" in e.label]
     [note] = [i.value.replace("\\", "") for i in at.info if "may view and export" in i.value.replace("\\", "")]
     assert note.startswith("You are signed in to this store as ben, who may view and export events but not add, edit or delete them")
+
+
+def test_the_page_imports_no_image_export_or_place_search_library_until_asked():
+    """Opening the app imports neither matplotlib (the briefing image) nor the export writers nor the duplicate check:
+    a download or the form imports them when used (a fresh process, so that no other test's imports count)."""
+    script = ("import sys; from streamlit.testing.v1 import AppTest; at = AppTest.from_file('app.py', default_timeout=120).run(); "
+              "assert not at.exception, at.exception; print(sorted(m for m in {'matplotlib', 'geo.export', 'geo.briefing', "
+              "'geo.duplicates'} if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
