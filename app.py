@@ -16,6 +16,7 @@ export page, the gazetteer) is imported when it is used.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 from streamlit.components.v1 import declare_component
@@ -147,15 +148,23 @@ def clear_area() -> None:
 
 
 @st.cache_resource
+def map_folder() -> Path:
+    """The map component's folder: its page, made once per server (``component.component_dir``), and the events it fetches."""
+    return component.component_dir()
+
+
+@st.cache_resource
 def map_component():
-    """The map's Streamlit component, its page made once per server (``component.component_dir``)."""
-    return declare_component("incident_map", path=str(component.component_dir()))
+    """The map's Streamlit component, served from ``map_folder()``."""
+    return declare_component("incident_map", path=str(map_folder()))
 
 
 @st.cache_resource(max_entries=2, show_spinner="Drawing the map…")
-def map_payload(path: str, revision: str) -> bytes:
-    """Every event of one store revision for the map component, made once per revision."""
-    return component.payload(load_events(path, revision), title=TITLE, persist_view_key=MAP_VIEW_KEY)
+def map_payload(path: str, revision: str) -> str:
+    """Every event of one store revision for the map component, made once per revision into a file beside the page
+    (``component.publish``); the page fetches it by the name returned."""
+    blob = component.payload(load_events(path, revision), title=TITLE, persist_view_key=MAP_VIEW_KEY)
+    return component.publish(blob, map_folder())
 
 
 def event_map(stamp, events, flt: filters.Filter, result: filters.FilterResult, height: int, screenshot: bool = False) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import subprocess
 import sys
@@ -158,6 +159,23 @@ def test_the_map_gets_the_filter_and_no_header_the_page_has_it(seed_events):
     shown = [i for i in range(len(seed_events)) if (mask[i >> 3] >> (i & 7)) & 1]
     assert seed_events.iloc[shown]["event_type"].tolist() == ["rally"]
     assert at.title[0].value == "Reported incidents" and counts(at).startswith("**1 of 15 events")
+
+
+def test_the_map_fetches_its_events_from_a_file_beside_its_page_named_by_their_content(seed_events):
+    """The events go to the map once per store revision as a file the page fetches (Streamlit is slow with large binary
+    arguments): the component's argument is the file's name, and the file is the whole payload of every event."""
+    from geo.webmap import component
+
+    at = start(type="rally")
+    [instance] = at.get("component_instance")
+    name = json.loads(instance.proto.json_args)["payload"]
+    path = component.component_dir() / name
+    assert name.startswith("events-") and path.is_file()
+    meta = json.loads(gzip.decompress(component.unpack(path.read_bytes())["meta"]))
+    assert meta["count"] == len(seed_events)  # every event, not only the filter's: the page applies the mask
+    assert at.session_state["map_sent"]  # sent: the next run gives the page no file name, only the mask
+    at.run()
+    assert json.loads(at.get("component_instance")[0].proto.json_args)["payload"] is None
 
 
 def test_the_date_boxes_stand_one_above_the_other():

@@ -3,7 +3,9 @@
 Why not ``st_folium``: it sends the whole map's HTML on every rerun, so a filter change at
 100,000 events would ship the events again and lose the reader's zoom and pan.  The component
 page here (``component_dir()``, built once per release from ``incident_map``'s own pieces) gets the
-events once per store revision (``payload``: the binary columns of ``geo.webmap.columns``) and,
+events once per store revision (``payload``: the binary columns of ``geo.webmap.columns``, written
+beside the page by ``publish`` and fetched by it, since Streamlit's front end is slow with large
+binary arguments) and,
 per filter, only which of them to show (``shown_mask``: one bit each) and the date range, so a
 filter change redraws the points in place.  It reports back the event whose card the reader
 opened, a period selected on its timeline and an area drawn (``webmap/streamlit.js``).
@@ -103,6 +105,24 @@ def payload(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", made
     parts = [_gzip(json.dumps(meta, separators=(",", ":"), allow_nan=False)), encoded.points, encoded.cards, encoded.strings,
              _topology()]
     return np.array([len(part) for part in parts], dtype="<u4").tobytes() + b"".join(parts)
+
+
+PUBLISHED_KEPT = 4
+"""How many payload files ``publish`` keeps beside the page (the newest): a page fetches its file once, when it loads."""
+
+
+def publish(blob: bytes, folder: Path) -> str:
+    """Write a ``payload`` blob into the component's ``folder`` (``component_dir()``), where Streamlit serves it to the
+    page, and return its file name, which names its content; older payload files beyond ``PUBLISHED_KEPT`` go."""
+    name = f"events-{hashlib.sha256(blob).hexdigest()[:24]}.bin"
+    path = folder / name
+    if not path.exists():
+        write_atomic(path, blob)
+    path.touch()
+    older = sorted(folder.glob("events-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)[PUBLISHED_KEPT:]
+    for old in older:
+        old.unlink(missing_ok=True)
+    return name
 
 
 def unpack(blob: bytes) -> dict[str, bytes]:
