@@ -212,11 +212,18 @@ TABLE_COLUMNS = {
 """The table's column widths (pixels): date, title, type and place fit side by side on a laptop screen."""
 
 
-def table_and_card(shown, may_write: bool) -> None:
+@st.cache_resource(max_entries=8)
+def table_rows(path: str, revision: str, query: str, _head):
+    """The table's rows of the first events (``_head``) of the view ``query`` (``filters.to_query``) shows in one store
+    revision: made once per view, not again on each rerun that changes no filter (a card opened, a form field typed)."""
+    return views.table_rows(_head)
+
+
+def table_and_card(stamp, flt: filters.Filter, shown, may_write: bool) -> None:
     """The table of events (as many rows high as it has rows, up to ten), and below it the selected event's source card
     (with edit and delete buttons for a user who may write)."""
     head = views.ordered(shown, views.TABLE_LIMIT)
-    rows = views.table_rows(head)
+    rows = table_rows(*stamp, filters.to_query(flt), head)
     if len(shown) > len(rows):
         st.caption(f"Showing the first {len(rows):,} of {len(shown):,} events (earliest first); download CSV for all of them.")
     picked = st.dataframe(rows, key="table", on_select=table_picked, selection_mode="single-row", hide_index=True,
@@ -501,7 +508,7 @@ def main() -> None:
     sidebar_filter(stamp)
     if not shown.empty:
         st.subheader("Events")
-        table_and_card(shown, may_write=not open_store().missing_permissions())
+        table_and_card(stamp, flt, shown, may_write=not open_store().missing_permissions())
         unmapped = int((~frame.is_mapped(shown)).sum())
         with st.expander(f"Events without a map point in this view ({unmapped:,})"):
             if unmapped:
