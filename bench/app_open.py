@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.app_browser import map_frame, synthetic_store
@@ -150,6 +151,31 @@ def resident_bytes(process: subprocess.Popen) -> int:
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) * 1024
 
 
+def memory_goal(browser, store: Path, folder: Path, most: int = 2 * GIB, seconds: float = 1800) -> dict:
+    """The app's resident memory on ``store`` once its map is drawn; the goal is missed, and the app stopped, as soon as
+    it holds more than ``most`` (so that a machine shared with other work is not run out of memory)."""
+    goal = f"memory of the app holding {int(store.stem.split('-')[-1]):,} events, the map shown"
+    with served("app.py", folder, store) as (url, process), offline_page(browser, width=1400, height=1000) as log:
+        log.page.goto(url, wait_until="commit")
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            rss = resident_bytes(process)
+            if rss > most:
+                return {"goal": goal, "figure": f"over {most / GIB:.1f} GB ({rss / GIB:.2f} GB resident before the map was drawn; "
+                        "stopped there)", "met": False}
+            if any(_drawn(frame) for frame in log.page.frames):
+                return {"goal": goal, "figure": f"{rss / GIB:.2f} GB resident (under {most / GIB:.1f} GB)", "met": True}
+            log.page.wait_for_timeout(500)
+    raise RuntimeError(f"the map did not draw within {seconds:.0f} s")
+
+
+def _drawn(frame) -> bool:
+    try:
+        return frame.evaluate("() => Boolean(window.incidentMap && window.incidentMap.drawn)")
+    except PlaywrightError:  # a frame still loading
+        return False
+
+
 def _opened(browser, script, folder: Path, timer, url_tail: str = "", store: Path | None = None) -> tuple[float, float]:
     """(cold, new session) seconds of ``timer`` on a server started for them."""
     with served(script, folder, store) as (url, _):
@@ -186,13 +212,7 @@ def goals(quick: bool = False, stores: Path | None = None) -> list[dict]:
                      "met": change <= 0.3})
         if not quick:
             huge = synthetic_store(1_000_000, kept)
-            with served("app.py", folder, huge) as (url, process):
-                with offline_page(browser, width=1400, height=1000) as log:
-                    log.page.goto(url, wait_until="commit")
-                    map_frame(log.page, "drawn", seconds=1800)
-                    rss = resident_bytes(process)
-            rows.append({"goal": "memory of the app holding 1,000,000 events, the map shown",
-                         "figure": f"{rss / GIB:.2f} GB resident (under 2 GB)", "met": rss < 2 * GIB})
+            rows.append(memory_goal(browser, huge, folder))
     return rows
 
 
