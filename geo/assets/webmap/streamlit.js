@@ -6,7 +6,7 @@
  *   - payload: the file name, beside this page, of all events of one store revision (geo/webmap/component.py
  *     payload(): meta, points, cards, strings and topology, each gzip bytes, in one blob; publish() writes it), sent by
  *     the app once per revision (and again when the page asks); the page fetches it; a page that has drawn another
- *     revision reloads itself to take the new one;
+ *     revision reloads itself to take the new one, and takes the one it has drawn again as a mask only;
  *   - mask: which of them the app's filter shows, its dates aside (one bit each, as base64 text);
  *   - dates: the filter's date range as [first day, last day, label], days since 1970-01-01 (null where open), or null:
  *     the timeline applies it with the date rule, so the page counts the undated events it leaves out;
@@ -156,7 +156,7 @@
 
     function render(args) {
       send("setFrameHeight", { height: args.height });
-      if (args.payload) {
+      if (args.payload && !(page && loaded === args.revision)) { // Streamlit may pass the same arguments on again
         if (page) { window.location.reload(); return null; } // another revision: start afresh
         return load(args);
       }
