@@ -4,16 +4,24 @@ A thin layer: it reads the view from the URL, calls ``geo`` for everything
 else (loading, filtering, counts, rows, source cards, maps, exports) and
 draws.  User text is shown only through escaped markdown (``views.md``),
 ``st.text`` or tables; no HTML is built here.  Run with ``./dev run``.
+
+The map comes first: a run reads the filter from the session's state, draws the
+counts and the map (its events go to the browser once per store revision, cached
+here per revision like everything derived from the events), and only then the
+sidebar's choices, the table, the counts per area, the downloads and the form.
+What only a download, the form or its place search needs (matplotlib, folium's
+export page, the gazetteer) is imported when it is used.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 from streamlit.components.v1 import declare_component
 
-from geo import areas, briefing, duplicates, export, filters, frame, gazetteer, ingest, stores, webmap, wording
+from geo import areas, filters, frame, ingest, stores, wording
 from geo.app import form as entry
 from geo.app import views
 from geo.names import GEONAMES_CREDIT
@@ -26,7 +34,6 @@ SCREENSHOT_CSS = "<style>header, [data-testid='stToolbar'] {display: none !impor
 DATE_RANGE = {"min_value": date(1900, 1, 1), "max_value": date(2100, 12, 31), "format": "YYYY-MM-DD"}
 
 state = st.session_state
-map_component = declare_component("incident_map", path=str(component.component_dir()))
 
 
 # ---------------------------------------------------------------- data
@@ -92,8 +99,22 @@ def counted(pairs: list[tuple[str, int]], chosen: list[str]) -> tuple[list[str],
     return [name for name, _ in pairs] + [c for c in chosen if c not in counts], counts
 
 
-def sidebar_filter(stamp: tuple[str, str]) -> filters.Filter:
-    """The filter widgets; returns the filter they describe."""
+def current_filter() -> filters.Filter:
+    """The filter the widgets describe, read from the session's state (the widgets keep their values there, so the map
+    can be drawn before them); an end date before the start is ignored, and the sidebar says so."""
+    values = dict(date_from=state.f_from, date_to=state.f_to, actors=tuple(state.f_actors), types=tuple(state.f_types),
+                  countries=tuple(state.f_countries), admin1=tuple(state.f_admin1), text=state.f_q.strip(),
+                  precision=state.f_precision, include_context=state.f_context, near=state.get("f_near"),
+                  within=state.get("f_within"))
+    try:
+        return filters.Filter(**values)
+    except filters.FilterError as error:
+        st.sidebar.error(views.md(f"{error}: the end date is ignored."))
+        return filters.Filter(**{**values, "date_to": None})
+
+
+def sidebar_filter(stamp: tuple[str, str]) -> None:
+    """The filter widgets, with every choice's count of events."""
     side = st.sidebar
     side.header("Filter")
     side.date_input("From", key="f_from", **DATE_RANGE)
@@ -116,15 +137,6 @@ def sidebar_filter(stamp: tuple[str, str]) -> filters.Filter:
                    format_func=lambda p: p or "any (including unmapped)")
     side.toggle("Show context (background) events", key="f_context")
     side.toggle("Screenshot mode (map and legend only)", key="v_screenshot")
-    values = dict(date_from=state.f_from, date_to=state.f_to, actors=tuple(state.f_actors), types=tuple(state.f_types),
-                  countries=tuple(state.f_countries), admin1=tuple(state.f_admin1), text=state.f_q.strip(),
-                  precision=state.f_precision, include_context=state.f_context, near=state.get("f_near"),
-                  within=state.get("f_within"))
-    try:
-        return filters.Filter(**values)
-    except filters.FilterError as error:
-        side.error(views.md(f"{error}: the end date is ignored."))
-        return filters.Filter(**{**values, "date_to": None})
 
 
 def clear_area() -> None:
@@ -135,21 +147,35 @@ def clear_area() -> None:
 # ---------------------------------------------------------------- views
 
 
+@st.cache_resource
+def map_folder() -> Path:
+    """The map component's folder: its page, made once per server (``component.component_dir``), and the events it fetches."""
+    return component.component_dir()
+
+
+@st.cache_resource
+def map_component():
+    """The map's Streamlit component, served from ``map_folder()``."""
+    return declare_component("incident_map", path=str(map_folder()))
+
+
 @st.cache_resource(max_entries=2, show_spinner="Drawing the map…")
-def map_payload(path: str, revision: str) -> bytes:
-    """Every event of one store revision for the map component, made once per revision."""
-    return component.payload(load_events(path, revision), title=TITLE, persist_view_key=MAP_VIEW_KEY)
+def map_payload(path: str, revision: str) -> str:
+    """Every event of one store revision for the map component, made once per revision into a file beside the page
+    (``component.publish``); the page fetches it by the name returned."""
+    blob = component.payload(load_events(path, revision), title=TITLE, persist_view_key=MAP_VIEW_KEY)
+    return component.publish(blob, map_folder())
 
 
-def event_map(stamp, events, flt: filters.Filter, height: int, screenshot: bool = False) -> None:
+def event_map(stamp, events, flt: filters.Filter, result: filters.FilterResult, height: int, screenshot: bool = False) -> None:
     """The offline web map (the export's folium page) as a component: it gets all events once per store revision,
     then only which of them to show and the dates, so a filter change redraws the points without reloading the map."""
     revision = "|".join(stamp)
     send = state.get("map_sent") != revision  # once per revision; the page asks again if it lost it (a reload)
     state.map_sent = revision
-    map_component(revision=revision, payload=map_payload(*stamp) if send else None,
-                  **component.filter_args(events, flt), screenshot=screenshot, height=height, key="map", on_change=map_changed,
-                  default=None)
+    map_component()(revision=revision, payload=map_payload(*stamp) if send else None,
+                    **component.filter_args(events, flt, result), screenshot=screenshot, height=height, key="map",
+                    on_change=map_changed, default=None)
 
 
 def map_changed() -> None:
@@ -186,11 +212,18 @@ TABLE_COLUMNS = {
 """The table's column widths (pixels): date, title, type and place fit side by side on a laptop screen."""
 
 
-def table_and_card(shown, may_write: bool) -> None:
+@st.cache_resource(max_entries=8)
+def table_rows(path: str, revision: str, query: str, _head):
+    """The table's rows of the first events (``_head``) of the view ``query`` (``filters.to_query``) shows in one store
+    revision: made once per view, not again on each rerun that changes no filter (a card opened, a form field typed)."""
+    return views.table_rows(_head)
+
+
+def table_and_card(stamp, flt: filters.Filter, shown, may_write: bool) -> None:
     """The table of events (as many rows high as it has rows, up to ten), and below it the selected event's source card
     (with edit and delete buttons for a user who may write)."""
     head = views.ordered(shown, views.TABLE_LIMIT)
-    rows = views.table_rows(head)
+    rows = table_rows(*stamp, filters.to_query(flt), head)
     if len(shown) > len(rows):
         st.caption(f"Showing the first {len(rows):,} of {len(shown):,} events (earliest first); download CSV for all of them.")
     picked = st.dataframe(rows, key="table", on_select=table_picked, selection_mode="single-row", hide_index=True,
@@ -217,7 +250,8 @@ def counts_per_area(stamp, shown) -> None:
     left, right = st.columns(2)
     left.dataframe(views.area_table(by_area), hide_index=True)
     right.dataframe(views.area_table(areas.area_counts(shown, "country")), hide_index=True)
-    st.download_button("Counts per province or state (CSV)", lambda: export.counts_csv(by_area), "incidents-per-area.csv", "text/csv")
+    st.download_button("Counts per province or state (CSV)", lambda: exported("counts_csv", by_area), "incidents-per-area.csv",
+                       "text/csv")
 
 
 GIS_DOWNLOADS = (("kmz", "Google Earth (KMZ)", "application/vnd.google-earth.kmz"),
@@ -226,19 +260,27 @@ GIS_DOWNLOADS = (("kmz", "Google Earth (KMZ)", "application/vnd.google-earth.kmz
                  ("parquet", "GeoParquet", "application/vnd.apache.parquet"))
 
 
+def exported(name: str, *args, **kwargs):
+    """``geo.export``'s ``name`` called when a download button is pressed (the module is imported then, not before)."""
+    from geo import export
+
+    return getattr(export, name)(*args, **kwargs)
+
+
 def downloads(shown, flt: filters.Filter, result: filters.FilterResult) -> None:
+    """The download buttons; each file is made when its button is pressed."""
     st.subheader("Download this view")
     made_on = date.today()
     stem = f"incidents-{made_on.isoformat()}"
     options = {"title": TITLE, "flt": flt, "made_on": made_on, "undated_excluded": result.undated_excluded}
     left, middle, right, last = st.columns(4)
-    left.download_button("Map (HTML, works offline)", lambda: webmap.render_html(shown, **options,
+    left.download_button("Map (HTML, works offline)", lambda: exported("file_bytes", "html", shown, **options,
                          unmapped_excluded=result.unmapped_excluded), f"{stem}.html", "text/html")
-    middle.download_button("GeoJSON", lambda: export.geojson_text(shown), f"{stem}.geojson", "application/geo+json")
-    right.download_button("CSV (spreadsheet-safe)", lambda: export.csv_text(shown), f"{stem}.csv", "text/csv")
-    last.download_button("Briefing image (PNG)", lambda: briefing.render(shown, fmt="png", **options), f"{stem}.png", "image/png")
+    middle.download_button("GeoJSON", lambda: exported("geojson_text", shown), f"{stem}.geojson", "application/geo+json")
+    right.download_button("CSV (spreadsheet-safe)", lambda: exported("csv_text", shown), f"{stem}.csv", "text/csv")
+    last.download_button("Briefing image (PNG)", lambda: exported("file_bytes", "png", shown, **options), f"{stem}.png", "image/png")
     for column, (fmt, label, mime) in zip(st.columns(4), GIS_DOWNLOADS, strict=True):
-        column.download_button(label, lambda f=fmt: export.file_bytes(f, shown, **options, unmapped_excluded=result.unmapped_excluded),
+        column.download_button(label, lambda f=fmt: exported("file_bytes", f, shown, **options, unmapped_excluded=result.unmapped_excluded),
                                f"{stem}.{fmt}", mime)
     left_out = wording.undated_left_out(result.undated_excluded) if result.undated_excluded else ""
     st.caption(views.md(flt.describe() + (f" — {left_out}." if left_out else "")))
@@ -289,6 +331,8 @@ def save_form(events) -> None:
     if problems:
         state.form_problems = problems
         return
+    from geo import duplicates
+
     if not duplicates.likely_duplicates(record, events).empty and not state.get("e_dup_ok"):
         state.form_problems = ["This looks like an event already recorded (see above): tick “save anyway” if it is a different one."]
         return
@@ -348,6 +392,8 @@ def event_form(events) -> None:
     left.text_input("Claim (who says so, e.g. “Reported by …”)", key="e_claim")
     right.selectbox("Verification", VERIFICATION_STATUSES, key="e_verification")
     if state.get("e_title"):
+        from geo import duplicates
+
         record = entry.build_record(form_input(), original)
         found = duplicates.likely_duplicates(record, events)
         if not found.empty:
@@ -371,6 +417,8 @@ def place_picker() -> None:
         current = state.e_current
         options[f"Keep the current point: {current['name']} ({current['lat']:.4f}, {current['lon']:.4f})"] = current
     if query.strip():
+        from geo import gazetteer
+
         try:
             found = gazetteer.search(query, near=hint or None, limit=8)
         except ValueError as error:
@@ -435,13 +483,14 @@ def main() -> None:
         empty_store(events)
         return
     read_url_once(events)
-    flt = sidebar_filter(stamp)
+    flt = current_filter()
     write_url(flt)
     result = filters.apply(events, flt)
     shown = result.events
     if state.v_screenshot:
         st.html(SCREENSHOT_CSS)
-        event_map(stamp, events, flt, height=860, screenshot=True)
+        event_map(stamp, events, flt, result, height=860, screenshot=True)
+        sidebar_filter(stamp)
         return
 
     st.title(TITLE)
@@ -454,11 +503,12 @@ def main() -> None:
             st.caption(views.md(note))
         for problem in views.problem_notes(events, shown, flt):
             st.warning(views.md(problem))
-    event_map(stamp, events, flt, height=720)
+    event_map(stamp, events, flt, result, height=720)
     st.caption(views.md(views.MAP_CREDITS))
+    sidebar_filter(stamp)
     if not shown.empty:
         st.subheader("Events")
-        table_and_card(shown, may_write=not open_store().missing_permissions())
+        table_and_card(stamp, flt, shown, may_write=not open_store().missing_permissions())
         unmapped = int((~frame.is_mapped(shown)).sum())
         with st.expander(f"Events without a map point in this view ({unmapped:,})"):
             if unmapped:

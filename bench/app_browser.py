@@ -17,51 +17,45 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from bench.synthetic import write_geojson
+from tests.app_server import running_app
 from tests.browser import chromium_session, offline_page
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ("zzz-matches-nothing", "rally", "Naji", "Dadyal")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("streamlit did not start")
-
-
-def _map_frame(page, seconds: float = 600):
-    """The map's frame once every event has been drawn."""
+def map_frame(page, condition: str = "ready", seconds: float = 600):
+    """The map's frame once ``window.incidentMap[condition]`` holds: "drawn" (every point) or "ready" (the texts read too)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for frame in page.frames:
             try:
-                if frame.evaluate("() => Boolean(window.incidentMap && window.incidentMap.ready)"):
+                if frame.evaluate(f"() => Boolean(window.incidentMap && window.incidentMap.{condition})"):
                     return frame
             except Exception:  # a frame still loading
                 pass
-        page.wait_for_timeout(50)
+        page.wait_for_timeout(20)
     raise RuntimeError("the map did not draw")
+
+
+def synthetic_store(count: int, folder: Path) -> Path:
+    """A GeoPackage store of ``count`` synthetic events in ``folder``, imported as a user would (not timed); one
+    made before in ``folder`` is used again."""
+    store = folder / f"events-{count}.gpkg"
+    if not store.exists():
+        source = write_geojson(count, folder / f"events-{count}.geojson")
+        print(f"importing {count:,} synthetic events (not timed)…", file=sys.stderr)
+        importing = [sys.executable, "-m", "geo", "import", str(source), "--store", str(store)]
+        subprocess.run(importing, cwd=ROOT, check=True, capture_output=True)
+        source.unlink()
+    return store
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -69,24 +63,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=100_000, help="synthetic events in the store (default 100000)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="incident-map-app-bench-") as tmp:
-        folder = Path(tmp)
-        store = folder / "events.gpkg"
-        source = write_geojson(args.events, folder / "events.geojson")
-        print(f"importing {args.events:,} synthetic events (not timed)…", file=sys.stderr)
-        importing = [sys.executable, "-m", "geo", "import", str(source), "--store", str(store)]
-        subprocess.run(importing, cwd=ROOT, check=True, capture_output=True)
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-                   "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-        with open(folder / "streamlit.log", "wb") as log:
-            process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "INCIDENT_MAP_STORE": str(store)}, stdout=log, stderr=log)
-        try:
-            _wait_healthy(url, process)
-            rows = _measure(url)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+        store = synthetic_store(args.events, Path(tmp))
+        with running_app(store, Path(tmp) / "streamlit.log", seconds=120) as port:
+            rows = _measure(f"http://127.0.0.1:{port}")
     print(f"App in headless Chromium, {args.events:,} events in the store, {os.cpu_count()} CPUs; no request left the machine.\n")
     print("| step | seconds | events on the map |\n|---|---|---|")
     for step, seconds, count in rows:
@@ -99,7 +78,7 @@ def _measure(url: str) -> list[tuple[str, float, int]]:
         page = log.page
         start = time.monotonic()
         page.goto(url, wait_until="domcontentloaded")
-        frame = _map_frame(page)
+        frame = map_frame(page)
         count = frame.evaluate("() => window.incidentMap.eventCount")
         rows.append(("first load (data sent once per store revision)", time.monotonic() - start, count))
         search = page.get_by_label("Text search", exact=True)

@@ -3,6 +3,9 @@
 Every command reads, validates, filters and writes through ``geo``'s modules;
 nothing here is needed by the app.  Problems in data are printed as
 ``FILE:ROW:FIELD: message`` on stderr with exit status 1; a bad option exits 2.
+Each command imports what it uses when it runs, so that ``--help`` and the
+commands that need no pandas, maps or images start at once: the modules
+imported here are only those the options and help texts are made from.
 """
 
 from __future__ import annotations
@@ -13,13 +16,17 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from geo import areas, filters, frame, ingest, stores, timeline, wording
 from geo import export as exporters
+from geo import timeline, wording
 from geo.importers import events_csv
 from geo.schema import LOCATION_PRECISIONS, ValidationError
+
+if TYPE_CHECKING:
+    from geo import filters, ingest, stores
 
 LISTED_IDS = 50
 """Most event ids ``import`` lists per kind of change."""
@@ -30,6 +37,8 @@ def _fail_on_problems(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from geo import stores
+
         try:
             return func(*args, **kwargs)
         except ValidationError as error:
@@ -67,6 +76,8 @@ def filter_options(func):
 
     @functools.wraps(func)
     def wrapper(*args, date_from, date_to, actors, types, countries, near, within, admin1, text, precision, no_context, **kwargs):
+        from geo import areas, filters
+
         params = {"actor": list(actors), "type": list(types), "country": list(countries), "admin1": list(admin1)}
         for key, value in (("from", date_from), ("to", date_to), ("near", near), ("q", text), ("precision", precision)):
             if value:
@@ -120,6 +131,8 @@ def validate(file: Path | None, fmt: str | None, store_path: str | None) -> None
     feature number in GeoJSON, the line number in CSV and the event's
     position in the store.
     """
+    from geo import frame, ingest
+
     if file is None:
         store = ingest.open_store(store_path)
         path, events = store.location, ingest.check_stored(store)
@@ -173,7 +186,6 @@ def geocode(name: str, country: str | None, near: str | None, limit: int) -> Non
               help="csv: instead of the events, their counts per first-level area (by map point) or per country.")
 @filter_options
 @_fail_on_problems
-@frame.paused_gc
 def export(fmt: str, out: Path, source: Path | None, store_path: str | None, flt: filters.Filter, made, by, **options) -> None:
     """Write the events that match the filter to OUT as FORMAT.
 
@@ -194,6 +206,14 @@ def export(fmt: str, out: Path, source: Path | None, store_path: str | None, flt
     """
     if by and fmt != "csv":
         raise click.UsageError(f"--by gives counts per area as csv; it does not apply to {fmt}")
+    from geo import frame
+
+    frame.paused_gc(_export)(fmt, out, source, store_path, flt, made, by, **options)
+
+
+def _export(fmt: str, out: Path, source: Path | None, store_path: str | None, flt: filters.Filter, made, by, **options) -> None:
+    from geo import filters, ingest
+
     store = None if source else ingest.open_store(store_path)
     if store is not None and store.runs_sql:  # the filter runs in the database; what it read tells which values matched nothing
         result, total = filters.select(store, flt)
@@ -263,6 +283,8 @@ def import_(file: Path | None, fmt: str | None, store_path: str | None, skip_inv
             shipped_events: bool, ignore_revisions: bool) -> None:
     if file is None and not shipped_events:
         raise click.UsageError("name a FILE to import, or --shipped-events")
+    from geo import ingest, stores
+
     store = ingest.open_store(store_path)
     if shipped_events:
         _report(ingest.add_shipped_events(store), store)
@@ -321,6 +343,8 @@ def store() -> None:
 @_fail_on_problems
 def store_info(store_path: str | None) -> None:
     """Print what the store is: backend, location, schema version, events, audit entries, and whether you may change it."""
+    from geo import ingest
+
     info = ingest.open_store(store_path).info()
     missing = info.pop("missing permissions")
     for key, value in info.items():
@@ -339,6 +363,8 @@ def store_copy(source: str, target: str) -> None:
     not exist and must hold nothing yet; the copy is one transaction.  Copying into PostGIS writes the
     audit's authors and times as they were, which takes the store owner's role.
     """
+    from geo import stores
+
     src = stores.open_store(source, create=False)
     dst = stores.open_store(target)
     events, entries = stores.copy(src, dst)

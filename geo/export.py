@@ -21,20 +21,23 @@ import tempfile
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-import geopandas as gpd
-import pandas as pd
-
-from geo import areas, style, wording
+from geo import style, wording
 from geo.atomic import atomic_path, write_atomic
-from geo.frame import COLUMNS, is_mapped, to_frame, to_records
 from geo.importers.events_csv import FORMULA_STARTS
 from geo.schema import EXAMPLE_RECORD, FIELDS, LIST_FIELDS, REVISION, validate_records
+
+if TYPE_CHECKING:  # the writers get a GeoDataFrame; the command line's --help needs no pandas (see geo/cli.py)
+    import geopandas as gpd
+    import pandas as pd
 
 
 def geojson_text(events: gpd.GeoDataFrame) -> str:
     """The events as a GeoJSON FeatureCollection; unmapped events have ``"geometry": null``."""
+    from geo.frame import to_records
+
     features = []
     for record, revision in zip(to_records(events), _revisions(events), strict=True):
         lat, lon = record.pop("lat"), record.pop("lon")
@@ -55,6 +58,8 @@ def csv_text(events: gpd.GeoDataFrame) -> str:
     List fields are JSON; text cells starting with ``= + - @`` (or tab/CR) get a
     leading apostrophe; numbers are written as numbers.
     """
+    from geo.frame import to_records
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     revisions = _revisions(events)
@@ -86,6 +91,8 @@ def _cell(name: str, value) -> str:
 
 def template_events() -> gpd.GeoDataFrame:
     """The one example event of a template file (``geo.schema.EXAMPLE_RECORD``), validated like any import."""
+    from geo.frame import to_frame
+
     return to_frame(validate_records([(1, EXAMPLE_RECORD)], "template"))
 
 
@@ -95,6 +102,8 @@ def write_geojson(events: gpd.GeoDataFrame, path: Path, **_options) -> Path:
 
 def counts_csv_text(events: gpd.GeoDataFrame, by: str) -> str:
     """Event counts per first-level area or per country (``geo.areas.area_counts``) as spreadsheet-safe CSV."""
+    from geo import areas
+
     return counts_csv(areas.area_counts(events, by))
 
 
@@ -140,6 +149,11 @@ def write_briefing(events: gpd.GeoDataFrame, path: Path, *, fmt: str, **options)
 def gis_table(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Every schema field of every event, as GIS formats store them: the point as geometry (empty for unmapped events),
     ``actors``, ``sources`` and ``tags`` as JSON text, ``fatalities`` as a nullable integer, ``context`` as a boolean."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.frame import COLUMNS
+
     table = pd.DataFrame({name: events[name].to_numpy() for name in COLUMNS if name not in LIST_FIELDS})
     for name in LIST_FIELDS:
         table[name] = [json.dumps(list(value), ensure_ascii=False) for value in events[name]]
@@ -184,6 +198,8 @@ def kml_text(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", flt
     for HTML first (``_html``).  ``icon`` is the marker image's href (a KMZ's own file); without it Google Earth
     tints its default pin.
     """
+    from geo.frame import is_mapped, to_records
+
     records = to_records(events)
     mapped = is_mapped(events)
     colours = style.category_colours(sorted({r["event_type"] for r in records}))

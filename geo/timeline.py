@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from geo import wording
+
+if TYPE_CHECKING:  # imported where used: the command line's --help reads STEPS and MODES (see geo/cli.py)
+    import numpy as np
 
 STEPS = ("day", "week", "month", "quarter", "year")
 MODES = ("cumulative", "window")
@@ -152,6 +154,8 @@ def _one_of(words: list[str]) -> str:
 
 def _days(values) -> np.ndarray:
     """Dates, datetimes or datetime64 values (NaT/None for unknown) as datetime64[D]."""
+    import numpy as np
+
     return np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]")
 
 
@@ -161,6 +165,8 @@ def shown(day_min, day_max, period: Period, mode: str = "cumulative") -> np.ndar
     ``window``: the event may have happened during the period.  ``cumulative``: it may
     have happened by the period's last day.  Undated events are never shown.
     """
+    import numpy as np
+
     _check_mode(mode)
     first, last = _days(day_min), _days(day_max)
     keep = first <= np.datetime64(period.end, "D")  # False for NaT
@@ -175,6 +181,8 @@ def date_range(day_min, day_max, date_from: date | None = None, date_to: date | 
     Raises TimelineError when there is nothing to step through: no dated event and no
     range given, or a range in which no dated event may have happened.
     """
+    import numpy as np
+
     first, last = _days(day_min), _days(day_max)
     dated = ~np.isnat(first)
     if not dated.any():

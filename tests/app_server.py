@@ -34,18 +34,27 @@ def running_app(store: str | Path, log: Path, *, options: Sequence[str] = QUIET,
     Raises RuntimeError, with the log, when it does not answer within ``seconds``; stops it (and whatever it
     started) when the block ends.
     """
+    with running_script("app.py", log, options=options, wrapper=wrapper, env={**(env or {}), "INCIDENT_MAP_STORE": str(store)},
+                        seconds=seconds) as (port, _):
+        yield port
+
+
+@contextmanager
+def running_script(script: str | Path, log: Path, *, options: Sequence[str] = QUIET, wrapper: Sequence[str] = (),
+                   env: dict | None = None, seconds: float = 90) -> Iterator[tuple[int, subprocess.Popen]]:
+    """``streamlit run script`` (relative to the project's root) as ``running_app`` starts it; yields its port and process."""
     port = free_port()
-    command = [*wrapper, sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), *options]
+    command = [*wrapper, sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), *options]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {}), "INCIDENT_MAP_STORE": str(store)},
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     try:
         deadline = time.monotonic() + seconds
         while not _healthy(port):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not start:\n{log.read_text()}")
             time.sleep(0.3)
-        yield port
+        yield port, process
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

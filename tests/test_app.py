@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
+import subprocess
+import sys
 from datetime import date
 
 import pandas as pd
@@ -156,6 +159,23 @@ def test_the_map_gets_the_filter_and_no_header_the_page_has_it(seed_events):
     shown = [i for i in range(len(seed_events)) if (mask[i >> 3] >> (i & 7)) & 1]
     assert seed_events.iloc[shown]["event_type"].tolist() == ["rally"]
     assert at.title[0].value == "Reported incidents" and counts(at).startswith("**1 of 15 events")
+
+
+def test_the_map_fetches_its_events_from_a_file_beside_its_page_named_by_their_content(seed_events):
+    """The events go to the map once per store revision as a file the page fetches (Streamlit is slow with large binary
+    arguments): the component's argument is the file's name, and the file is the whole payload of every event."""
+    from geo.webmap import component
+
+    at = start(type="rally")
+    [instance] = at.get("component_instance")
+    name = json.loads(instance.proto.json_args)["payload"]
+    path = component.component_dir() / name
+    assert name.startswith("events-") and path.is_file()
+    meta = json.loads(gzip.decompress(component.unpack(path.read_bytes())["meta"]))
+    assert meta["count"] == len(seed_events)  # every event, not only the filter's: the page applies the mask
+    assert at.session_state["map_sent"]  # sent: the next run gives the page no file name, only the mask
+    at.run()
+    assert json.loads(at.get("component_instance")[0].proto.json_args)["payload"] is None
 
 
 def test_the_date_boxes_stand_one_above_the_other():
@@ -367,3 +387,14 @@ def test_a_read_only_role_sees_no_form_and_no_edit_buttons(postgis_server, monke
     assert [b.key for b in at.button] == [] and not [e for e in at.expander if "Add or edit" in e.label]
     [note] = [i.value.replace("\\", "") for i in at.info if "may view and export" in i.value.replace("\\", "")]
     assert note.startswith("You are signed in to this store as ben, who may view and export events but not add, edit or delete them")
+
+
+def test_the_page_imports_no_image_export_or_place_search_library_until_asked():
+    """Opening the app imports neither matplotlib (the briefing image) nor the export writers nor the duplicate check:
+    a download or the form imports them when used (a fresh process, so that no other test's imports count)."""
+    script = ("import sys; from streamlit.testing.v1 import AppTest; at = AppTest.from_file('app.py', default_timeout=120).run(); "
+              "assert not at.exception, at.exception; print(sorted(m for m in {'matplotlib', 'geo.export', 'geo.briefing', "
+              "'geo.duplicates'} if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

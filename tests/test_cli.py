@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 
 import pytest
 
 from geo.export import csv_text
 from geo.ingest import SEED_FILE
-from tests.helpers import run_cli
+from tests.helpers import ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +30,16 @@ def test_help_lists_the_commands():
     assert result.returncode == 0
     for command in ("validate", "geocode", "export"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("args", [("--help",), ("export", "--help"), ("import", "--help"), ("template", "--help")])
+def test_help_imports_no_data_map_or_image_library(args):
+    """--help starts at once: it is made from the options and texts alone (`python -X importtime` lists every import)."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "geo", *args], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    heavy = {"numpy", "pandas", "geopandas", "shapely", "matplotlib", "folium", "pyogrio", "streamlit"}
+    assert imported & heavy == set()
 
 
 def test_validate_passes_on_the_shipped_data():

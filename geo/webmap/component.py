@@ -3,7 +3,9 @@
 Why not ``st_folium``: it sends the whole map's HTML on every rerun, so a filter change at
 100,000 events would ship the events again and lose the reader's zoom and pan.  The component
 page here (``component_dir()``, built once per release from ``incident_map``'s own pieces) gets the
-events once per store revision (``payload``: the binary columns of ``geo.webmap.columns``) and,
+events once per store revision (``payload``: the binary columns of ``geo.webmap.columns``, written
+beside the page by ``publish`` and fetched by it, since Streamlit's front end is slow with large
+binary arguments) and,
 per filter, only which of them to show (``shown_mask``: one bit each) and the date range, so a
 filter change redraws the points in place.  It reports back the event whose card the reader
 opened, a period selected on its timeline and an area drawn (``webmap/streamlit.js``).
@@ -105,6 +107,24 @@ def payload(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", made
     return np.array([len(part) for part in parts], dtype="<u4").tobytes() + b"".join(parts)
 
 
+PUBLISHED_KEPT = 4
+"""How many payload files ``publish`` keeps beside the page (the newest): a page fetches its file once, when it loads."""
+
+
+def publish(blob: bytes, folder: Path) -> str:
+    """Write a ``payload`` blob into the component's ``folder`` (``component_dir()``), where Streamlit serves it to the
+    page, and return its file name, which names its content; older payload files beyond ``PUBLISHED_KEPT`` go."""
+    name = f"events-{hashlib.sha256(blob).hexdigest()[:24]}.bin"
+    path = folder / name
+    if not path.exists():
+        write_atomic(path, blob)
+    path.touch()
+    older = sorted(folder.glob("events-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)[PUBLISHED_KEPT:]
+    for old in older:
+        old.unlink(missing_ok=True)
+    return name
+
+
 def unpack(blob: bytes) -> dict[str, bytes]:
     """The parts of a ``payload`` blob (for tests and tools), as the page splits them."""
     lengths = np.frombuffer(blob, dtype="<u4", count=len(PAYLOAD_PARTS)).tolist()
@@ -115,12 +135,14 @@ def unpack(blob: bytes) -> dict[str, bytes]:
     return out
 
 
-def filter_args(events: gpd.GeoDataFrame, flt: Filter) -> dict:
+def filter_args(events: gpd.GeoDataFrame, flt: Filter, result: filters.FilterResult | None = None) -> dict:
     """What the component gets for a filter: ``mask`` (the events it keeps, its dates aside: ``shown_mask`` as base64
     text, since Streamlit sends a component again only when its JSON arguments change), ``dates`` (``date_range``),
-    which the page's timeline applies with the date rule, and ``area`` (``drawn_area``)."""
+    which the page's timeline applies with the date rule, and ``area`` (``drawn_area``).  ``result``, the filter applied
+    to ``events`` already, spares applying it again when the filter has no dates."""
     undated = replace(flt, date_from=None, date_to=None)
-    mask = shown_mask(events, filters.apply(events, undated).events)
+    kept = result if result is not None and not flt.has_dates else filters.apply(events, undated)
+    mask = shown_mask(events, kept.events)
     return {"mask": base64.b64encode(mask).decode("ascii"), "dates": date_range(flt), "area": drawn_area(flt)}
 
 

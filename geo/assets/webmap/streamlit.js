@@ -3,9 +3,10 @@
  * Runs on the component page (geo/webmap/component.py), a folium map with our renderer; attach(map)
  * speaks the component protocol by postMessage: "streamlit:componentReady" once, then each
  * "streamlit:render" brings args {revision, payload, mask, dates, height}:
- *   - payload: all events of one store revision (geo/webmap/component.py payload(): meta, points, cards,
- *     strings and topology, each gzip bytes, in one blob), sent by the app once per revision (and again when the page
- *     asks); a page that has drawn another revision reloads itself to take the new one;
+ *   - payload: the file name, beside this page, of all events of one store revision (geo/webmap/component.py
+ *     payload(): meta, points, cards, strings and topology, each gzip bytes, in one blob; publish() writes it), sent by
+ *     the app once per revision (and again when the page asks); the page fetches it; a page that has drawn another
+ *     revision reloads itself to take the new one, and takes the one it has drawn again as a mask only;
  *   - mask: which of them the app's filter shows, its dates aside (one bit each, as base64 text);
  *   - dates: the filter's date range as [first day, last day, label], days since 1970-01-01 (null where open), or null:
  *     the timeline applies it with the date rule, so the page counts the undated events it leaves out;
@@ -58,8 +59,18 @@
       return out;
     }
 
+    function fetched(name) {
+      return fetch(name).then(function (response) {
+        if (!response.ok) throw new Error("the events could not be fetched (" + response.status + ")");
+        return response.arrayBuffer();
+      });
+    }
+
     function load(args) {
-      var p = parts(args.payload);
+      return fetched(args.payload).then(function (blob) { return draw(args, parts(blob)); });
+    }
+
+    function draw(args, p) {
       return Promise.all([IM.gunzip(bytes(p.meta)), IM.gunzip(bytes(p.topology))]).then(function (parts) {
         var meta = IM.utf8Json(parts[0]);
         var texts = null;
@@ -145,7 +156,7 @@
 
     function render(args) {
       send("setFrameHeight", { height: args.height });
-      if (args.payload) {
+      if (args.payload && !(page && loaded === args.revision)) { // Streamlit may pass the same arguments on again
         if (page) { window.location.reload(); return null; } // another revision: start afresh
         return load(args);
       }
