@@ -13,6 +13,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from bench.synthetic import synthetic_records
 from geo import filters, frame, webmap, wording
@@ -70,6 +71,16 @@ def test_every_card_field_decodes_to_the_exported_event():
         # "cited by" names the citing source by its label when the event has it, else as written
         assert rows[1]["cited_by"] == (labels[0] if i % 2 else "missing-id")
     assert pd.isna(records[1]["claim"]) and text_of(data, "claim", 1) == ""
+
+
+def test_text_columns_read_from_a_store_in_several_batches_encode_as_in_one():
+    # A store read as Arrow hands over text columns in batches (65,536 rows each from a GeoPackage): chunked columns.
+    events = odd_events()
+    batched = events.copy()
+    for _, field in columns._TEXT_COLUMNS:
+        texts = [None if pd.isna(v) else v for v in events[field]]
+        batched[field] = pa.chunked_array([texts[:3], texts[3:]], type=pa.string()).to_pandas()
+    assert page_data(webmap.render_html(batched))["strings"] == page_data(webmap.render_html(events))["strings"]
 
 
 def test_the_string_table_is_utf8_bytes_with_offsets():

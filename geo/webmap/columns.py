@@ -208,9 +208,12 @@ class _Strings:
 
 
 def _text_array(values) -> pa.Array:
-    if isinstance(values, pa.Array):
-        return values.cast(pa.large_string())
-    return pa.array(values, type=pa.large_string(), from_pandas=True)
+    """A column of texts as one ``large_string`` array (a column read from a store in several batches made one)."""
+    if not isinstance(values, pa.Array | pa.ChunkedArray):
+        values = pa.array(values, type=pa.large_string(), from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values.cast(pa.large_string())
 
 
 def _cards(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
