@@ -600,21 +600,26 @@ def _typed(values: list) -> Iterable[tuple]:
     return zip(map(type, values), values, strict=True)
 
 
+def _lists_once(values: list, flagged: bytearray, clean: Callable[[object], list | None]) -> list:
+    """A column of lists, each distinct list object (told apart by identity) cleaned once by ``clean`` (None: it has a
+    problem); rows with a problem are flagged."""
+    done: dict[int, list | None] = {}
+    out = []
+    for index, value in enumerate(values):
+        key = id(value)
+        if key not in done:
+            done[key] = clean(value)
+        if done[key] is None:
+            flagged[index] = 1
+        out.append(done[key])
+    return out
+
+
 def _item_lists(values: list, flagged: bytearray, field: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> list:
     """A column of actor or source lists, each checked once (lists and items are told apart by identity): a list already
     clean is kept, another cleaned as ``_check_items`` cleans it; rows with a problem are flagged."""
     normal: dict[int, bool] = {}
-    done: dict[int, list | None] = {}
-    out = []
-    for index, items in enumerate(values):
-        key = id(items)
-        if key not in done:
-            done[key] = _clean_items(items, field, allowed, required, normal)
-        clean = done[key]
-        if clean is None:
-            flagged[index] = 1
-        out.append(clean)
-    return out
+    return _lists_once(values, flagged, lambda items: _clean_items(items, field, allowed, required, normal))
 
 
 def _clean_items(items, field: str, allowed: tuple[str, ...], required: tuple[str, ...], normal: dict[int, bool]) -> list | None:
@@ -643,14 +648,10 @@ def _is_clean_item(item, allowed: tuple[str, ...], required: tuple[str, ...]) ->
 
 def _tag_lists(values: list, flagged: bytearray) -> list:
     """A column of tag lists, each distinct list object checked once by ``_check_tags``; rows with a problem are flagged."""
-    done: dict[int, list | None] = {}
-    out = []
-    for index, tags in enumerate(values):
-        key = id(tags)
-        if key not in done:
-            found, clean = _finds_problems(_check_tags, tags)
-            done[key] = None if found else tags if clean == tags else clean
-        if done[key] is None:
-            flagged[index] = 1
-        out.append(done[key])
-    return out
+    return _lists_once(values, flagged, _clean_tags)
+
+
+def _clean_tags(tags) -> list | None:
+    """The tags as ``_check_tags`` cleans them (the list itself when it is clean already), or None when it finds a problem."""
+    found, clean = _finds_problems(_check_tags, tags)
+    return None if found else tags if clean == tags else clean
