@@ -41,7 +41,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -53,7 +53,7 @@ import shapely
 from shapely.geometry import Point, mapping
 from shapely.ops import linemerge, substring
 
-from geo import DATA_DIR, names
+from geo import DATA_DIR, diskcache, names
 from geo.geodesy import KM_PER_DEGREE, distance_km
 
 BASEMAP_DIR = DATA_DIR / "basemap"
@@ -197,18 +197,66 @@ def _arc_ids(geometry: dict) -> set[int]:
 
 
 @functools.cache
-def _topology(scale: Scale = "50m") -> tuple[str, dict, list[np.ndarray]]:
-    text = (BASEMAP_DIR / f"countries-{scale}.json").read_text(encoding="utf-8")
-    topology = json.loads(text)
-    return text, topology, _decode_arcs(topology)
+def _topology() -> tuple[dict, list[np.ndarray]]:
+    """The 1:50m countries topology and its decoded arcs (only built tables need them: see ``_kept``)."""
+    topology = json.loads(topojson_text())
+    return topology, _decode_arcs(topology)
+
+
+# --- the built tables, kept on disk -------------------------------------------------
+
+
+def _kept(build: Callable[[], gpd.GeoDataFrame]) -> Callable[[], gpd.GeoDataFrame]:
+    """``build``'s table, made once per process and kept on disk per version of the data (``geo.diskcache``):
+    decoding the topologies and repairing the polygons costs seconds that every export and app start would pay."""
+
+    @functools.cache
+    @functools.wraps(build)
+    def table() -> gpd.GeoDataFrame:
+        kind = "basemap_" + build.__name__.strip("_")
+        return _from_arrays(diskcache.load_or_build(kind, _version_key(), lambda: _to_arrays(build())))
+
+    return table
+
+
+@functools.cache
+def _version_key() -> str:
+    """A digest of the basemap data, this module and ``geo.names`` (neutral names), with the GEOS version that repaired
+    the polygons."""
+    sources = [BASEMAP_DIR / f"countries-{scale}.json" for scale in ("50m", "110m")]
+    sources += [BASEMAP_DIR / _NE_FILE, Path(__file__), Path(names.__file__)]
+    return f"{diskcache.digest(*sources)}-geos{shapely.geos_version_string}"
+
+
+def _to_arrays(table: gpd.GeoDataFrame) -> diskcache.Arrays:
+    """A table as arrays: geometries as WKB in one buffer with offsets, the other columns (with their types) as JSON."""
+    wkb = [b or b"" for b in shapely.to_wkb(table.geometry.values)]
+    geometry = table.geometry.name
+    columns = {name: [str(table[name].dtype), table[name].tolist()] for name in table.columns if name != geometry}
+    return {
+        "wkb": np.frombuffer(b"".join(wkb), dtype=np.uint8),
+        "offsets": np.cumsum([0, *map(len, wkb)]),
+        "columns": np.frombuffer(json.dumps(columns).encode(), dtype=np.uint8),
+    }
+
+
+def _from_arrays(arrays: diskcache.Arrays) -> gpd.GeoDataFrame:
+    """The table ``_to_arrays`` stored (tuples, which JSON keeps as lists, restored; an empty WKB is a missing geometry)."""
+    blob, offsets = arrays["wkb"].tobytes(), arrays["offsets"]
+    wkb = [blob[start:stop] or None for start, stop in zip(offsets[:-1], offsets[1:], strict=True)]
+    columns = {
+        name: pd.Series([tuple(v) if isinstance(v, list) else v for v in values], dtype=dtype)
+        for name, (dtype, values) in json.loads(arrays["columns"].tobytes()).items()
+    }
+    return gpd.GeoDataFrame(columns, geometry=shapely.from_wkb(wkb), crs=CRS)
 
 
 # --- countries -----------------------------------------------------------------------
 
 
-@functools.cache
+@_kept
 def _countries() -> gpd.GeoDataFrame:
-    _, topology, arcs = _topology()
+    topology, arcs = _topology()
     rows = []
     for feature in topology["objects"]["countries"]["geometries"]:
         name = feature["properties"]["name"]
@@ -255,9 +303,9 @@ def _section(line: shapely.Geometry, where: _Where) -> shapely.Geometry:
     return substring(line, start, end)
 
 
-@functools.cache
+@_kept
 def _disputed() -> gpd.GeoDataFrame:
-    _, topology, arcs = _topology()
+    topology, arcs = _topology()
     rows = []
     for a, b, where, label in _DISPUTED:
         section = _section(_shared_line(topology, arcs, a, b), where)
@@ -286,9 +334,10 @@ def disputed_geojson() -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+@functools.cache
 def topojson_text(scale: Scale = "50m") -> str:
     """The raw world-atlas TopoJSON (objects ``countries`` and ``land``) for the browser."""
-    return _topology(scale)[0]
+    return (BASEMAP_DIR / f"countries-{scale}.json").read_text(encoding="utf-8")
 
 
 # --- country check -----------------------------------------------------------------
@@ -392,7 +441,7 @@ def _display_names(table: gpd.GeoDataFrame) -> tuple[list[str], list[tuple[str, 
     return displays, aliases
 
 
-@functools.cache
+@_kept
 def _admin1() -> gpd.GeoDataFrame:
     topology, arcs = _ne_topology()
     features = topology["objects"]["admin1"]["geometries"]
@@ -544,7 +593,7 @@ def suggest_admin1(query: str, limit: int = 5) -> list[str]:
     return list(dict.fromkeys(name for key in close for name in keys[key]))[:limit]
 
 
-@functools.cache
+@_kept
 def _claims() -> gpd.GeoDataFrame:
     topology, arcs = _ne_topology()
     rows = []
@@ -567,7 +616,7 @@ def claim_lines() -> gpd.GeoDataFrame:
     return _claims().copy()
 
 
-@functools.cache
+@_kept
 def _rivers() -> gpd.GeoDataFrame:
     topology, arcs = _ne_topology()
     return gpd.GeoDataFrame(geometry=[_lines(arcs, f) for f in topology["objects"]["rivers"]["geometries"]], crs=CRS)
@@ -578,7 +627,7 @@ def rivers() -> gpd.GeoDataFrame:
     return _rivers().copy()
 
 
-@functools.cache
+@_kept
 def _lakes() -> gpd.GeoDataFrame:
     topology, arcs = _ne_topology()
     return gpd.GeoDataFrame(geometry=_valid([_assemble(arcs, f) for f in topology["objects"]["lakes"]["geometries"]]), crs=CRS)
@@ -589,7 +638,7 @@ def lakes() -> gpd.GeoDataFrame:
     return _lakes().copy()
 
 
-@functools.cache
+@_kept
 def _admin1_boundaries() -> gpd.GeoDataFrame:
     """Boundaries between two first-level areas of the same country, each arc once: what a map draws
     inside a country (borders between countries come from the country layer)."""

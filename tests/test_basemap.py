@@ -501,3 +501,79 @@ def test_natural_earth_layers_ship_with_their_provenance():
     topology = json.loads((folder / "naturalearth.json").read_text())
     assert set(topology["objects"]) == {"admin1", "claim_lines", "rivers", "lakes"}
     assert (folder / "naturalearth.json").stat().st_size < 6_000_000
+
+
+# --- the built tables, kept on disk ------------------------------------------------
+
+KEPT_TABLES = ("_countries", "_disputed", "_admin1", "_admin1_boundaries", "_claims", "_rivers", "_lakes")
+
+
+@pytest.mark.parametrize("name", KEPT_TABLES)
+def test_a_kept_table_is_the_table_as_built(name):
+    from geopandas.testing import assert_geodataframe_equal
+
+    served = getattr(basemap, name)  # made once per process, kept on disk
+    built = served.__wrapped__.__wrapped__()  # the builder itself, cache bypassed
+    assert len(built) > 0
+    assert_geodataframe_equal(served(), built, check_less_precise=False)
+    for column in built.columns.drop(built.geometry.name):
+        assert served()[column].map(type).tolist() == built[column].map(type).tolist(), column  # None stays None
+
+
+def test_tuples_and_missing_values_survive_the_cache():
+    import geopandas as gpd
+    import pandas as pd
+
+    table = gpd.GeoDataFrame(
+        {"name": pd.Series(["a", None, "ç"], dtype=object), "aliases": [("x", "y"), (), ("ß",)], "number": [1.5, float("nan"), -2.0]},
+        geometry=[shapely.Point(1, 2), None, shapely.Polygon()],
+        crs=basemap.CRS,
+    )
+    back = basemap._from_arrays(basemap._to_arrays(table))
+    assert back["aliases"].tolist() == [("x", "y"), (), ("ß",)]
+    assert back["name"].tolist() == ["a", None, "ç"]
+    assert np.isnan(back["number"][1]) and back["number"][2] == -2.0
+    assert back.geometry[0].equals(shapely.Point(1, 2)) and back.geometry[1] is None and back.geometry[2].is_empty
+
+
+def test_a_fresh_process_reads_the_kept_tables_instead_of_building_them():
+    import subprocess
+    import sys
+
+    for name in KEPT_TABLES:  # make sure this session's cache folder holds them
+        getattr(basemap, name)()
+    script = (
+        "import json\n"
+        "from geo import basemap\n"
+        "def refuse(*args):\n"
+        "    raise SystemExit('a basemap table was built instead of read from the cache')\n"
+        "basemap._decode_arcs = refuse\n"
+        "view = basemap.layers((73.0, 32.0, 76.0, 35.5))\n"
+        "print(json.dumps([len(view.admin1), sorted(view.admin1_labels['name']), len(basemap.countries()),\n"
+        "                  basemap.admin1_at(33.86, 73.76), sorted(basemap.countries_near(34.9, 77.0))]))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    view = basemap.layers((73.0, 32.0, 76.0, 35.5))
+    expected = [len(view.admin1), sorted(view.admin1_labels["name"]), len(basemap.countries()),
+                basemap.admin1_at(33.86, 73.76), sorted(basemap.countries_near(34.9, 77.0))]
+    assert json.loads(run.stdout) == expected
+    assert expected[3] == names.ADMIN1_NAMES[("PAK", "Azad Kashmir")][0]
+
+
+def test_changed_basemap_data_gives_a_new_cache_file(tmp_path, monkeypatch):
+    import shutil
+
+    key = basemap._version_key()
+    copy = tmp_path / "basemap"
+    shutil.copytree(basemap.BASEMAP_DIR, copy)
+    monkeypatch.setattr(basemap, "BASEMAP_DIR", copy)
+    basemap._version_key.cache_clear()
+    try:
+        assert basemap._version_key() == key  # the same data, the same file
+        with (copy / "naturalearth.json").open("a") as handle:
+            handle.write(" ")
+        basemap._version_key.cache_clear()
+        assert basemap._version_key() != key
+    finally:
+        basemap._version_key.cache_clear()

@@ -1,0 +1,72 @@
+"""Arrays built once per machine and kept in the user's cache folder under a versioned name.
+
+For: data derived from shipped files that every process would otherwise rebuild (the
+gazetteer's index, the basemap's tables). A cache file is only a copy: when it is missing,
+unreadable or cannot be written, the data are built again (with a warning for the last two),
+never guessed. Files are NumPy ``.npz`` archives read without pickles. This module never
+builds anything itself and never touches the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from geo.atomic import write_atomic
+from geo.paths import cache_dir
+
+Arrays = dict[str, np.ndarray]
+
+
+def digest(*sources: Path) -> str:
+    """A short digest of the files' contents: part of a version key, so that any change gives a new cache file."""
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
+
+
+def path(kind: str, key: str) -> Path:
+    """The cache file of ``kind`` (a name without "-") at version ``key``."""
+    if "-" in kind:
+        raise ValueError(f"a cache kind has no '-': {kind!r}")
+    return cache_dir() / f"{kind}-{key}.npz"
+
+
+def load_or_build(kind: str, key: str, build: Callable[[], Arrays]) -> Arrays:
+    """The arrays of ``kind`` at version ``key``: read from the cache file, else built and written there."""
+    where = path(kind, key)
+    arrays = read(where)
+    if arrays is None:
+        arrays = build()
+        write(where, arrays)
+    return arrays
+
+
+def read(where: Path) -> Arrays | None:
+    """The arrays in a cache file; None when there is none or it is unreadable (with a warning)."""
+    try:
+        with np.load(where, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        warnings.warn(f"rebuilding the cache file {where}, it is unreadable: {error}", stacklevel=3)
+        return None
+
+
+def write(where: Path, arrays: Arrays) -> None:
+    """Write a cache file atomically and remove older versions of its kind beside it; a read-only cache only warns."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    kind = where.name.split("-", 1)[0]
+    try:
+        write_atomic(where, buffer.getvalue())
+        for stale in where.parent.glob(f"{kind}-*.npz"):
+            if stale != where:
+                stale.unlink(missing_ok=True)
+    except OSError as error:
+        warnings.warn(f"cache file {where} not written ({error}); it will be built again next run", stacklevel=3)
