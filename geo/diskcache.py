@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ import numpy as np
 from geo.atomic import write_atomic
 from geo.paths import cache_dir
 
-Arrays = dict[str, np.ndarray]
+Arrays = Mapping[str, np.ndarray]
 
 
 def digest(*sources: Path) -> str:
@@ -46,11 +47,31 @@ def load_or_build(kind: str, key: str, build: Callable[[], Arrays]) -> Arrays:
     return arrays
 
 
+class _Archive(Mapping[str, np.ndarray]):
+    """The arrays of an open cache file, each read when first asked for and then kept: a process that needs only a
+    few of them (the gazetteer's towns, not its name index) reads only those."""
+
+    def __init__(self, npz: np.lib.npyio.NpzFile):
+        self._npz, self._read, self._lock = npz, {}, threading.Lock()
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        with self._lock:
+            if key not in self._read:
+                self._read[key] = self._npz[key]
+            return self._read[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._npz.files)
+
+    def __len__(self) -> int:
+        return len(self._npz.files)
+
+
 def read(where: Path) -> Arrays | None:
-    """The arrays in a cache file; None when there is none or it is unreadable (with a warning)."""
+    """The arrays in a cache file (read as they are used); None when there is none or its archive is unreadable
+    (with a warning)."""
     try:
-        with np.load(where, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
+        return _Archive(np.load(where, allow_pickle=False))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:

@@ -266,7 +266,7 @@ def _country_hint(country: str | None) -> str | None:
 class _Postings:
     """Sorted UTF-8 keys packed in one blob, each with a run of (city, alternate-name) pairs; searched by bisection."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], prefix: str):
+    def __init__(self, arrays: diskcache.Arrays, prefix: str):
         self._blob = arrays[f"{prefix}_keys"].tobytes()
         self._offsets = arrays[f"{prefix}_offsets"]
         self._runs = arrays[f"{prefix}_runs"]
@@ -303,15 +303,31 @@ class _Strings:
 class _Index:
     """The loaded gazetteer: per-town columns, the admin1 table and three name indexes."""
 
-    def __init__(self, arrays: dict[str, np.ndarray]):
+    def __init__(self, arrays: diskcache.Arrays):
         self.lat, self.lon = arrays["lat"], arrays["lon"]
         self.population, self.geonameid = arrays["population"], arrays["geonameid"]
         self.country, self.admin1 = arrays["country"], arrays["admin1"]
+        self._arrays = arrays
         self._names = _Strings(arrays["name_blob"], arrays["name_offsets"])
-        self.alt_names = _Strings(arrays["alt_blob"], arrays["alt_offsets"])
         self.admin1_names = arrays["admin1_names"].tolist()
         self._admin1_aliases = arrays["admin1_aliases"].tolist()
-        self.names, self.variants, self.words = _Postings(arrays, "exact"), _Postings(arrays, "variant"), _Postings(arrays, "word")
+
+    # The name indexes, read from the cache file only when a search needs them (placing towns on a map does not).
+    @functools.cached_property
+    def alt_names(self) -> _Strings:
+        return _Strings(self._arrays["alt_blob"], self._arrays["alt_offsets"])
+
+    @functools.cached_property
+    def names(self) -> _Postings:
+        return _Postings(self._arrays, "exact")
+
+    @functools.cached_property
+    def variants(self) -> _Postings:
+        return _Postings(self._arrays, "variant")
+
+    @functools.cached_property
+    def words(self) -> _Postings:
+        return _Postings(self._arrays, "word")
 
     def name(self, city: int) -> str:
         return self._names[city]
