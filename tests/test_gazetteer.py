@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -190,7 +192,7 @@ def test_country_names_and_codes():
         names.country_name("ZZ")
 
 
-def test_a_fresh_process_reuses_the_cache_file(gazetteer_cache):
+def test_a_fresh_process_reuses_the_cache_files(gazetteer_cache):
     before = gazetteer_cache.stat()
     files_before = sorted(p.name for p in gazetteer_cache.parent.iterdir())
     script = (
@@ -198,7 +200,7 @@ def test_a_fresh_process_reuses_the_cache_file(gazetteer_cache):
         "from geo import gazetteer\n"
         "def refuse():\n"
         "    raise SystemExit('index rebuilt instead of read from the cache')\n"
-        "gazetteer._build = refuse\n"
+        "gazetteer._build_towns = gazetteer._build_names = refuse\n"
         "print(json.dumps([c.to_dict() for c in gazetteer.search('Rawalakot')]))\n"
     )
     env = {**os.environ, "INCIDENT_MAP_CACHE_DIR": str(gazetteer_cache.parent)}
@@ -206,22 +208,45 @@ def test_a_fresh_process_reuses_the_cache_file(gazetteer_cache):
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)[0]["admin1"] == AJK
     after = gazetteer_cache.stat()
-    assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
+    assert (after.st_ino, after.st_size) == (before.st_ino, before.st_size)  # read, not written again
     assert sorted(p.name for p in gazetteer_cache.parent.iterdir()) == files_before
 
 
 def test_an_unreadable_cache_is_rebuilt_and_replaced(gazetteer_cache, tmp_path, monkeypatch):
     with np.load(gazetteer_cache) as npz:
         good = {key: npz[key] for key in npz.files}
+    names_file = next(gazetteer_cache.parent.glob("gazetteernames-*.npz"))
     builds = []
-    monkeypatch.setattr(gazetteer, "_build", lambda: builds.append(1) or good)
+    monkeypatch.setattr(gazetteer, "_build_towns", lambda: builds.append(1) or good)
     monkeypatch.setenv("INCIDENT_MAP_CACHE_DIR", str(tmp_path))
+    shutil.copy(names_file, tmp_path)
     broken = gazetteer.cache_path()
     broken.write_bytes(b"not an index")
-    (tmp_path / "gazetteer-0.0-old.npz").write_bytes(b"an older version")
+    unused, in_use = tmp_path / "gazetteer-0.0-old.npz", tmp_path / "gazetteer-0.1-other-release.npz"
+    for other in (unused, in_use):
+        other.write_bytes(b"another version")
+    month_ago = time.time() - 30 * 86400
+    os.utime(unused, (month_ago, month_ago))
     with pytest.warns(UserWarning, match="unreadable"):
         assert gazetteer.search("Dadyal")[0].name == "Dayal"
     assert builds == [1]
     with np.load(broken) as npz:
         assert sorted(npz.files) == sorted(good)
-    assert [p.name for p in tmp_path.iterdir()] == [broken.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([broken.name, in_use.name, names_file.name])
+
+
+def test_placing_towns_does_not_read_or_build_the_name_index(tmp_path, gazetteer_cache):
+    for cached in gazetteer_cache.parent.glob("gazetteer-*.npz"):
+        shutil.copy(cached, tmp_path)
+    script = (
+        "from geo import gazetteer\n"
+        "def refuse():\n"
+        "    raise SystemExit('the name index was built to place towns')\n"
+        "gazetteer._build_names = refuse\n"
+        "print(len(gazetteer.towns_in((73.0, 33.0, 74.5, 34.5), limit=20)))\n"
+    )
+    env = {**os.environ, "INCIDENT_MAP_CACHE_DIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout) == 20
+    assert not list(tmp_path.glob("gazetteernames-*"))
