@@ -13,11 +13,12 @@ import contextlib
 import hashlib
 import io
 import os
+import shutil
 import threading
 import time
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -92,11 +93,25 @@ def write(where: Path, arrays: Arrays) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     kind = where.name.split("-", 1)[0]
-    unused_since = time.time() - UNUSED_DAYS * 86400
     try:
         write_atomic(where, buffer.getvalue())
-        for other in where.parent.glob(f"{kind}-*.npz"):
-            if other != where and other.stat().st_mtime < unused_since:
-                other.unlink(missing_ok=True)
+        remove_unused(where.parent.glob(f"{kind}-*.npz"), keep=where)
     except OSError as error:
         warnings.warn(f"cache file {where} not written ({error}); it will be built again next run", stacklevel=3)
+
+
+def remove_unused(versions: Iterable[Path], keep: Path) -> None:
+    """Remove the cache files or folders among ``versions``, other than ``keep``, that nothing has used (written, read
+    or touched, any file in a folder) for ``UNUSED_DAYS``."""
+    unused_since = time.time() - UNUSED_DAYS * 86400
+    for other in versions:
+        try:
+            files = [other] if other.is_file() else [f for f in other.rglob("*") if f.is_file()] or [other]
+            if other == keep or max(f.stat().st_mtime for f in files) >= unused_since:
+                continue
+            if other.is_dir():
+                shutil.rmtree(other)
+            else:
+                other.unlink()
+        except OSError:  # removed meanwhile by another process, or not ours to remove: left alone
+            continue

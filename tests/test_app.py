@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
 import subprocess
 import sys
+import time
 from datetime import date
 
 import pandas as pd
@@ -176,6 +178,28 @@ def test_the_map_fetches_its_events_from_a_file_beside_its_page_named_by_their_c
     assert at.session_state["map_sent"]  # sent: the next run gives the page no file name, only the mask
     at.run()
     assert json.loads(at.get("component_instance")[0].proto.json_args)["payload"] is None
+
+
+def test_the_component_folders_of_other_releases_go_once_unused_for_a_week(tmp_path, monkeypatch):
+    """Each release writes its component page to a folder of its own; an old release's folder (its page and payload
+    files) is removed once nothing has used it for a week, a release still in use keeps its folder."""
+    from geo import diskcache
+    from geo.webmap import component
+
+    monkeypatch.setenv("INCIDENT_MAP_CACHE_DIR", str(tmp_path))
+    old, recent = tmp_path / "component-0ld", tmp_path / "component-rec3nt"
+    for folder in (old, recent):
+        folder.mkdir()
+        for name in ("index.html", "events-1.bin"):
+            (folder / name).write_text("another release")
+    long_ago = time.time() - (diskcache.UNUSED_DAYS + 1) * 86400
+    for used in (old / "index.html", old / "events-1.bin", recent / "index.html"):
+        os.utime(used, (long_ago, long_ago))  # recent's payload file was fetched today
+    folder = component.component_dir()
+    assert (folder / "index.html").read_text() == component.component_page()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([folder.name, recent.name])
+    os.utime(folder / "index.html", (long_ago, long_ago))
+    assert component.component_dir() == folder and (folder / "index.html").stat().st_mtime > long_ago  # in use again
 
 
 def test_the_date_boxes_stand_one_above_the_other():

@@ -16,6 +16,7 @@ It never reads the store, and like the export it shows every text with ``textCon
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import gzip
 import hashlib
@@ -31,7 +32,7 @@ import numpy as np
 import shapely.geometry
 from branca.element import Figure, MacroElement
 
-from geo import basemap, filters, wording
+from geo import basemap, diskcache, filters, wording
 from geo.atomic import write_atomic
 from geo.filters import Filter
 from geo.paths import cache_dir
@@ -79,13 +80,18 @@ def component_page() -> str:
 
 
 def component_dir() -> Path:
-    """A folder holding the current ``component_page()`` as ``index.html``, made once per release in the cache folder."""
+    """A folder holding the current ``component_page()`` as ``index.html``, made once per release in the cache folder;
+    the folders of other releases go once unused for ``diskcache.UNUSED_DAYS``."""
     page = component_page()
     digest = hashlib.sha256(page.encode("utf-8")).hexdigest()[:16]
     folder = cache_dir() / f"component-{digest}"
     index = folder / "index.html"
-    if not index.exists():
+    if index.exists():
+        with contextlib.suppress(OSError):  # a read-only cache folder
+            index.touch()
+    else:
         write_atomic(index, page)
+        diskcache.remove_unused(folder.parent.glob("component-*"), keep=folder)
     return folder
 
 
