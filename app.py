@@ -5,10 +5,12 @@ else (loading, filtering, counts, rows, source cards, maps, exports) and
 draws.  User text is shown only through escaped markdown (``views.md``),
 ``st.text`` or tables; no HTML is built here.  Run with ``./dev run``.
 
-The map comes first: a run reads the filter from the session's state, draws the
-counts and the map (its events go to the browser once per store revision, cached
-here per revision like everything derived from the events), and only then the
-sidebar's choices, the table, the counts per area, the downloads and the form.
+The map comes first: a run reads the filter from the session's state, matches it
+(a mask over the events, cached per store revision and view) and draws the map
+(its events go to the browser once per store revision, cached here per revision
+like everything derived from the events; a filter change sends only the mask),
+and only then the counts above it, the sidebar's choices, the table, the counts
+per area, the downloads and the form.
 What only a download, the form or its place search needs (matplotlib, folium's
 export page, the gazetteer) is imported when it is used.
 """
@@ -167,14 +169,21 @@ def map_payload(path: str, revision: str) -> str:
     return component.publish(blob, map_folder())
 
 
-def event_map(stamp, events, flt: filters.Filter, result: filters.FilterResult, height: int, screenshot: bool = False) -> None:
+@st.cache_resource(max_entries=8)
+def matched(path: str, revision: str, query: str, _flt: filters.Filter) -> filters.Match:
+    """Which events the view ``query`` (``filters.to_query``) keeps in one store revision, with every key but the dates
+    for the map (``filters.match``): once per view, not again on a rerun that changes no filter."""
+    return filters.match(load_events(path, revision), _flt, any_date=True)
+
+
+def event_map(stamp, flt: filters.Filter, found: filters.Match, height: int, screenshot: bool = False) -> None:
     """The offline web map (the export's folium page) as a component: it gets all events once per store revision,
     then only which of them to show and the dates, so a filter change redraws the points without reloading the map."""
     revision = "|".join(stamp)
     send = state.get("map_sent") != revision  # once per revision; the page asks again if it lost it (a reload)
     state.map_sent = revision
     map_component()(revision=revision, payload=map_payload(*stamp) if send else None,
-                    **component.filter_args(events, flt, result), screenshot=screenshot, height=height, key="map",
+                    **component.filter_args(found, flt), screenshot=screenshot, height=height, key="map",
                     on_change=map_changed, default=None)
 
 
@@ -485,16 +494,20 @@ def main() -> None:
     read_url_once(events)
     flt = current_filter()
     write_url(flt)
-    result = filters.apply(events, flt)
-    shown = result.events
+    found = matched(*stamp, filters.to_query(flt), flt)
     if state.v_screenshot:
         st.html(SCREENSHOT_CSS)
-        event_map(stamp, events, flt, result, height=860, screenshot=True)
+        event_map(stamp, flt, found, height=860, screenshot=True)
         sidebar_filter(stamp)
         return
 
     st.title(TITLE)
-    with st.container():  # one block whatever it holds, so the map below keeps its place and is never rebuilt
+    header = st.container()  # one block whatever it holds, so the map below keeps its place and is never rebuilt
+    event_map(stamp, flt, found, height=720)  # first: the rest of the page is filled while the map redraws
+    st.caption(views.md(views.MAP_CREDITS))
+    result = found.result(events)
+    shown = result.events
+    with header:
         for problem in state.url_problems:
             st.error(views.md(f"Ignored a bad URL parameter: {problem}"))
         st.markdown(f"**{views.md(views.counts_text(len(events), shown, result.undated_excluded, result.unmapped_excluded))}**")
@@ -503,8 +516,6 @@ def main() -> None:
             st.caption(views.md(note))
         for problem in views.problem_notes(events, shown, flt):
             st.warning(views.md(problem))
-    event_map(stamp, events, flt, result, height=720)
-    st.caption(views.md(views.MAP_CREDITS))
     sidebar_filter(stamp)
     if not shown.empty:
         st.subheader("Events")

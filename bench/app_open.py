@@ -7,19 +7,21 @@ embedded map, after a click on a point as soon as the points are drawn (when
 the point stands for several events, the click lists them and a second click
 on the first opens its card).  Each is timed cold (the first session after the
 server starts) and in a new session (a second browser context on the same
-server).  Also: a filter change at 100,000 events (from pressing Enter in the
-text search until the map shows the new set) and the resident memory of the
+server).  Also: filter changes at 100,000 events (``filter_changes``: text
+searches and the context toggle, each from pressing Enter or the click until
+the map has redrawn for the new set; the median counts) and the resident memory of the
 Streamlit process holding 1,000,000 events once the map is shown.
 
 Stores are synthetic (``bench.synthetic``), imported once per size into a
 temporary folder (not timed); every request that would leave the machine is
-blocked.  Run: ``.venv/bin/python -m bench.app_open [--quick]`` (quick: no
-1,000,000 events).
+blocked.  Run: ``.venv/bin/python -m bench.app_open [--quick] [--only-filter]`` (quick:
+no 1,000,000 events; only-filter: the filter changes alone).
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,19 +132,36 @@ def _open_a_card(page, frame, seconds: float = 30) -> bool:
     return True
 
 
-def filter_change_seconds(browser, url: str, query: str = "Dadyal") -> float:
-    """From pressing Enter in the text search until the map shows the new set (the app open already)."""
+FILTER_CHANGES = (("text", "rally"), ("text", "Dadyal"), ("text", ""), ("context", "hide"), ("context", "show"))
+"""One round of filter changes: text searches (each pressed Enter on) and the context toggle, each showing another set."""
+
+
+def filter_changes(browser, url: str, rounds: int = 3) -> list[float]:
+    """Seconds from each filter change in the open app (``FILTER_CHANGES``, ``rounds`` times) until the map has redrawn
+    for it (its count of events shown has changed)."""
+    seconds = []
     with offline_page(browser, width=1400, height=1000) as log:
         page = log.page
         page.goto(url, wait_until="commit")
         frame = map_frame(page)
-        before = frame.evaluate("() => window.incidentMap.eventCount")
         search = page.get_by_label("Text search", exact=True)
-        search.fill(query)
-        start = time.monotonic()
-        search.press("Enter")
-        frame.wait_for_function(f"() => window.incidentMap.eventCount !== {before}", timeout=120_000)
-        return time.monotonic() - start
+        context = page.get_by_text("Show context (background) events")
+        for _ in range(rounds):
+            for kind, value in FILTER_CHANGES:
+                before = frame.evaluate("() => window.incidentMap.eventCount")
+                if kind == "text":
+                    search.fill(value)
+                start = time.monotonic()
+                if kind == "text":
+                    search.press("Enter")
+                else:
+                    context.click()
+                frame.wait_for_function(f"() => window.incidentMap.eventCount !== {before}", timeout=120_000, polling="raf")
+                seconds.append(time.monotonic() - start)
+                page.wait_for_timeout(300)  # the rerun's table and counts settle before the next change
+        if log.blocked:
+            raise RuntimeError(f"requests tried to leave the machine: {log.blocked}")
+    return seconds
 
 
 def resident_bytes(process: subprocess.Popen) -> int:
@@ -187,6 +206,23 @@ def _ratio_goal(goal: str, seconds: float, floor: float, most: float) -> dict:
     return {"goal": goal, "figure": f"{ratio:.2f}x the floor ({seconds:.2f} s / {floor:.2f} s; at most {most}x)", "met": ratio <= most}
 
 
+def _change_goal(seconds: float) -> dict:
+    return {"goal": "a filter change at 100,000 events, redrawn (median)", "figure": f"{seconds:.2f} s (at most 0.3 s)",
+            "met": seconds <= 0.3}
+
+
+def filter_goal(stores: Path | None = None, rounds: int = 3) -> list[dict]:
+    """The filter-change goal alone, with every change's time (``filter_changes`` at 100,000 events)."""
+    with tempfile.TemporaryDirectory(prefix="incident-map-app-open-") as tmp, chromium_session() as browser:
+        folder = Path(tmp)
+        large = synthetic_store(100_000, stores or folder)
+        with served("app.py", folder, large) as (url, _):
+            times = filter_changes(browser, url, rounds)
+    figures = ", ".join(f"{t:.2f}" for t in times)
+    return [_change_goal(statistics.median(times)),
+            {"goal": "each change (s)", "figure": f"{figures}; slowest {max(times):.2f}", "met": max(times) <= 0.3}]
+
+
 def goals(quick: bool = False, stores: Path | None = None) -> list[dict]:
     """One dict per goal of the app's opening: ``{"goal", "figure", "met"}`` (quick: without the 1,000,000 events);
     the synthetic stores are made in ``stores`` if given, and those made there before are used again."""
@@ -205,11 +241,10 @@ def goals(quick: bool = False, stores: Path | None = None) -> list[dict]:
         with served("app.py", folder, large) as (url, _):
             cold = card_seconds(browser, f"{url}/{URL_FILTER}")
             new = card_seconds(browser, f"{url}/{URL_FILTER}")
-            change = filter_change_seconds(browser, url)
+            change = statistics.median(filter_changes(browser, url))
         rows.append(_ratio_goal(f"first source card, 100,000 events, {URL_FILTER}, cold", cold, floor_cold, 2.5))
         rows.append(_ratio_goal(f"first source card, 100,000 events, {URL_FILTER}, new session", new, floor_new, 1.6))
-        rows.append({"goal": "a filter change at 100,000 events, redrawn", "figure": f"{change:.2f} s (at most 0.3 s)",
-                     "met": change <= 0.3})
+        rows.append(_change_goal(change))
         if not quick:
             huge = synthetic_store(1_000_000, kept)
             rows.append(memory_goal(browser, huge, folder))
@@ -220,8 +255,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.app_open", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="leave out the 1,000,000 events")
     parser.add_argument("--stores", type=Path, help="folder to keep the synthetic stores in, and use again (default: made afresh)")
+    parser.add_argument("--only-filter", action="store_true", help="time only filter changes at 100,000 events")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of filter changes (with --only-filter; default 3)")
     args = parser.parse_args(argv)
-    for row in goals(quick=args.quick, stores=args.stores):
+    rows = filter_goal(args.stores, args.rounds) if args.only_filter else goals(quick=args.quick, stores=args.stores)
+    for row in rows:
         print(f"{'met ' if row['met'] else 'MISS'}  {row['goal']}: {row['figure']}")
 
 

@@ -25,7 +25,8 @@ united), ``admin1`` (a first-level area's name or alias, repeatable), ``q``
 (``0`` hides background events).  Actors, types, countries and precisions match
 without regard to case; a country may also be named ("Pakistan").  A chosen
 value that leaves nothing is reported by ``empty_choices``, with the closest
-values the events do have.  ``apply`` filters a frame in pandas;
+values the events do have.  ``match`` finds the events a filter keeps (a mask,
+the frame not copied), ``apply`` filters a frame in pandas with it;
 ``to_sql`` turns a filter into SQL a store that ``runs_sql`` (PostGIS) narrows
 its reading by, and ``select`` puts the two together so a filtered view of a
 large store reads only what it shows, with the same result as filtering in
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -46,6 +48,8 @@ from urllib.parse import parse_qs, urlencode
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geo import basemap, wording
@@ -151,8 +155,63 @@ class FilterResult:
     unmapped_excluded: int = 0
 
 
+@dataclass(frozen=True, eq=False)
+class Match:
+    """Which events a filter keeps, as a mask over the frame it was matched on (in its order), without copying it."""
+
+    keep: np.ndarray
+    """One bool per event: True where the filter keeps it."""
+    undated_excluded: int
+    unmapped_excluded: int = 0
+    any_date: np.ndarray | None = None
+    """One bool per event: True where every key but the dates keeps it (asked for with ``match(..., any_date=True)``:
+    the app's map applies the dates itself, to count the undated events they leave out)."""
+
+    @property
+    def count(self) -> int:
+        """How many events the filter keeps."""
+        return int(np.count_nonzero(self.keep))
+
+    def result(self, events: gpd.GeoDataFrame) -> FilterResult:
+        """The kept rows of ``events`` (the frame matched on) with the counts left out."""
+        return FilterResult(events[self.keep], self.undated_excluded, self.unmapped_excluded)
+
+
+def match(events: gpd.GeoDataFrame, flt: Filter, *, any_date: bool = False) -> Match:
+    """Which of ``events`` match ``flt`` (a pure function; ``events`` is neither changed nor copied); ``any_date`` also
+    gives the mask of every key but the dates (``Match.any_date``)."""
+    keep = _value_keys(events, flt)
+    in_dates, undated = None, 0
+    if flt.has_dates:
+        day_min, day_max = events["day_min"], events["day_max"]
+        dated = day_min.notna().to_numpy()
+        undated = int(np.count_nonzero(keep & ~dated))
+        in_dates = dated
+        if flt.date_to is not None:
+            in_dates = in_dates & (day_min <= pd.Timestamp(flt.date_to)).to_numpy()
+        if flt.date_from is not None:
+            in_dates = in_dates & (day_max >= pd.Timestamp(flt.date_from)).to_numpy()
+    unmapped = 0
+    if flt.has_place:
+        mapped = is_mapped(events).to_numpy()
+        counted = keep if in_dates is None else keep & in_dates
+        unmapped = int(np.count_nonzero(counted & ~mapped))
+        keep = (keep if any_date else counted) & mapped  # where the place is looked at: only the dated ones, unless asked
+        candidates = np.flatnonzero(keep)
+        keep[candidates] = _in_place(np.asarray(events.geometry.values)[candidates], flt)
+    wide = keep.copy() if any_date else None
+    if in_dates is not None:
+        keep &= in_dates
+    return Match(keep, undated, unmapped, wide)
+
+
 def apply(events: gpd.GeoDataFrame, flt: Filter) -> FilterResult:
-    """The events that match ``flt`` (a pure function; ``events`` is not changed)."""
+    """The events that match ``flt`` (a pure function; ``events`` is not changed): ``match(events, flt).result(events)``."""
+    return match(events, flt).result(events)
+
+
+def _value_keys(events: gpd.GeoDataFrame, flt: Filter) -> np.ndarray:
+    """Where the keys of values (actors, types, countries, text, precision, context) keep the events: a new mask."""
     keep = np.ones(len(events), dtype=bool)
     if flt.actors:
         wanted = {a.casefold() for a in flt.actors}
@@ -162,30 +221,13 @@ def apply(events: gpd.GeoDataFrame, flt: Filter) -> FilterResult:
     if flt.countries:
         keep &= _isin_folded(events["country"], flt.countries)
     if flt.text:
-        keep &= events["search_text"].str.contains(flt.text.casefold(), regex=False).to_numpy()
+        keep &= _contains(events["search_text"], flt.text.casefold())
     if flt.precision:
         allowed = LOCATION_PRECISIONS[: LOCATION_PRECISIONS.index(flt.precision) + 1]
         keep &= events["location_precision"].isin(allowed).to_numpy()
     if not flt.include_context:
         keep &= ~events["context"].to_numpy(dtype=bool)
-    undated = 0
-    if flt.has_dates:
-        day_min, day_max = events["day_min"], events["day_max"]
-        dated = day_min.notna().to_numpy()
-        undated = int((keep & ~dated).sum())
-        keep &= dated
-        if flt.date_to is not None:
-            keep &= (day_min <= pd.Timestamp(flt.date_to)).to_numpy()
-        if flt.date_from is not None:
-            keep &= (day_max >= pd.Timestamp(flt.date_from)).to_numpy()
-    unmapped = 0
-    if flt.has_place:
-        mapped = is_mapped(events).to_numpy()
-        unmapped = int((keep & ~mapped).sum())
-        keep &= mapped
-        candidates = np.flatnonzero(keep)
-        keep[candidates] = _in_place(np.asarray(events.geometry.values)[candidates], flt)
-    return FilterResult(events[keep], undated, unmapped)
+    return keep
 
 
 def _in_place(points: np.ndarray, flt: Filter) -> np.ndarray:
@@ -342,6 +384,15 @@ def _parse_near(value: str) -> Near:
     if len(numbers) != 3:
         raise FilterError(f"near: {value!r} must be LAT,LON,KM (three numbers, e.g. 33.31,73.70,25)")
     return _checked_near(numbers)
+
+
+def _contains(column: pd.Series, text: str) -> np.ndarray:
+    """Where ``column`` contains ``text`` as written (no value: no): in Arrow, as an RE2 pattern with every punctuation
+    character escaped, since RE2 finds a literal several times faster than Arrow's plain substring search
+    (100,000 events' texts: 0.04 s, not 0.2 s)."""
+    pattern = "".join("\\" + char if char in string.punctuation else char for char in text)
+    found = pc.match_substring_regex(pa.array(column, from_pandas=True), pattern)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def _isin_folded(column: pd.Series, wanted: Iterable[str]) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from dataclasses import replace
@@ -9,11 +10,14 @@ from datetime import date
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
 from geo import basemap
+from geo.areas import admin1_at_points
 from geo.filters import (
+    EDGE_TOLERANCE_KM,
     Filter,
     FilterError,
     Near,
@@ -23,12 +27,14 @@ from geo.filters import (
     empty_choices,
     encode_polygon,
     from_query,
+    match,
     spelled_as_known,
     to_query,
 )
 from geo.frame import to_frame
-from geo.geodesy import EARTH_RADIUS_KM
-from geo.schema import validate_records
+from geo.geodesy import EARTH_RADIUS_KM, KM_PER_DEGREE
+from geo.schema import LOCATION_PRECISIONS, validate_records
+from geo.webmap.component import mask_bits
 from tests.helpers import make_record
 
 
@@ -86,6 +92,131 @@ def test_actor_type_country_text_precision_and_context(events):
     assert "year" not in ids(apply(events, Filter(include_context=False)))
     assert len(apply(events, Filter(countries=("pk",))).events) == len(events)
     assert len(apply(events, Filter(countries=("IN",))).events) == 0
+
+
+ODD_TEXTS = (".*+?[](){}|\\^$", "a.c", "(x)", "[abc]", "50%", "Ünïcødé Straße", "ΣΊΣΥΦΟΣ", "İstanbul", "日本語", "back\\slash", "$1")
+"""Titles, as written; a text search finds each as a literal, case ignored."""
+
+
+@pytest.fixture(scope="module")
+def varied():
+    """Events with every kind of value a filter looks at: odd texts, cases, empty fields, no date, no map point."""
+    records = []
+    places = [(33.31, 73.70), (33.9, 73.4), (31.5, 74.3), (24.86, 67.0), (34.0, 71.5), (None, None)]
+    dates = [("2026-01-20", "", "day"), ("2026-01", "", "month"), ("2025", "", "year"),
+             ("2025-12-28", "2026-01-03", "approximate"), ("", "", "unknown")]
+    names = ["Naji Zaheer", "naji zaheer", "ÉLAN Group", "Group A", "(x) Front"]
+    for k in range(60):
+        lat, lon = places[k % len(places)]
+        start, end, precision = dates[k % len(dates)]
+        text = ODD_TEXTS[k % len(ODD_TEXTS)]
+        records.append(make_record(
+            id=f"e{k}", title=text.upper() if k % 3 == 0 else text, description="" if k % 4 else f"about {text.lower()}",
+            event_type=["rally", "protest", "meeting", "attack"][k % 4], country=["PK", "IN", "pk"][k % 3].upper(),
+            context=k % 7 == 0, lat=lat, lon=lon, location_precision="unknown" if lat is None else ["exact", "town", "region"][k % 3],
+            date_start=start, date_end=end, date_precision=precision,
+            actors=[{"name": names[k % len(names)], "role": "x"}] + ([{"name": names[(k + 2) % len(names)], "role": "y"}] if k % 2 else []),
+            tags=[] if k % 5 else ["Tag.*"]))
+    return frame(*records)
+
+
+def matched_in_python(events, flt: Filter) -> tuple[list[bool], list[bool], int, int]:
+    """What ``flt`` keeps (with the dates, and without them), row by row in plain Python, and the undated and unmapped
+    events it leaves out: the rule of the module docstring, written out."""
+    lats, lons = events.geometry.y.tolist(), events.geometry.x.tolist()
+    admin1 = {k: admin1_at_points(np.array([lat]), np.array([lon]))[0]
+              for k, (lat, lon) in enumerate(zip(lats, lons, strict=True)) if flt.admin1 and not math.isnan(lat)}
+    keep, any_date, undated, unmapped = [], [], 0, 0
+    for k, row in enumerate(events.itertuples()):
+        values = (
+            (not flt.actors or any(n.casefold() == a.casefold() for n in row.actor_names for a in flt.actors))
+            and (not flt.types or row.event_type.casefold() in [t.casefold() for t in flt.types])
+            and (not flt.countries or row.country.casefold() in [c.casefold() for c in flt.countries])
+            and (not flt.text or flt.text.casefold() in row.search_text)
+            and (not flt.precision or LOCATION_PRECISIONS.index(row.location_precision) <= LOCATION_PRECISIONS.index(flt.precision))
+            and (flt.include_context or not row.context)
+        )
+        dated = not pd.isna(row.day_min)
+        in_dates = not flt.has_dates or dated and (flt.date_to is None or row.day_min.date() <= flt.date_to) \
+            and (flt.date_from is None or row.day_max.date() >= flt.date_from)
+        mapped = row.geometry is not None and not row.geometry.is_empty
+        inside = not flt.has_place or mapped and (
+            (flt.near is None or haversine_km(flt.near.lat, flt.near.lon, lats[k], lons[k]) <= flt.near.km + 1e-5)
+            and (flt.within is None or flt.within.distance(row.geometry) <= EDGE_TOLERANCE_KM / KM_PER_DEGREE)
+            and (not flt.admin1 or admin1.get(k) in flt.admin1))
+        undated += values and flt.has_dates and not dated
+        unmapped += values and in_dates and flt.has_place and not mapped
+        keep.append(values and in_dates and inside)
+        any_date.append(values and inside)
+    return keep, any_date, undated, unmapped
+
+
+def random_filter(rng: np.random.Generator) -> Filter:
+    """A filter of some keys, each with a value some events have or none has."""
+    keys = {
+        "actors": lambda: tuple(rng.choice(["NAJI ZAHEER", "élan group", "(x) front", "Nobody"], rng.integers(1, 3))),
+        "types": lambda: tuple(rng.choice(["rally", "PROTEST", "attack", "funeral"], rng.integers(1, 3))),
+        "countries": lambda: (str(rng.choice(["pk", "IN", "AF"])),),
+        "text": lambda: str(rng.choice([*ODD_TEXTS, "ünïcødé", "STRASSE", "σίσυφος", "tag.*", "about", "a.", "zzz"])),
+        "precision": lambda: str(rng.choice(LOCATION_PRECISIONS[:-1])),
+        "include_context": lambda: False,
+        "date_from": lambda: date(2025, int(rng.integers(1, 13)), 1),
+        "date_to": lambda: date(2026, int(rng.integers(1, 13)), 1),
+        "near": lambda: Near(33.5, 73.5, float(rng.choice([20, 60, 200]))),
+        "within": lambda: shapely.box(72.0, 31.0, 74.0, 34.0),
+        "admin1": lambda: ("Punjab",),
+    }
+    chosen = rng.choice(list(keys), rng.integers(1, 4), replace=False)
+    return Filter(**{key: keys[key]() for key in chosen})
+
+
+def test_match_keeps_what_plain_python_keeps_for_every_key(varied):
+    rng = np.random.default_rng(15)
+    filters = [Filter(**{key: value}) for key, value in (
+        ("actors", ("naji zaheer",)), ("types", ("Rally",)), ("countries", ("in",)), ("precision", "town"),
+        ("include_context", False), ("date_from", date(2026, 1, 1)), ("date_to", date(2025, 12, 31)),
+        ("near", Near(33.3, 73.7, 50)), ("within", shapely.box(73, 33, 74, 34)), ("admin1", ("Punjab", "Sindh")))]
+    filters += [Filter(text=text) for text in (*ODD_TEXTS, "ünïcødé", "STRASSE", "σίσυφος", "TAG.*", "İ")]
+    filters += [random_filter(rng) for _ in range(60)]
+    for flt in filters:
+        found = match(varied, flt, any_date=True)
+        keep, any_date, undated, unmapped = matched_in_python(varied, flt)
+        assert found.keep.tolist() == keep, flt
+        assert found.any_date.tolist() == any_date, flt
+        assert (found.undated_excluded, found.unmapped_excluded) == (undated, unmapped), flt
+        assert match(varied, flt).keep.tolist() == keep and match(varied, flt).any_date is None
+        result = apply(varied, flt)
+        assert result.events["id"].tolist() == varied["id"][keep].tolist() and found.count == sum(keep)
+
+
+def test_a_text_with_regex_characters_is_found_as_written(varied):
+    for text in ODD_TEXTS:
+        titled = sorted(varied["id"][varied["title"].str.casefold() == text.casefold()])
+        assert titled and set(titled) <= set(ids(apply(varied, Filter(text=text.swapcase())))), text
+    assert ids(apply(varied, Filter(text="a.c"))) == sorted(varied["id"][varied["title"].str.casefold() == "a.c"])
+
+
+def test_a_text_search_passes_over_missing_texts(varied):
+    gaps = varied.assign(search_text=varied["search_text"].where(varied.index % 2 == 0, None))
+    found = match(gaps, Filter(text="a"))
+    assert not found.keep[1::2].any()
+    assert found.keep[::2].tolist() == ["a" in text for text in varied["search_text"][::2]]
+
+
+def test_match_does_not_copy_or_change_the_frame(varied):
+    before = varied.copy()
+    found = match(varied, Filter(text="a", date_from=date(2025, 1, 1), near=Near(33.3, 73.7, 500)), any_date=True)
+    assert found.keep.dtype == bool and found.keep.shape == (len(varied),)
+    assert varied.equals(before)
+
+
+@pytest.mark.parametrize("count", [0, 1, 7, 8, 9, 60, 1001])
+def test_the_mask_bits_decode_to_exactly_the_kept_rows(count):
+    keep = np.random.default_rng(count).random(count) < 0.4
+    packed = np.frombuffer(base64.b64decode(mask_bits(keep)), dtype=np.uint8)
+    assert len(packed) == (count + 7) // 8
+    decoded = [bool(packed[i >> 3] >> (i & 7) & 1) for i in range(len(packed) * 8)]  # as the page reads them (IM.bitSet)
+    assert decoded[:count] == keep.tolist() and not any(decoded[count:])
 
 
 def test_the_filter_round_trips_through_the_url():

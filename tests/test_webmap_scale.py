@@ -97,7 +97,7 @@ def test_the_pages_mask_and_period_show_what_geo_filters_keeps(offline_page, tmp
     page = open_map(offline_page, write_map(tmp_path, events, name="masked.html"))
     flt = filters.Filter(types=("protest", "rally"), text="synthetic", include_context=False,
                          date_from=date(2024, 2, 1), date_to=date(2025, 11, 30))
-    args = component.filter_args(events, flt)
+    args = component.filter_args(filters.match(events, flt, any_date=True), flt)
     first, last, _ = args["dates"]
     ids = page.evaluate(f"""() => {{
         const hook = window.incidentMap;

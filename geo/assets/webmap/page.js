@@ -103,8 +103,8 @@
       }
 
       function refresh() {
-        // Redraw for the events shown now: points, legend, panel, message, labels, density.
-        points.show(shown);
+        // Redraw for the events shown now: the legend, panel and message first (so the labels placed with the points
+        // keep clear of the legend as it now is), then the points with their labels, and the density.
         var unmapped = [], onMap = meta.categories.map(function () { return 0; }), mappedCount = 0, context = false;
         for (var i = 0; i < N; i++) {
           if (!shown[i]) continue;
@@ -128,6 +128,7 @@
         var total = mappedCount + unmapped.length;
         panel.fill(unmapped, total);
         messages.say(mappedCount ? "" : total ? phrase("none_mapped", total) : phrase("no_events", 0));
+        points.show(shown);
         hook.eventCount = total;
         hook.mappedCount = mappedCount;
         hook.unmappedCount = unmapped.length;
@@ -303,15 +304,15 @@
       }
 
       function showOnly(mask, texts) {
-        // Show the events whose bit is set in mask (one bit each, little-endian in each byte); texts, when
-        // given, replace the header's.  The view stays where it is.
+        // Show the events whose bit is set in mask (one bit each, little-endian in each byte), under the timeline's
+        // selection (applied here, once); texts, when given, replace the header's.  The view stays where it is.
         if (texts) IM.setHeader(texts);
         var next = new Uint8Array(N);
         for (var i = 0; i < N; i++) next[i] = IM.bitSet(mask, i);
         base = next;
         map.closePopup();
         map.closeTooltip(tooltip);
-        if (timeline) { timeline.apply(); timeline.draw(); }
+        if (timeline) { timeline.draw(); timeline.apply(); } // the histogram first: a cheap canvas, before the points
         else { shown = base; refresh(); }
       }
 

@@ -111,12 +111,12 @@
         map.invalidateSize();
       }
       outline(args.area);
-      page.showOnly(IM.base64Bytes(args.mask));
-      if (page.timeline) {
+      if (page.timeline) { // the dates chosen first, so that the mask and the dates are applied once, together
         var d = args.dates;
-        if (!d) page.timeline.selectDays(null);
-        else page.timeline.selectDays(d[0] === null ? -2147483647 : d[0], d[1] === null ? 2147483647 : d[1], d[2]);
+        if (!d) page.timeline.choose(null);
+        else page.timeline.choose(d[0] === null ? -2147483647 : d[0], d[1] === null ? 2147483647 : d[1], d[2]);
       }
+      page.showOnly(IM.base64Bytes(args.mask));
     }
 
     function areaOf(layer) {

@@ -62,7 +62,7 @@
     box.appendChild(this.canvas);
     node.appendChild(box);
     this._brush();
-    window.addEventListener("resize", function () { self.draw(); });
+    window.addEventListener("resize", function () { self.width = 0; self.draw(); });
     requestAnimationFrame(function () { self.draw(); self.apply(); });
 
     function select(parent, label, options, value, onChange) {
@@ -94,8 +94,8 @@
     this.range = null;
     var tick = function () {
       self.position += 1;
-      self.apply();
       self.draw();
+      self.apply();
       if (self.position >= self.periods().length - 1) self.pause();
     };
     tick();
@@ -142,11 +142,17 @@
 
   IM.Timeline.prototype.draw = function () {
     // A bar per period of the current step (events counted in the period they may first have happened in).
-    var canvas = this.canvas, width = canvas.clientWidth || canvas.parentNode.clientWidth || 600;
-    var ratio = window.devicePixelRatio || 1, height = 56, periods = this.periods(), o = this.o, base = o.base();
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-    canvas.style.height = height + "px";
+    // Its width is measured once and again after a resize, never after the page has written to the document (that
+    // would make the browser lay the page out there and then); the canvas is sized only when that changes.
+    var canvas = this.canvas;
+    if (!this.width) this.width = canvas.clientWidth || canvas.parentNode.clientWidth;
+    var width = this.width || 600, ratio = window.devicePixelRatio || 1, height = 56, periods = this.periods(), o = this.o;
+    var base = o.base();
+    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(height * ratio);
+      canvas.style.height = height + "px";
+    }
     var ctx = canvas.getContext("2d");
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
@@ -200,18 +206,24 @@
       var periods = self.periods(), lo = Math.min(a, b), hi = Math.max(a, b);
       var label = lo === hi ? periods[lo][2] : periods[lo][2] + " \u2013 " + periods[hi][2];
       self.range = [periods[lo][0], periods[hi][1], label];
-      self.apply();
       self.draw();
+      self.apply();
     }
   };
 
-  IM.Timeline.prototype.selectDays = function (first, last, label) {
-    // Select a period by its days (as the brush would), e.g. from the app's date range.
+  IM.Timeline.prototype.choose = function (first, last, label) {
+    // Take a period by its days (null: all time) as the selection, without applying it: the caller applies it once
+    // with what else changes (the page's showOnly, for the app's filter).
     this.pause();
     this.position = -1;
     this.range = first === null ? null : [first, last, label];
-    this.apply();
+  };
+
+  IM.Timeline.prototype.selectDays = function (first, last, label) {
+    // Select a period by its days (as the brush would) and show it.
+    this.choose(first, last, label);
     this.draw();
+    this.apply();
   };
 
   IM.Timeline.prototype.clear = function () {
