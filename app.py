@@ -12,7 +12,8 @@ like everything derived from the events; a filter change sends only the mask),
 and only then the counts above it, the sidebar's choices, the table, the counts
 per area, the downloads and the form.
 What only a download, the form or its place search needs (matplotlib, folium's
-export page, the gazetteer) is imported when it is used.
+export page, the gazetteer) is imported when it is used; the form and the lists
+below the table are made only while their expanders are open.
 """
 
 from __future__ import annotations
@@ -314,6 +315,7 @@ def start_edit(record: dict, revision: int) -> None:
             state[f"e_s{index}_{name}"] = value
     state.edit_original = record
     state.edit_revision = revision
+    state.x_form = True
     state.e_current = values["candidate"]
 
 
@@ -521,13 +523,15 @@ def main() -> None:
         st.subheader("Events")
         table_and_card(stamp, flt, shown, may_write=not open_store().missing_permissions())
         unmapped = int((~frame.is_mapped(shown)).sum())
-        with st.expander(f"Events without a map point in this view ({unmapped:,})"):
-            if unmapped:
-                st.dataframe(views.unmapped_rows(shown), hide_index=True)
-            else:
-                st.caption("Every event in this view has a map point.")
-        with st.expander("Events per province or state, and per country"):
-            counts_per_area(stamp, shown)
+        box = opened_on_demand(f"Events without a map point in this view ({unmapped:,})", "x_unmapped")
+        if box and unmapped:
+            box.dataframe(views.unmapped_rows(shown), hide_index=True)
+        elif box:
+            box.caption("Every event in this view has a map point.")
+        box = opened_on_demand("Events per province or state, and per country", "x_areas")
+        if box:
+            with box:
+                counts_per_area(stamp, shown)
         downloads(shown, flt, result)
     st.divider()
     form_section(events)
@@ -552,8 +556,19 @@ def form_section(events, expanded: bool = False) -> None:
                          f"edit or delete them (missing: {', '.join(missing)})."))
         return
     delete_prompt()
-    with st.expander("Add or edit an event", expanded=expanded or "edit_original" in state):
-        event_form(events)
+    if expanded:
+        state.setdefault("x_form", True)
+    box = opened_on_demand("Add or edit an event", "x_form")
+    if box:
+        with box:
+            event_form(events)
+
+
+def opened_on_demand(label: str, key: str):
+    """An expander whose contents are made only while it is open (opening it reruns the page): the expander, or None
+    while it is closed. Closed, it costs the page one element, not the tables or the form's thirty widgets."""
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
 
 
 main()

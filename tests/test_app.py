@@ -31,6 +31,14 @@ def start(**params) -> AppTest:
     return at
 
 
+def opened(at: AppTest, *keys: str) -> AppTest:
+    """The app after the reader opens these expanders (``x_form``, ``x_unmapped``, ``x_areas``) and it reruns: their
+    contents are made only while they are open."""
+    for key in keys:
+        at.session_state[key] = True
+    return at.run()
+
+
 def titles(at: AppTest) -> list[str]:
     return list(at.dataframe(key="table").value["Title"])
 
@@ -221,7 +229,7 @@ def test_the_table_shows_date_title_type_and_place_side_by_side():
 
 
 def test_geonames_is_credited_under_the_map_and_at_the_place_search():
-    at = start()
+    at = opened(start(), "x_form")
     credits = [c.value.replace("\\", "") for c in at.caption]
     assert f"Basemap: {NATURAL_EARTH_CREDIT}. {GEONAMES_CREDIT}." in credits
     assert f"Offline gazetteer. {GEONAMES_CREDIT}." in credits
@@ -229,7 +237,9 @@ def test_geonames_is_credited_under_the_map_and_at_the_place_search():
 
 def test_download_buttons_for_the_current_view():
     at = start(type="rally")
-    labels = [b.proto.label for b in at.get("download_button")]
+    closed = [b.proto.label for b in at.get("download_button")]
+    labels = [b.proto.label for b in opened(at, "x_areas").get("download_button")]
+    assert closed == labels[1:]
     assert labels == ["Counts per province or state (CSV)", "Map (HTML, works offline)", "GeoJSON", "CSV (spreadsheet-safe)",
                       "Briefing image (PNG)", "Google Earth (KMZ)", "Google Earth (KML)", "GeoPackage (QGIS, GDAL)", "GeoParquet"]
 
@@ -246,8 +256,17 @@ def test_provinces_and_states_filter_by_map_point_and_keep_the_url():
     assert counts(at).startswith("**15 of 15 events") and "near" not in at.query_params
 
 
+def test_the_form_and_the_lists_below_the_table_are_made_only_while_open():
+    at = start()
+    assert [e.label for e in at.expander] == ["Events without a map point in this view (7)",
+                                              "Events per province or state, and per country", "Add or edit an event"]
+    assert len(at.dataframe) == 1 and "e_title" not in [w.key for w in at.text_input]  # only the table; no form
+    at = opened(at, "x_unmapped", "x_areas", "x_form")
+    assert len(at.dataframe) == 4 and at.text_input(key="e_title")
+
+
 def test_unmapped_events_are_listed():
-    at = start(context="0")
+    at = opened(start(context="0"), "x_unmapped")
     unmapped = at.dataframe[1].value
     assert sorted(unmapped["Title"]) == ["Funeral prayers led by Hafiz Abdul Rauf shortly after Operation Sindoor",
                                          "Kashmir Solidarity Day events across Pakistan-administered Kashmir"]
@@ -266,7 +285,8 @@ def own_store(tmp_path, monkeypatch):
 
 
 def fill_form(at: AppTest, **fields) -> AppTest:
-    """Type into the form (keys without the ``e_`` prefix) and run."""
+    """Open the form, type into it (keys without the ``e_`` prefix) and run."""
+    at.session_state["x_form"] = True
     for name, value in fields.items():
         at.session_state[f"e_{name}"] = value
     return at.run()

@@ -181,6 +181,20 @@ def test_the_app_on_postgis_shows_the_events_and_no_form_to_a_read_only_role(app
     assert app_page.page_errors == []
 
 
+def test_the_form_and_the_lists_below_the_table_are_made_when_opened(app_page, app_url):
+    """Closed, "Add or edit an event" and the two lists below the table are one line each; opening one reruns the page,
+    which fills it (and the map stays as it was)."""
+    page = app_page.page
+    frame = open_app(app_page, f"{app_url}/?type=rally")
+    assert page.get_by_label("Title", exact=True).count() == 0
+    page.get_by_text("Add or edit an event").click()
+    page.get_by_label("Title", exact=True).wait_for()
+    page.get_by_text("Events without a map point in this view (0)").click()
+    page.get_by_text("Every event in this view has a map point.").wait_for()
+    assert frame.evaluate("() => window.incidentMap.markerCount()") == 1
+    assert app_page.page_errors == []
+
+
 def page_point(page, frame, latlng) -> tuple[float, float]:
     """Where ``latlng`` is in the window, in the embedded map."""
     x, y = frame.evaluate("""(ll) => {
