@@ -158,6 +158,7 @@ class _Mapper:
         self.place = functools.cache(_place)
         self.actor = functools.cache(_actor)
         self.associates = functools.cache(_associates)
+        self.actors = functools.cache(self._actors)
         self.fatalities = functools.cache(_fatalities)
         self.tags = functools.cache(_tags)
         self.reports = functools.cache(_reports)
@@ -196,6 +197,11 @@ class _Mapper:
                 found.rows.append((line, record))
             found.warnings.extend(Problem(self.file, line, column, message) for column, message in warnings)
 
+    def _actors(self, actor1: str, inter1: str, assoc1: str, actor2: str, inter2: str, assoc2: str) -> list[dict]:
+        """A row's actors: one list per distinct combination, shared by the records that have it (so a store encodes it once)."""
+        return [*self.actor("1", actor1, inter1), *self.associates("1", assoc1),
+                *self.actor("2", actor2, inter2), *self.associates("2", assoc2)]
+
     def record(self, get: dict[str, str], problems: list[tuple[str, str]]) -> tuple[dict, list, list]:
         """One row's record (in the schema's field order), its problems and its warnings, as (column, message)."""
         event_id, location, notes = get["event_id_cnty"], get["location"], get["notes"]
@@ -230,8 +236,7 @@ class _Mapper:
             "place_reported": self.place_reported(location, get["admin3"], get["admin2"], get["admin1"], get["country"]),
             "place_name": location,
             **place,
-            "actors": [*self.actor("1", get["actor1"], get["inter1"]), *self.associates("1", get["assoc_actor_1"]),
-                       *self.actor("2", get["actor2"], get["inter2"]), *self.associates("2", get["assoc_actor_2"])],
+            "actors": self.actors(get["actor1"], get["inter1"], get["assoc_actor_1"], get["actor2"], get["inter2"], get["assoc_actor_2"]),
             "description": notes,
             "fatalities": fatalities,
             "fatalities_qualifier": "",
