@@ -20,15 +20,14 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
+from typing import TYPE_CHECKING
 
 from geo.importers import Read, file_error, json_list, read_text
 from geo.schema import ACTOR_FIELDS, FIELD_HELP, FIELDS, LIST_FIELDS, REQUIRED, REVISION, SOURCE_FIELDS, Problem, ValidationError
 from geo.wording import noun
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DELIMITERS = ",;\t"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -122,8 +121,14 @@ def plain_cells(text: str, header: list[str], delimiter: str, wanted: list[tuple
 
     pyarrow rejects a row of another width and some quoting the csv module takes, and skips empty lines,
     which the csv module counts: the file's lines must add up to its rows' lines (each row's line breaks,
-    in quoted cells too, counted as ``_LINE`` counts them: \\n, \\r\\n or \\r), else None.
+    in quoted cells too, counted as ``_LINE`` counts them: \\n, \\r\\n or \\r), else None.  pyarrow and numpy are
+    imported here, not with the module: ``import --help`` reads this module's column texts.
     """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
     names = [f"f{position}" for position in range(len(header))]
     try:
         table = pacsv.read_csv(pa.py_buffer(text.encode()), read_options=pacsv.ReadOptions(column_names=names),
