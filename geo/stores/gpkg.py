@@ -38,7 +38,6 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from operator import itemgetter
 from pathlib import Path
 
@@ -439,25 +438,15 @@ def _write(db: sqlite3.Connection, plan: Plan, now: str, origin: str, by: str) -
 
 
 class _ListTexts:
-    """The JSON text of list fields, each list and each item (told apart by identity) encoded once: importers share
-    lists and items between records."""
+    """The JSON text of list fields, each list (told apart by identity) encoded once: importers share lists between records."""
 
     def __init__(self):
-        self.lists: dict[int, tuple[list, str]] = {}
-        self.items: dict[int, tuple[object, str]] = {}
+        self.texts: dict[int, tuple[list, str]] = {}
 
     def __call__(self, values: list) -> str:
-        found = self.lists.get(id(values))
+        found = self.texts.get(id(values))
         if found is None:
-            found = self.lists[id(values)] = (values, "[" + ",".join(map(self.item, values)) + "]")
-        return found[1]
-
-    def item(self, value) -> str:
-        if value.__class__ is str:
-            return encode_basestring(value)
-        found = self.items.get(id(value))
-        if found is None:
-            found = self.items[id(value)] = (value, _ENCODE(value))
+            found = self.texts[id(values)] = (values, _ENCODE(values))
         return found[1]
 
 
