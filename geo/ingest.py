@@ -245,9 +245,13 @@ def load_file(path: Path | str = SEED_FILE, fmt: str | None = None) -> gpd.GeoDa
     return frame.to_frame(check_file(path, fmt).records)
 
 
+@frame.paused_gc
 def import_file(store: Store, path: Path | str, fmt: str | None = None, *, skip_invalid: bool = False,
                 geocode: bool = False, ignore_revisions: bool = False) -> ImportReport:
     """``check_file``, then upsert the valid records in one transaction; the audit origin is the file's absolute path.
+
+    The garbage collector stays paused throughout (``frame.paused_gc``): the upsert compares and encodes millions of
+    small dicts and lists, none of which needs collecting meanwhile.
 
     Nothing is written when the file is rejected, when this user may not write to the store (checked first), or
     when an event the file gives a revision for changed in the store since (unless ``ignore_revisions``).

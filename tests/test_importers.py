@@ -12,7 +12,7 @@ import pytest
 
 from geo import export as exporters
 from geo import frame, ingest
-from geo.importers import acled, detect_format, read
+from geo.importers import acled, detect_format, events_csv, read
 from geo.schema import ValidationError
 from tests.helpers import ROOT
 
@@ -207,6 +207,50 @@ def test_acled_rows_map_the_same_whatever_the_chunk_size(monkeypatch):
     whole = acled.read(SAMPLE)
     monkeypatch.setattr(acled, "CHUNK_ROWS", 2)
     assert acled.read(SAMPLE) == whole
+
+
+def _varied_acled(path, delimiter: str = ",", newline: str = "\n", blank_line: bool = False):
+    """The sample's rows with multi-line quoted notes (\\n, \\r\\n and \\r), unicode, empty cells and two bad rows."""
+    with SAMPLE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0] = {**rows[0], "notes": "First line;\nsecond, \"quoted\" line\r\nthird\rfourth", "admin2": ""}
+    rows[1] = {**rows[1], "location": "Muzaffarābād ", "actor1": " Jammu ✓ Front (Pakistan)", "assoc_actor_1": "", "tags": ""}
+    rows[2] = {**rows[2], "event_date": "31 February 2025", "notes": "two\n\nparagraphs"}
+    rows[4] = {**rows[4], "fatalities": "many"}
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator=newline)
+        writer.writerow(list(rows[0]))
+        for number, row in enumerate(rows):
+            writer.writerow(row.values())
+            if blank_line and number == 1:
+                handle.write(newline)
+    return path
+
+
+@pytest.mark.parametrize(("delimiter", "newline", "blank_line"), [(",", "\n", False), (";", "\r\n", False), (",", "\r\n", True)])
+def test_acled_cells_parsed_by_pyarrow_are_the_csv_modules_with_the_same_line_numbers(tmp_path, monkeypatch, delimiter,
+                                                                                     newline, blank_line):
+    """pyarrow parses a plain export; the csv module one it would read otherwise (an empty line it would skip, not
+    count): records, problems and their FILE:ROW:FIELD are the same either way, quoted line breaks counted."""
+    path = _varied_acled(tmp_path / "varied.csv", delimiter, newline, blank_line)
+    fast = acled.read(path)
+    monkeypatch.setattr(events_csv, "plain_cells", lambda *args: None)
+    assert acled.read(path) == fast
+    shift = 1 if blank_line else 0
+    assert [str(p) for p in fast.problems] == [
+        f"{path}:{7 + shift}:event_date: not a date: '31 February 2025' (use e.g. 22 April 2025 or 2025-04-22)",
+        f"{path}:{11 + shift}:fatalities: must be a whole number of 0 or more, not 'many'",
+    ]
+    assert [row for row, _ in fast.rows][:3] == [2, 6, 10 + shift]  # the first row's notes take lines 2-5
+    assert fast.rows[1][1]["place_name"] == "Muzaffarābād" and fast.rows[1][1]["actors"][0]["name"] == "Jammu ✓ Front (Pakistan)"
+
+
+def test_pyarrow_leaves_a_file_it_would_read_otherwise_to_the_csv_module():
+    """A trailing empty line (pyarrow skips it), a short row, a quote left open: the csv module reads those."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    header = next(csv.reader([text.split("\n", 1)[0]]))
+    for tail, plain in (("", True), ("\n", False), ("x,y,z\n", False), ('x,"open\n', False)):
+        assert (events_csv.plain_cells(text + tail, header, ",", [(0, "event_id_cnty")], 100) is not None) == plain, tail
 
 
 def test_an_acled_row_with_several_problems_lists_them_in_column_order_after_good_rows(tmp_path):

@@ -69,6 +69,7 @@ def test_gdal_opens_the_store_as_a_geopackage_with_the_same_events(gpkg_store, s
     assert list(gdal["revision"]) == [1] * len(gdal)
     audit = pyogrio.read_dataframe(store.path, layer="audit")
     assert list(audit.columns) == ["changed_at", "event_id", "action", "old_json", "new_json", "origin", "revision", "changed_by"]
+    assert audit[audit["action"] == "add"]["new_json"].isna().all()  # the added record is the row: not written twice
     with sqlite3.connect(store.path) as db:
         assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
         assert db.execute("PRAGMA user_version").fetchone()[0] == 10200
@@ -141,6 +142,43 @@ def test_add_update_delete_are_audited_with_old_and_new_values_and_origin(store)
     assert deleted["old"]["fatalities"] == 2 and deleted["old"]["sources"] == changed["sources"]
     assert all(h["when"].endswith("Z") and h["when"] >= added["when"] for h in (updated, deleted))
     assert store.history(limit=1) == [deleted]
+
+
+def test_each_add_in_the_history_is_the_event_as_added_whatever_came_after(store):
+    """An event added, changed twice, deleted, added again and changed: each add entry gives the record as it was
+    added, read in full, by event or as the newest entries."""
+    first = make_record(id="app-3", tags=["first"])
+    ingest.save(store, [first], "app")
+    ingest.save(store, [make_record(id="app-3", tags=["second"], lat=33.3, fatalities=4)], "app")
+    ingest.save(store, [make_record(id="app-3", tags=["third"], description="gone soon")], "app")
+    store.delete(["app-3"], "app")
+    again = make_record(id="app-3", title="Back again", lat=None, lon=None, location_precision="unknown")
+    ingest.save(store, [again], "app")
+    ingest.save(store, [make_record(id="app-3", title="Back again, edited", lat=None, lon=None, location_precision="unknown")], "app")
+    as_added = [ingest.validate([(1, record)], "app")[0] for record in (again, first)]
+    entries = store.history("app-3")
+    assert [h["action"] for h in entries] == ["update", "add", "delete", "update", "update", "add"]
+    assert [h["new"] for h in entries if h["action"] == "add"] == as_added
+    assert [h["new"] for h in store.history() if h["event_id"] == "app-3" and h["action"] == "add"] == as_added
+    assert store.history(limit=2)[1] == entries[1]
+
+
+def test_an_acled_import_stores_and_audits_exactly_the_checked_records(store, tmp_path):
+    """Quoted line breaks, unicode, empty cells: what is stored and what the audit says was added are the records as
+    validated; a file with a bad row changes nothing."""
+    path = acled_copies(tmp_path / "varied.csv", 30, "VAR", lambda i, row: {
+        **row, "notes": f"Line one {i}\nline “two”\r\nthree" if i % 3 == 0 else "", "admin2": "", "location": row["location"] + " "})
+    checked = ingest.check_file(path, "acled").records
+    ingest.import_file(store, path, "acled")
+    mine = [r for r in store.records() if r["id"].startswith("acled:VAR")]
+    assert mine == checked
+    assert {h["event_id"]: h["new"] for h in store.history() if h["event_id"].startswith("acled:VAR")} == {r["id"]: r for r in checked}
+    bad = acled_copies(tmp_path / "bad.csv", 30, "BAD", lambda i, row: {**row, "fatalities": "x" if i == 20 else row["fatalities"],
+                                                                        "notes": "a\nb" if i < 20 else row["notes"]})
+    revision, count = store.revision(), store.count()
+    with pytest.raises(ValidationError, match=rf"^{bad}:{2 + 20 * 2}:fatalities: must be a whole number"):
+        ingest.import_file(store, bad, "acled")
+    assert store.revision() == revision and store.count() == count
 
 
 def test_an_invalid_record_is_refused_and_nothing_is_written(store, backend):

@@ -43,13 +43,12 @@ validates the schema fields and never writes to the store.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from geo import gazetteer, names
 from geo.importers import Read
-from geo.importers.events_csv import csv_lines
+from geo.importers.events_csv import Cells, csv_cells
 from geo.schema import MAX_TEXT, Problem, ValidationError
 from geo.wording import noun, plural
 
@@ -124,40 +123,29 @@ def read(path: Path) -> Read:
     distinct value (a date, a country code, a pair of actors), so a record is mostly lookups.
     """
     path = Path(path)
-    header, rows = csv_lines(path)
+    header, chunks = csv_cells(path, COLUMNS, CHUNK_ROWS)
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise ValidationError([Problem(str(path), 1, ", ".join(missing),
                                        f"missing ACLED {noun(len(missing), 'column')}; is this an ACLED export?")])
     found = Read(columns=SCHEMA_COLUMNS)
-    mapper = _Mapper(str(path), header)
-    for chunk in _chunks(rows, CHUNK_ROWS):
+    mapper = _Mapper(str(path))
+    for chunk in chunks:
         mapper.map(chunk, found)
     return found
-
-
-def _chunks(rows: Iterator, size: int) -> Iterator[list]:
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class _Mapper:
     """Maps chunks of ACLED rows to records, remembering what each distinct value mapped to."""
 
-    def __init__(self, file: str, header: list[str]):
-        self.file, self.width = file, len(header)
-        self.ours = [(position, name) for position, name in enumerate(header) if name in COLUMNS]
+    def __init__(self, file: str):
+        self.file = file
         self.event_type = functools.cache(_event_type)
         self.dates = functools.cache(_dates)
         self.place = functools.cache(_place)
         self.actor = functools.cache(_actor)
         self.associates = functools.cache(_associates)
+        self.actors = functools.cache(self._actors)
         self.fatalities = functools.cache(_fatalities)
         self.tags = functools.cache(_tags)
         self.reports = functools.cache(_reports)
@@ -165,18 +153,13 @@ class _Mapper:
         self.title = functools.cache(_title)
         self.place_reported = functools.cache(_place_reported)
 
-    def columns(self, chunk: list[tuple[int, list[str]]]) -> tuple[dict[str, list[str]], list[list[tuple[str, str]]]]:
-        """The chunk's cells by ACLED column, stripped ("" where a row is short or too long a cell), and each row's
+    def columns(self, chunk: Cells) -> tuple[dict[str, list[str]], list[list[tuple[str, str]]]]:
+        """The chunk's cells by ACLED column, stripped ("" where a column is missing or a cell too long), and each row's
         problems with its cells (more cells than columns; a cell longer than MAX_TEXT, in the file's column order)."""
-        early: list[list[tuple[str, str]]] = [[] for _ in chunk]
-        for index, (_, cells) in enumerate(chunk):
-            if len(cells) > self.width:
-                early[index].append(("-", f"{plural(len(cells) - self.width, 'more cell')} than header columns"))
-        columns = {name: [""] * len(chunk) for name in COLUMNS}
-        rows = [cells if len(cells) == self.width else (cells + [""] * self.width)[: self.width] for _, cells in chunk]
-        by_position = list(zip(*rows, strict=True))
-        for position, name in self.ours:
-            values = list(map(str.strip, by_position[position]))
+        early = [[("-", f"{plural(extra, 'more cell')} than header columns")] if extra else [] for extra in chunk.extra]
+        columns = {name: [""] * len(chunk.lines) for name in COLUMNS}
+        for name, cells in chunk.columns.items():
+            values = list(map(str.strip, cells))
             if max(map(len, values), default=0) > MAX_TEXT:
                 for index, value in enumerate(values):
                     if len(value) > MAX_TEXT:
@@ -185,16 +168,21 @@ class _Mapper:
             columns[name] = values
         return columns, early
 
-    def map(self, chunk: list[tuple[int, list[str]]], found: Read) -> None:
+    def map(self, chunk: Cells, found: Read) -> None:
         """Add the chunk's records, problems and warnings to ``found``."""
         columns, early = self.columns(chunk)
-        for (line, _), problems, cells in zip(chunk, early, zip(*(columns[name] for name in COLUMNS), strict=True), strict=True):
+        for line, problems, cells in zip(chunk.lines, early, zip(*(columns[name] for name in COLUMNS), strict=True), strict=True):
             record, problems, warnings = self.record(dict(zip(COLUMNS, cells, strict=True)), problems)
             if problems:
                 found.problems.extend(Problem(self.file, line, column, message) for column, message in problems)
             else:
                 found.rows.append((line, record))
             found.warnings.extend(Problem(self.file, line, column, message) for column, message in warnings)
+
+    def _actors(self, actor1: str, inter1: str, assoc1: str, actor2: str, inter2: str, assoc2: str) -> list[dict]:
+        """A row's actors: one list per distinct combination, shared by the records that have it (so a store encodes it once)."""
+        return [*self.actor("1", actor1, inter1), *self.associates("1", assoc1),
+                *self.actor("2", actor2, inter2), *self.associates("2", assoc2)]
 
     def record(self, get: dict[str, str], problems: list[tuple[str, str]]) -> tuple[dict, list, list]:
         """One row's record (in the schema's field order), its problems and its warnings, as (column, message)."""
@@ -230,8 +218,7 @@ class _Mapper:
             "place_reported": self.place_reported(location, get["admin3"], get["admin2"], get["admin1"], get["country"]),
             "place_name": location,
             **place,
-            "actors": [*self.actor("1", get["actor1"], get["inter1"]), *self.associates("1", get["assoc_actor_1"]),
-                       *self.actor("2", get["actor2"], get["inter2"]), *self.associates("2", get["assoc_actor_2"])],
+            "actors": self.actors(get["actor1"], get["inter1"], get["assoc_actor_1"], get["actor2"], get["inter2"], get["assoc_actor_2"]),
             "description": notes,
             "fatalities": fatalities,
             "fatalities_qualifier": "",

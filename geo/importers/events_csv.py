@@ -13,15 +13,21 @@ are the file's line numbers, so they match what a spreadsheet shows.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.importers import Read, file_error, json_list, read_text
 from geo.schema import ACTOR_FIELDS, FIELD_HELP, FIELDS, LIST_FIELDS, REQUIRED, REVISION, SOURCE_FIELDS, Problem, ValidationError
 from geo.wording import noun
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DELIMITERS = ",;\t"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,7 +54,12 @@ def csv_lines(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     as they are read (as ``io.StringIO(text, newline="")`` would cut them, but
     without its copy of the text at four bytes a character).
     """
-    text = read_text(path)
+    header, reader, _ = _header(path, read_text(path))
+    return header, _lines(path, reader)
+
+
+def _header(path: Path, text: str) -> tuple[list[str], Iterator[list[str]], str]:
+    """The header (checked as ``csv_lines`` says), the csv reader past it, and the delimiter."""
     delimiter = max(DELIMITERS, key=text.split("\n", 1)[0].count)
     reader = csv.reader((match.group() for match in _LINE.finditer(text)), delimiter=delimiter)
     try:
@@ -58,18 +69,90 @@ def csv_lines(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise ValidationError([Problem(str(path), 1, name, "column named more than once") for name in repeated])
+    return header, reader, delimiter
 
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        line = reader.line_num
-        try:
-            for cells in reader:
-                row, line = line + 1, reader.line_num
-                if cells:
-                    yield row, cells
-        except csv.Error as error:
-            raise file_error(path, f"not readable as CSV: {error}", row=line + 1) from None
 
-    return header, rows()
+def _lines(path: Path, reader) -> Iterator[tuple[int, list[str]]]:
+    line = reader.line_num
+    try:
+        for cells in reader:
+            row, line = line + 1, reader.line_num
+            if cells:
+                yield row, cells
+    except csv.Error as error:
+        raise file_error(path, f"not readable as CSV: {error}", row=line + 1) from None
+
+
+@dataclass
+class Cells:
+    """Data rows of a CSV file, column by column."""
+
+    lines: list[int]
+    """The line each row starts on."""
+    columns: dict[str, list[str]]
+    """Column name -> its cells, "" where a row is short."""
+    extra: list[int]
+    """Cells beyond the header's columns, per row."""
+
+
+def csv_cells(path: Path, names: Iterable[str], size: int) -> tuple[list[str], Iterator[Cells]]:
+    """``csv_lines`` in chunks of at most ``size`` rows, with the cells of the columns in ``names`` (those the header has).
+
+    Parsed by pyarrow when it reads the file as the csv module does (``plain_cells``), else by the csv module:
+    the rows, cells and line numbers are the same either way.
+    """
+    text = read_text(path)
+    header, reader, delimiter = _header(path, text)
+    wanted = [(position, name) for position, name in enumerate(header) if name in set(names)]
+    plain = plain_cells(text, header, delimiter, wanted, size)
+    return header, plain if plain is not None else _chunked(_lines(path, reader), len(header), wanted, size)
+
+
+def _chunked(rows: Iterator[tuple[int, list[str]]], width: int, wanted: list[tuple[int, str]], size: int) -> Iterator[Cells]:
+    while chunk := list(itertools.islice(rows, size)):
+        cells = [row if len(row) == width else (row + [""] * width)[:width] for _, row in chunk]
+        by_position = list(zip(*cells, strict=True))
+        yield Cells([line for line, _ in chunk], {name: list(by_position[position]) for position, name in wanted},
+                    [max(0, len(row) - width) for _, row in chunk])
+
+
+def plain_cells(text: str, header: list[str], delimiter: str, wanted: list[tuple[int, str]], size: int) -> Iterator[Cells] | None:
+    """The data rows parsed by pyarrow (in C), or None where it would not read them as the csv module does.
+
+    pyarrow rejects a row of another width and some quoting the csv module takes, and skips empty lines,
+    which the csv module counts: the file's lines must add up to its rows' lines (each row's line breaks,
+    in quoted cells too, counted as ``_LINE`` counts them: \\n, \\r\\n or \\r), else None.  pyarrow and numpy are
+    imported here, not with the module: ``import --help`` reads this module's column texts.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    names = [f"f{position}" for position in range(len(header))]
+    try:
+        table = pacsv.read_csv(pa.py_buffer(text.encode()), read_options=pacsv.ReadOptions(column_names=names),
+                               parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                               convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows < 2 or [table.column(p)[0].as_py().strip() for p in range(len(header))] != header:
+        return None
+    breaks = np.zeros(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        breaks += sum(pc.count_substring(column, mark).to_numpy() * sign for mark, sign in (("\n", 1), ("\r", 1), ("\r\n", -1)))
+    spans = breaks + 1
+    starts = np.cumsum(spans) - spans + 1
+    if starts[-1] + breaks[-1] != text.count("\n") + text.count("\r") - text.count("\r\n") + (not text.endswith(("\n", "\r"))):
+        return None
+    return _slices(table, starts.tolist(), wanted, size)
+
+
+def _slices(table: pa.Table, starts: list[int], wanted: list[tuple[int, str]], size: int) -> Iterator[Cells]:
+    for start in range(1, table.num_rows, size):
+        count = min(size, table.num_rows - start)
+        columns = {name: table.column(position).slice(start, count).to_pylist() for position, name in wanted}
+        yield Cells(starts[start : start + count], columns, [0] * count)
 
 
 def csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict]]]:

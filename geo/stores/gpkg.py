@@ -8,8 +8,10 @@ feature table ``events`` (``fid``, a GeoPackage-binary ``POINT`` in EPSG:4326,
 NULL for unmapped events, then one column per schema field; ``actors``,
 ``sources`` and ``tags`` hold JSON text; last ``revision``, the event's
 revision number); the attribute table ``audit`` (``changed_at`` UTC ISO time,
-``event_id``, ``action`` add/update/delete, ``old_json``/``new_json`` — whole
-records for add and delete, only the changed fields for update —, ``origin``,
+``event_id``, ``action`` add/update/delete, ``old_json``/``new_json`` — the
+whole record before a delete, only the changed fields for update, and for an
+add no JSON at all: the added record is the row itself, and ``history`` rebuilds
+it from the row and the event's later entries —, ``origin``,
 then ``revision``, the event's revision after the change, and ``changed_by``,
 ``login@host`` of whoever made it).  A store made before revisions existed
 (schema version 1) is upgraded when a release with them opens it for writing.
@@ -36,8 +38,6 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
-from itertools import groupby
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from operator import itemgetter
 from pathlib import Path
 
@@ -135,15 +135,8 @@ _INSERT = f"INSERT INTO {TABLE} (geom, {', '.join(_COLUMNS)}, revision) VALUES (
 _UPDATE = f"UPDATE {TABLE} SET geom = ?, {', '.join(f'{name} = ?' for name in _COLUMNS)}, revision = ? WHERE id = ?"
 _AUDIT_COLUMNS = "changed_at, event_id, action, revision, old_json, new_json, origin, changed_by"
 _AUDIT_INSERT = f"INSERT INTO {AUDIT} ({_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-_AUDIT_ADD = (f"INSERT INTO {AUDIT} ({_AUDIT_COLUMNS}) VALUES (?, ?, 'add', ?, NULL, json_object("
-               + ", ".join(f"'{name}', json(?)" if name in (*LIST_FIELDS, "lat", "lon")
-                           else f"'{name}', json(CASE WHEN ? THEN 'true' ELSE 'false' END)" if name == "context"
-                           else f"'{name}', ?" for name in FIELDS)
-               + "), ?, ?)")
-"""The audit entry of an added event, its JSON made by SQLite from the values in FIELDS order (``_json_values``)."""
 _LAT = FIELDS.index("lat")
 assert FIELDS[_LAT + 1] == "lon" and _COLUMNS == FIELDS[:_LAT] + FIELDS[_LAT + 2 :]
-_FIELD_SET = frozenset(FIELDS)
 _VALUES = itemgetter(*_COLUMNS)
 _LIST_INDEXES = tuple(_COLUMNS.index(name) for name in LIST_FIELDS)
 _CONTEXT = _COLUMNS.index("context")
@@ -248,18 +241,24 @@ class GeoPackageStore(Store):
         return _record(row) if row else None
 
     def history(self, event_id: str | None = None, limit: int | None = None) -> list[dict]:
-        """Audit entries, newest first: dicts of when, event_id, action, revision, old, new (dicts or None), origin, by."""
-        query = f"SELECT {_AUDIT_COLUMNS} FROM {AUDIT}"
+        """Audit entries, newest first: dicts of when, event_id, action, revision, old, new (dicts or None), origin, by.
+
+        An add entry's ``new`` is rebuilt by ``_as_added`` (the store keeps no JSON for it).
+        """
+        query = f"SELECT fid, {_AUDIT_COLUMNS} FROM {AUDIT}"
         args: tuple = ()
         if event_id is not None:
             query, args = f"{query} WHERE event_id = ?", (event_id,)
         query += " ORDER BY fid DESC" + (f" LIMIT {int(limit)}" if limit is not None else "")
         with self._reading() as db:
             entries = db.execute(query, args).fetchall()
+            added = {entry[0] for entry in entries if entry[3] == "add" and entry[6] is None}
+            rebuilt = _as_added(db, sorted({entry[2] for entry in entries if entry[0] in added}),
+                                entries if limit is None else None) if added else {}
         return [
-            {"when": when, "event_id": eid, "action": action, "revision": revision, "old": _loads(old), "new": _loads(new),
-             "origin": origin, "by": by or ""}
-            for when, eid, action, revision, old, new, origin, by in entries
+            {"when": when, "event_id": eid, "action": action, "revision": revision, "old": _loads(old),
+             "new": rebuilt.get(fid) if fid in added else _loads(new), "origin": origin, "by": by or ""}
+            for fid, when, eid, action, revision, old, new, origin, by in entries
         ]
 
     def revision(self) -> str:
@@ -419,8 +418,8 @@ class GeoPackageStore(Store):
 def _write(db: sqlite3.Connection, plan: Plan, now: str, origin: str, by: str) -> None:
     """Insert, update and audit what ``plan`` says, a batch of changes at a time, in the plan's order.
 
-    The audit entry of an added event gets its JSON from SQLite (``_AUDIT_ADD``), made from the values the
-    event is inserted with: the same text as ``_dumps(record)``, without encoding the record twice.
+    The audit entry of an added event has no ``new_json``: the record as added is the row itself, or what later
+    entries of that event say it was before they changed it (``_as_added``), so it is not written twice.
     """
     inserts, updates = iter(plan.inserts), iter(plan.updates)
     for start in range(0, len(plan.audit), _BATCH):
@@ -428,43 +427,26 @@ def _write(db: sqlite3.Connection, plan: Plan, now: str, origin: str, by: str) -
         added, changed, audit = [], [], []
         for event_id, action, revision, old, new in plan.audit[start : start + _BATCH]:
             if action == "add":
-                record = next(inserts)[0]
-                row = (*_row(record, lists), revision)
-                added.append(row)
-                audit.append((_AUDIT_ADD, (now, event_id, revision, *_json_values(row, record), origin, by))
-                             if record.keys() == _FIELD_SET else (_AUDIT_INSERT, (now, event_id, action, revision, None, _dumps(new),
-                                                                                  origin, by)))
+                added.append((*_row(next(inserts)[0], lists), revision))
+                audit.append((now, event_id, action, revision, None, None, origin, by))
             else:
                 changed.append((*_row(next(updates)[0], lists), revision, event_id))
-                audit.append((_AUDIT_INSERT, (now, event_id, action, revision, _dumps(old), _dumps(new), origin, by)))
+                audit.append((now, event_id, action, revision, _dumps(old), _dumps(new), origin, by))
         db.executemany(_INSERT, added)
         db.executemany(_UPDATE, changed)
-        for statement, entries in groupby(audit, key=itemgetter(0)):
-            db.executemany(statement, [values for _, values in entries])
-
-
-def _json_values(row: tuple, record: Mapping) -> tuple:
-    """The values ``_AUDIT_ADD`` makes a record's JSON of: an ``_INSERT`` row's columns with lat and lon as JSON numbers."""
-    values = row[1:-1]
-    lat, lon = record["lat"], record["lon"]
-    return (*values[:_LAT], None if lat is None else repr(lat), None if lon is None else repr(lon), *values[_LAT:])
+        db.executemany(_AUDIT_INSERT, audit)
 
 
 class _ListTexts:
-    """The JSON text of list fields, each item (a dict, by identity) encoded once: importers share items between records."""
+    """The JSON text of list fields, each list (told apart by identity) encoded once: importers share lists between records."""
 
     def __init__(self):
-        self.items: dict[int, tuple[object, str]] = {}
+        self.texts: dict[int, tuple[list, str]] = {}
 
     def __call__(self, values: list) -> str:
-        return "[" + ",".join(map(self.item, values)) + "]"
-
-    def item(self, value) -> str:
-        if value.__class__ is str:
-            return encode_basestring(value)
-        found = self.items.get(id(value))
+        found = self.texts.get(id(values))
         if found is None:
-            found = self.items[id(value)] = (value, _ENCODE(value))
+            found = self.texts[id(values)] = (values, _ENCODE(values))
         return found[1]
 
 
@@ -507,6 +489,39 @@ def _existing(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[dict, i
         for row in db.execute(f"{_SELECT} WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
             record = _record(row)
             found[record["id"]] = (record, row[-1])
+    return found
+
+
+def _as_added(db: sqlite3.Connection, ids: list[str], entries: list[tuple] | None) -> dict[int, dict | None]:
+    """Audit fid -> the record as added, for the add entries of these events that keep no JSON.
+
+    Each event's trail is walked back from its row (or from the record a delete kept): an update's ``old``
+    puts back the fields it changed, a delete's ``old`` is the whole record before it, and what stands
+    at an add is the record as added.  ``entries`` (``history``'s rows, newest first) is used when it
+    holds every entry of these events; else their entries are read.
+    """
+    if entries is None:
+        entries = []
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            entries += db.execute(f"SELECT fid, {_AUDIT_COLUMNS} FROM {AUDIT} WHERE event_id IN ({', '.join('?' * len(chunk))})",
+                                  chunk).fetchall()
+        entries.sort(reverse=True)
+    wanted = set(ids)
+    state: dict[str, dict | None] = {event_id: record for event_id, (record, _) in _existing(db, ids).items()}
+    found = {}
+    for fid, _, event_id, action, _, old, new, _, _ in entries:
+        if event_id not in wanted:
+            continue
+        before = state.get(event_id)
+        if action == "update":
+            state[event_id] = {**before, **json.loads(old)} if before is not None else None
+        elif action == "delete":
+            state[event_id] = _loads(old)
+        else:
+            if new is None:
+                found[fid] = before
+            state[event_id] = None
     return found
 
 
