@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="incident-map-app-bench-") as tmp:
         store = synthetic_store(args.events, Path(tmp))
-        with running_app(store, Path(tmp) / "streamlit.log", seconds=120) as port:
+        with running_app(store, Path(tmp) / "streamlit.log", seconds=120) as (port, _):
             rows = _measure(f"http://127.0.0.1:{port}")
     print(f"App in headless Chromium, {args.events:,} events in the store, {os.cpu_count()} CPUs; no request left the machine.\n")
     print("| step | seconds | events on the map |\n|---|---|---|")

@@ -34,7 +34,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.app_browser import map_frame, synthetic_store
-from tests.app_server import running_script
+from tests.app_server import running_app, running_script
 from tests.browser import chromium_session, offline_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,9 +80,10 @@ def floor_app(folder: Path) -> Path:
 
 @contextmanager
 def served(script: str | Path, folder: Path, store: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``streamlit run script`` (on ``store``, for the app) until the block ends; yields its URL and process."""
-    env = {"INCIDENT_MAP_STORE": str(store)} if store else {}
-    with running_script(script, folder / "streamlit.log", env=env, seconds=120) as (port, process):
+    """``streamlit run script``, or with a ``store`` the app as ``./dev run`` starts it, until the block ends; yields
+    its URL and process."""
+    log = folder / "streamlit.log"
+    with running_app(store, log, seconds=120) if store else running_script(script, log, seconds=120) as (port, process):
         yield f"http://127.0.0.1:{port}", process
 
 

@@ -28,26 +28,33 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(store: str | Path, log: Path, *, options: Sequence[str] = QUIET, wrapper: Sequence[str] = (),
-                env: dict | None = None, seconds: float = 90) -> Iterator[int]:
-    """The app on ``store``, its output in ``log``, run under ``wrapper`` (e.g. strace) if given; yields its port.
+                env: dict | None = None, seconds: float = 90) -> Iterator[tuple[int, subprocess.Popen]]:
+    """The app on ``store`` as ``./dev run`` starts it (``python -m geo.app.serve``), its output in ``log``, run under
+    ``wrapper`` (e.g. strace) if given; yields its port and process.
 
     Raises RuntimeError, with the log, when it does not answer within ``seconds``; stops it (and whatever it
     started) when the block ends.
     """
-    with running_script("app.py", log, options=options, wrapper=wrapper, env={**(env or {}), "INCIDENT_MAP_STORE": str(store)},
-                        seconds=seconds) as (port, _):
-        yield port
+    command = [*wrapper, sys.executable, "-m", "geo.app.serve"]
+    with _serving(command, log, options, {**(env or {}), "INCIDENT_MAP_STORE": str(store)}, seconds) as running:
+        yield running
 
 
 @contextmanager
-def running_script(script: str | Path, log: Path, *, options: Sequence[str] = QUIET, wrapper: Sequence[str] = (),
-                   env: dict | None = None, seconds: float = 90) -> Iterator[tuple[int, subprocess.Popen]]:
-    """``streamlit run script`` (relative to the project's root) as ``running_app`` starts it; yields its port and process."""
+def running_script(script: str | Path, log: Path, *, options: Sequence[str] = QUIET, env: dict | None = None,
+                   seconds: float = 90) -> Iterator[tuple[int, subprocess.Popen]]:
+    """``streamlit run script`` (relative to the project's root), as ``running_app`` starts the app; yields its port and
+    process."""
+    with _serving([sys.executable, "-m", "streamlit", "run", str(script)], log, options, env or {}, seconds) as running:
+        yield running
+
+
+@contextmanager
+def _serving(command: list[str], log: Path, options: Sequence[str], env: dict, seconds: float) -> Iterator[tuple[int, subprocess.Popen]]:
     port = free_port()
-    command = [*wrapper, sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), *options]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen([*command, "--server.port", str(port), *options], cwd=ROOT, env={**os.environ, **env},
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + seconds
         while not _healthy(port):

@@ -26,7 +26,7 @@ def app_url(tmp_path_factory):
     """The app, started as a user would, on a free localhost port; stopped after the module."""
     folder = tmp_path_factory.mktemp("app")
     ingest.add_shipped_events(ingest.open_store(folder / "events.gpkg"))
-    with running_app(folder / "events.gpkg", folder / "streamlit.log") as port:
+    with running_app(folder / "events.gpkg", folder / "streamlit.log") as (port, _):
         yield f"http://127.0.0.1:{port}"
 
 
@@ -39,7 +39,7 @@ def postgis_reader_url(tmp_path_factory, postgis_server):
     database = postgis_server.new_database()
     ingest.add_shipped_events(stores.open_store(postgis_server.url(database, postgis.EDITOR)))
     log = tmp_path_factory.mktemp("app-postgis") / "streamlit.log"
-    with running_app(postgis_server.url(database, postgis.READER), log) as port:
+    with running_app(postgis_server.url(database, postgis.READER), log) as (port, _):
         yield f"http://127.0.0.1:{port}"
 
 

@@ -1,7 +1,7 @@
 """The app started as a user starts it is local and quiet: it listens on loopback only and reaches nothing outside.
 
-`streamlit run app.py` with no options but a port (the settings come from
-.streamlit/config.toml, as for `./dev run`), under `strace`, opened once in
+The app as `./dev run` starts it (`python -m geo.app.serve`: `streamlit run app.py`, warming up beside
+it) with no options but a port (the settings come from .streamlit/config.toml), under `strace`, opened once in
 headless Chromium so that the whole app runs.  Then: every listening socket on
 its port is bound to 127.0.0.1, the machine's other addresses refuse the
 port, and no process of the app tried to connect or send to an address off
@@ -14,6 +14,8 @@ import ipaddress
 import re
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ import pytest
 from geo import ingest
 from tests.app_server import running_app
 from tests.browser import offline_page
+from tests.helpers import ROOT
 
 # connect(3, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("8.8.8.8")}, 16) and the AF_INET6 form
 _ADDRESS = re.compile(r'sin6?_port=htons\((\d+)\).*?(?:inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6, "([^"]+)")')
@@ -73,7 +76,7 @@ def started(tmp_path_factory):
     trace, log = folder / "strace.txt", folder / "streamlit.log"
     strace = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace)]
     # the settings from .streamlit/config.toml only; HOME: no ~/.streamlit of the user's
-    with running_app(store, log, options=(), wrapper=strace, env={"HOME": str(folder)}, seconds=120) as port:
+    with running_app(store, log, options=(), wrapper=strace, env={"HOME": str(folder)}, seconds=120) as (port, _):
         yield f"http://localhost:{port}", port, trace, log
 
 
@@ -114,3 +117,14 @@ def test_the_trace_reading_would_catch_an_outside_connection():
              '126 connect(8, {sa_family=AF_INET, sin_port=htons(8501), sin_addr=inet_addr("127.0.0.1")}, 16) = 0',
              '127 connect(9, {sa_family=AF_UNIX, sun_path="/run/nscd/socket"}, 110) = -1 ENOENT']
     assert [line.split()[0] for line in _outside_attempts("\n".join(lines))] == ["123", "124", "125"]
+
+
+def test_the_launcher_makes_what_a_first_map_reads_before_any_page_asks():
+    """``geo.app.serve.warm`` (run beside the server) leaves the component's page, the basemap's layer tables, the
+    first-level areas' index and the shipped topology made in the process, for the first run of app.py to find."""
+    script = ("from geo import basemap\nfrom geo.app import serve\nfrom geo.webmap import component\n"
+              "made = lambda: [f.cache_info().currsize for f in (basemap._layer_tables, basemap._admin1_index, component._topology)]\n"
+              "before = made()\nserve.warm()\nprint(before, made())")
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["[0,", "0,", "0]", "[1,", "1,", "1]"]
