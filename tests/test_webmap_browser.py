@@ -54,6 +54,10 @@ def click_event(page, event_id: str, frame=None) -> None:
     page.mouse.click(box["x"] + x, box["y"] + y)
 
 
+LAND = "#f4f1ea"
+"""The basemap's land colour."""
+
+
 def canvas_colours(page, pane: str) -> list[tuple[int, int, int]]:
     """The distinct colours painted (nearly opaque) on a pane's canvas."""
     found = page.evaluate(
@@ -92,6 +96,30 @@ def test_seed_map_draws_offline(offline_page, seed_map, seed_events):
     assert page.locator(".im-town-label").count() > 10
     page.evaluate("() => window.incidentMap.map.setView([33.8, 74.2], 7, {animate: false})")
     assert page.locator(".im-line-name", has_text="Line of Control (de facto)").is_visible()
+    assert offline_page.problems == []
+
+
+LAND_AT = """(ll) => {
+    const canvas = document.querySelector('.leaflet-im-basemap-pane canvas'), box = canvas.getBoundingClientRect();
+    const map = window.incidentMap.map, frame = map.getContainer().getBoundingClientRect(), p = map.latLngToContainerPoint(ll);
+    const ratio = canvas.width / box.width;
+    const x = Math.round((p.x + frame.left - box.left) * ratio), y = Math.round((p.y + frame.top - box.top) * ratio);
+    return Array.from(canvas.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3));
+}"""
+
+
+@pytest.mark.parametrize("zoom", [3, 5, 7, 9], ids=lambda z: f"zoom {z}")
+def test_the_basemap_paints_land_where_it_is_at_every_zoom_and_after_moving_away(offline_page, seed_map, zoom):
+    """Land (and only land) is painted, wherever the map is moved: up to zoom 6 the world's shapes are made once per
+    zoom and shifted to the view, closer in they are made for the view; both put the coast where it is."""
+    page = open_map(offline_page, seed_map)
+    land, sea = [int(LAND[k : k + 2], 16) for k in (1, 3, 5)], None
+    for land_point, sea_point in (((48.0, 67.0), (20.0, 64.0)), ((46.5, 2.5), (45.0, -10.0)), ((-25.0, 134.0), (-36.0, 160.0))):
+        page.evaluate(f"() => window.incidentMap.map.setView({list(land_point)}, {zoom}, {{animate: false}})")
+        assert page.evaluate(LAND_AT, list(land_point)) == land
+        page.evaluate(f"() => window.incidentMap.map.setView({list(sea_point)}, {zoom}, {{animate: false}})")
+        sea = page.evaluate(LAND_AT, list(sea_point))
+        assert all(abs(a - b) > 8 for a, b in zip(sea, land, strict=True)), sea
     assert offline_page.problems == []
 
 

@@ -59,80 +59,100 @@
     return out;
   }
 
-  function trace(ctx, v, list, close) {
-    ctx.beginPath();
+  var SHAPES_KEPT_UP_TO = 256 * 64, SHAPE_ZOOMS_KEPT = 4;
+
+  function addPaths(target, list, close, v, cull) {
+    // The paths of `list` into `target` (a Path2D), as canvas pixels of view v (culled to it when `cull`), a vertex
+    // less than a pixel from the last left out.
     list.forEach(function (p) {
       var b = p.box;
-      if (b[2] * v.scale - v.ox < 0 || b[0] * v.scale - v.ox > v.width || b[3] * v.scale - v.oy < 0 || b[1] * v.scale - v.oy > v.height) return;
+      var outside = b[2] * v.scale - v.ox < 0 || b[0] * v.scale - v.ox > v.width || b[3] * v.scale - v.oy < 0 || b[1] * v.scale - v.oy > v.height;
+      if (cull && outside) return;
       var xy = p.xy, lastX = xy[0] * v.scale - v.ox, lastY = xy[1] * v.scale - v.oy;
-      ctx.moveTo(lastX, lastY);
+      target.moveTo(lastX, lastY);
       for (var k = 2; k < xy.length; k += 2) {
         var x = xy[k] * v.scale - v.ox, y = xy[k + 1] * v.scale - v.oy;
         if (Math.abs(x - lastX) + Math.abs(y - lastY) < 0.6 && k < xy.length - 2) continue; // under a pixel
-        ctx.lineTo(x, y);
+        target.lineTo(x, y);
         lastX = x;
         lastY = y;
       }
-      if (close) ctx.closePath();
+      if (close) target.closePath();
     });
+    return target;
   }
 
-  function countryPaths(topology) {
-    // The country rings as world paths, made once per topology.
-    if (!topology.imPaths) {
-      var countries = topojson.feature(topology, topology.objects.countries);
-      topology.imPaths = { count: countries.features.length, land: paths(countries, true) };
+  function shaper(list, close) {
+    // shape(v): `list` as {path: Path2D, dx, dy} for view v, drawn shifted by (dx, dy).  While the whole world is at most
+    // SHAPES_KEPT_UP_TO pixels wide, the world's paths are made once per zoom (the last SHAPE_ZOOMS_KEPT kept), so a
+    // redraw at that zoom (a resize, a pan out of the canvas) costs the canvas alone, not a walk over every vertex of
+    // the world; closer in, only the paths in view are made, each time.
+    var made = new Map();
+    return function (v) {
+      if (v.scale > SHAPES_KEPT_UP_TO) return { path: addPaths(new Path2D(), list, close, v, true), dx: 0, dy: 0 };
+      if (!made.has(v.scale)) {
+        if (made.size >= SHAPE_ZOOMS_KEPT) made.delete(made.keys().next().value);
+        made.set(v.scale, addPaths(new Path2D(), list, close, { scale: v.scale, ox: 0, oy: 0 }, false));
+      }
+      return { path: made.get(v.scale), dx: -v.ox, dy: -v.oy };
+    };
+  }
+
+  function paint(ctx, shape, style) {
+    // Fill (style.fill) or stroke (style.stroke, width, dash) a shape.
+    ctx.save();
+    ctx.translate(shape.dx, shape.dy);
+    if (style.fill) {
+      ctx.fillStyle = style.fill;
+      ctx.fill(shape.path, "evenodd");
+    } else {
+      ctx.strokeStyle = style.stroke;
+      ctx.lineWidth = style.width;
+      ctx.setLineDash(style.dash || []);
+      ctx.stroke(shape.path);
     }
-    return topology.imPaths;
+    ctx.restore();
+  }
+
+  function countryShapes(topology) {
+    // The countries' rings as a shaper (see shaper), made once per topology.
+    if (!topology.imShapes) {
+      var countries = topojson.feature(topology, topology.objects.countries);
+      topology.imShapes = { count: countries.features.length, land: shaper(paths(countries, true), true) };
+    }
+    return topology.imShapes;
   }
 
   function drawLand(ctx, v, land) {
-    trace(ctx, v, land, true);
-    ctx.fillStyle = LAND;
-    ctx.fill("evenodd");
-    ctx.strokeStyle = BORDER;
-    ctx.lineWidth = 0.8;
-    ctx.stroke();
+    var shape = land(v);
+    paint(ctx, shape, { fill: LAND });
+    paint(ctx, shape, { stroke: BORDER, width: 0.8 });
   }
 
   IM.landLayer = function (topology) {
     // The countries alone, as a layer for another map (the minimap).
-    var land = countryPaths(topology).land;
+    var land = countryShapes(topology).land;
     return new IM.CanvasLayer("im-basemap", function (ctx, v) { drawLand(ctx, v, land); }, { still: true });
   };
 
   IM.Basemap = function (map, topology, layers) {
     // layers: {admin1_boundaries, lakes, rivers, claim_lines, ...} as GeoJSON (may be empty).
-    var made = countryPaths(topology);
+    var made = countryShapes(topology);
     this.countryCount = made.count;
     var land = made.land;
-    var admin = paths(layers.admin1_boundaries, false);
-    var lakes = paths(layers.lakes, true);
-    var rivers = paths(layers.rivers, false);
+    var admin = shaper(paths(layers.admin1_boundaries, false), false);
+    var lakes = shaper(paths(layers.lakes, true), true);
+    var rivers = shaper(paths(layers.rivers, false), false);
     map.getContainer().classList.add("im-offline");
     new IM.CanvasLayer("im-basemap", function (ctx, v) {
-      trace(ctx, v, land, true);
-      ctx.fillStyle = LAND;
-      ctx.fill("evenodd");
+      var shape = land(v);
+      paint(ctx, shape, { fill: LAND });
       if (v.scale >= 256 * 16) { // zoom 4 and in: provinces, lakes and rivers
-        trace(ctx, v, admin, false);
-        ctx.strokeStyle = ADMIN;
-        ctx.lineWidth = 0.8;
-        ctx.setLineDash([3, 2]);
-        ctx.stroke();
-        ctx.setLineDash([]);
-        trace(ctx, v, rivers, false);
-        ctx.strokeStyle = RIVER;
-        ctx.lineWidth = v.scale >= 256 * 128 ? 1.6 : 1;
-        ctx.stroke();
-        trace(ctx, v, lakes, true);
-        ctx.fillStyle = WATER;
-        ctx.fill("evenodd");
+        paint(ctx, admin(v), { stroke: ADMIN, width: 0.8, dash: [3, 2] });
+        paint(ctx, rivers(v), { stroke: RIVER, width: v.scale >= 256 * 128 ? 1.6 : 1 });
+        paint(ctx, lakes(v), { fill: WATER });
       }
-      trace(ctx, v, land, true);
-      ctx.strokeStyle = BORDER;
-      ctx.lineWidth = 0.8;
-      ctx.stroke();
+      paint(ctx, shape, { stroke: BORDER, width: 0.8 });
     }, { still: true }).addTo(map);
   };
 
