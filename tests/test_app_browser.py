@@ -151,7 +151,7 @@ def test_clicking_a_marker_shows_its_source_card_in_the_app(app_page, app_url):
     click_marker(page, frame, DADYAL_ID)
     quote = page.get_by_text("On November 29, 2025, JeM organised a rally in Dadyal")
     quote.first.wait_for()
-    assert page.get_by_role("button", name="Edit this event").is_visible()
+    page.get_by_role("button", name="Edit this event").wait_for()  # the card below the table, drawn in the same run
     assert page.get_by_text("Select a row, or click a point on the map").count() == 0
 
 
@@ -188,7 +188,7 @@ def test_the_form_and_the_lists_below_the_table_are_made_when_opened(app_page, a
     frame = open_app(app_page, f"{app_url}/?type=rally")
     assert page.get_by_label("Title", exact=True).count() == 0
     page.get_by_text("Add or edit an event").click()
-    page.get_by_label("Title", exact=True).wait_for()
+    page.get_by_label("Title", exact=True).first.wait_for()  # the event's title (its first source has one too)
     page.get_by_text("Events without a map point in this view (0)").click()
     page.get_by_text("Every event in this view has a map point.").wait_for()
     assert frame.evaluate("() => window.incidentMap.markerCount()") == 1

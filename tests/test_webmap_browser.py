@@ -140,6 +140,31 @@ def test_clicking_a_marker_opens_its_source_card(offline_page, seed_map, seed_ev
     assert offline_page.problems == []
 
 
+@pytest.mark.parametrize("edge", ["top", "left", "right", "bottom"])
+def test_a_card_opened_at_the_map_edge_is_moved_whole_into_view_at_once(offline_page, seed_map, edge):
+    """A point clicked near an edge of the map: the map moves, without an animation, so that the whole card is inside
+    it, and the card does not move after it has opened (a reader can reach for it at once)."""
+    page = open_map(offline_page, seed_map)
+    size = page.evaluate("() => { const s = window.incidentMap.map.getSize(); return [s.x, s.y]; }")
+    x, y = page.evaluate(f"() => window.incidentMap.pointOf({GUJRANWALA!r})")
+    near = {"top": (size[0] / 2, 12), "left": (12, size[1] / 2), "right": (size[0] - 12, size[1] / 2),
+            "bottom": (size[0] / 2, size[1] - 12)}[edge]
+    page.evaluate(f"() => window.incidentMap.map.panBy([{x - near[0]}, {y - near[1]}], {{animate: false}})")
+    click_event(page, GUJRANWALA)
+    card = page.locator(".leaflet-popup-content .im-card")
+    card.wait_for()
+    first = card.bounding_box()
+    page.wait_for_timeout(400)  # longer than Leaflet's pan animation
+    assert card.bounding_box() == first
+    inside = page.evaluate("""() => {
+        const popup = document.querySelector('.im-popup').getBoundingClientRect();
+        const map = document.querySelector('.folium-map').getBoundingClientRect();
+        return popup.top >= map.top && popup.left >= map.left && popup.bottom <= map.bottom && popup.right <= map.right;
+    }""")
+    assert inside
+    assert offline_page.problems == []
+
+
 def test_hover_shows_title_and_date(offline_page, seed_map):
     page = open_map(offline_page, seed_map)
     x, y = page.evaluate(f"() => window.incidentMap.pointOf({GUJRANWALA!r})")

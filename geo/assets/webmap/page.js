@@ -199,10 +199,21 @@
       // --- popups and tooltips ---------------------------------------------------------
 
       var LIST_LIMIT = 50;
-      var popup = L.popup({ maxWidth: 400, minWidth: 280, maxHeight: 440, autoPanPadding: [24, 24], className: "im-popup" });
+      var popup = L.popup({ maxWidth: 400, minWidth: 280, maxHeight: 440, autoPan: false, className: "im-popup" });
       var tooltip = L.tooltip({ direction: "top", offset: [0, -8], className: "im-tooltip", opacity: 0.96 });
       var popupFirst = -1;
       popup.on("remove", function () { popupFirst = -1; });
+
+      function showInPopup(content) {
+        // Put `content` in the open popup and move the map at once, if need be, so that the whole popup is in view
+        // (24 px inside the map's edges, its top and left first).  Leaflet's own autoPan animates the move: a reader
+        // reaching for the list's buttons would find them still moving.
+        popup.setContent(content);
+        var box = popup.getElement().getBoundingClientRect(), frame = map.getContainer().getBoundingClientRect(), pad = 24;
+        var dx = Math.min(0, box.left - pad - frame.left) || Math.max(0, box.right + pad - frame.right);
+        var dy = Math.min(0, box.top - pad - frame.top) || Math.max(0, box.bottom + pad - frame.bottom);
+        if (dx || dy) map.panBy([dx, dy], { animate: false });
+      }
 
       function inPopup(button, replaceContent) {
         // A button that replaces the popup's content: its click must not reach the map, which (the button
@@ -225,10 +236,10 @@
             var content = el("div");
             var back = el("button", "im-link im-back", phrase("back_to_spot", hits.length));
             back.type = "button";
-            inPopup(back, function () { popup.setContent(listContent(hits)); });
+            inPopup(back, function () { showInPopup(listContent(hits)); });
             content.appendChild(back);
             content.appendChild(cardOf(i));
-            popup.setContent(content);
+            showInPopup(content);
             pick(i);
           });
           li.appendChild(button);
@@ -247,10 +258,11 @@
       function openHits(hits) {
         map.closeTooltip(tooltip);
         popupFirst = hits[0];
-        popup.setLatLng(points.latLng(hits[0])).setContent(el("p", "im-note", "\u2026")).openOn(map);
+        popup.setLatLng(points.latLng(hits[0])).openOn(map);
+        showInPopup(el("p", "im-note", "\u2026"));
         texts().then(function () {
           if (!map.hasLayer(popup) || popupFirst !== hits[0]) return;
-          popup.setContent(hits.length === 1 ? cardOf(hits[0]) : listContent(hits));
+          showInPopup(hits.length === 1 ? cardOf(hits[0]) : listContent(hits));
           if (hits.length === 1) pick(hits[0]);
         });
       }
