@@ -103,7 +103,8 @@ def csv_cells(path: Path, names: Iterable[str], size: int) -> tuple[list[str], I
     """
     text = read_text(path)
     header, reader, delimiter = _header(path, text)
-    wanted = [(position, name) for position, name in enumerate(header) if name in set(names)]
+    names = set(names)
+    wanted = [(position, name) for position, name in enumerate(header) if name in names]
     plain = plain_cells(text, header, delimiter, wanted, size)
     return header, plain if plain is not None else _chunked(_lines(path, reader), len(header), wanted, size)
 
