@@ -270,6 +270,28 @@ def test_view_is_kept_across_renders_when_asked(offline_page, tmp_path, seed_eve
     assert page.evaluate("() => window.incidentMap.map.getZoom()") < 11
 
 
+def test_canvas_layers_held_while_a_map_is_set_up_draw_once_at_its_first_view(offline_page, tmp_path, seed_events):
+    """While a page sets its map up (layers added, the map resized, then moved to its first view), canvas layers are
+    held (``IM.holdCanvases``): each draws once, at that view, when released, and after that at every move again."""
+    page = open_map(offline_page, write_map(tmp_path, seed_events))
+    held, scales, moved = page.evaluate("""() => {
+        const box = document.createElement("div");
+        box.style.cssText = "width: 400px; height: 300px";
+        document.body.appendChild(box);
+        const m = L.map(box).setView([25, 45], 2), scales = [];
+        const release = IncidentMap.holdCanvases();
+        new IncidentMap.CanvasLayer("im-test", (ctx, view) => scales.push(view.scale)).addTo(m);
+        m.invalidateSize();
+        m.setView([33.3, 73.7], 9, {animate: false});
+        const held = scales.length;
+        release();
+        const first = scales.slice();
+        m.setView([33.3, 73.7], 5, {animate: false});
+        return [held, first, scales.slice(first.length)];
+    }""")
+    assert (held, scales, moved) == (0, [256 * 2**9], [256 * 2**5])
+
+
 def test_one_event_and_no_mapped_events(offline_page, tmp_path, seed_events):
     mapped = frame.is_mapped(seed_events)
     page = open_map(offline_page, write_map(tmp_path, seed_events[mapped].iloc[:1], made_on=date(2026, 1, 1)))

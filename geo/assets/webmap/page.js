@@ -20,7 +20,12 @@
     var hook = (window.incidentMap = { drawn: false, ready: false, map: map, eventCount: meta.count });
     var drawn = source.points.then(function (buffer) {
       var P = IM.columns(buffer, meta.layout.points);
-      return draw(P);
+      var release = IM.holdCanvases(); // the layers draw once, at the first view, not at folium's and then at it
+      try {
+        return draw(P);
+      } finally {
+        release();
+      }
     });
     drawn.catch(function (error) { IM.setHeader({ counts: "The map could not be drawn: " + error }); });
     return hook;

@@ -19,6 +19,19 @@
   "use strict";
   var IM = window.IncidentMap;
 
+  var held = null; // the canvas layers asked to redraw while drawing is held (IM.holdCanvases)
+
+  IM.holdCanvases = function () {
+    // Hold every canvas layer's drawing until the function returned is called, then draw each layer asked once: a
+    // page setting up its map (layers added, resized, then moved to its first view) draws once, at that view.
+    held = held || new Set();
+    return function release() {
+      var asked = held;
+      held = null;
+      if (asked) asked.forEach(function (layer) { layer.redraw(); });
+    };
+  };
+
   IM.CanvasLayer = L.Layer.extend({
     initialize: function (paneName, draw, options) {
       // options.still: after a pan that stays inside the canvas drawn last, keep it (it moves with the map) and call
@@ -60,6 +73,7 @@
     redraw: function () {
       var m = this._map;
       if (!m) return;
+      if (held) { held.add(this); return; }
       var size = m.getSize(), pad = size.multiplyBy(0.2).round();
       var topLeft = m.containerPointToLayerPoint(pad.multiplyBy(-1));
       var full = size.add(pad.multiplyBy(2));
