@@ -15,8 +15,10 @@
     return node;
   };
 
+  var NUMBERS = new Intl.NumberFormat("en"); // made once: toLocaleString makes a formatter on every call
+
   IM.number = function (n) {
-    return Number(n).toLocaleString("en");
+    return NUMBERS.format(Number(n));
   };
 
   IM.phrases = function (table) {
