@@ -59,15 +59,14 @@
     return out;
   }
 
-  var SHAPES_KEPT_UP_TO = 256 * 64, SHAPE_ZOOMS_KEPT = 4;
+  var SHAPE_REGIONS_KEPT = 4;
 
-  function addPaths(target, list, close, v, cull) {
-    // The paths of `list` into `target` (a Path2D), as canvas pixels of view v (culled to it when `cull`), a vertex
-    // less than a pixel from the last left out.
+  function addPaths(target, list, close, v) {
+    // The paths of `list` whose box meets view v into `target` (a Path2D), as pixels of v, a vertex less than a pixel
+    // from the last left out.
     list.forEach(function (p) {
       var b = p.box;
-      var outside = b[2] * v.scale - v.ox < 0 || b[0] * v.scale - v.ox > v.width || b[3] * v.scale - v.oy < 0 || b[1] * v.scale - v.oy > v.height;
-      if (cull && outside) return;
+      if (b[2] * v.scale - v.ox < 0 || b[0] * v.scale - v.ox > v.width || b[3] * v.scale - v.oy < 0 || b[1] * v.scale - v.oy > v.height) return;
       var xy = p.xy, lastX = xy[0] * v.scale - v.ox, lastY = xy[1] * v.scale - v.oy;
       target.moveTo(lastX, lastY);
       for (var k = 2; k < xy.length; k += 2) {
@@ -83,18 +82,24 @@
   }
 
   function shaper(list, close) {
-    // shape(v): `list` as {path: Path2D, dx, dy} for view v, drawn shifted by (dx, dy).  While the whole world is at most
-    // SHAPES_KEPT_UP_TO pixels wide, the world's paths are made once per zoom (the last SHAPE_ZOOMS_KEPT kept), so a
-    // redraw at that zoom (a resize, a pan out of the canvas) costs the canvas alone, not a walk over every vertex of
-    // the world; closer in, only the paths in view are made, each time.
-    var made = new Map();
+    // shape(v): `list` as {path: Path2D, dx, dy} for view v, drawn shifted by (dx, dy).  The paths are made for a region
+    // around the view (the view and half of it again on every side; at a low zoom, the world), with only the parts whose
+    // box meets it walked, in pixels from its corner, and kept (the last SHAPE_REGIONS_KEPT): the first view of a
+    // country waits for its neighbours, not for every vertex of the world, and a redraw inside a region made before (a
+    // resize, a pan out of the canvas) costs the canvas alone.
+    var made = [];
     return function (v) {
-      if (v.scale > SHAPES_KEPT_UP_TO) return { path: addPaths(new Path2D(), list, close, v, true), dx: 0, dy: 0 };
-      if (!made.has(v.scale)) {
-        if (made.size >= SHAPE_ZOOMS_KEPT) made.delete(made.keys().next().value);
-        made.set(v.scale, addPaths(new Path2D(), list, close, { scale: v.scale, ox: 0, oy: 0 }, false));
+      var region = made.find(function (r) {
+        return r.scale === v.scale && v.ox >= r.x0 && v.oy >= r.y0 && v.ox + v.width <= r.x1 && v.oy + v.height <= r.y1;
+      });
+      if (!region) {
+        region = { scale: v.scale, x0: v.ox - v.width / 2, y0: v.oy - v.height / 2, x1: v.ox + 1.5 * v.width, y1: v.oy + 1.5 * v.height };
+        var box = { scale: v.scale, ox: region.x0, oy: region.y0, width: region.x1 - region.x0, height: region.y1 - region.y0 };
+        region.path = addPaths(new Path2D(), list, close, box);
+        made.push(region);
+        if (made.length > SHAPE_REGIONS_KEPT) made.shift();
       }
-      return { path: made.get(v.scale), dx: -v.ox, dy: -v.oy };
+      return { path: region.path, dx: region.x0 - v.ox, dy: region.y0 - v.oy };
     };
   }
 
