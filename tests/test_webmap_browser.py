@@ -270,6 +270,25 @@ def test_view_is_kept_across_renders_when_asked(offline_page, tmp_path, seed_eve
     assert page.evaluate("() => window.incidentMap.map.getZoom()") < 11
 
 
+def test_view_is_kept_in_the_address_where_storage_is_off(offline_page, tmp_path, seed_events):
+    """Where the page may not use sessionStorage (a frame from another site in a private window), the view kept across
+    a reload is in the page's address."""
+    path = write_map(tmp_path, seed_events, persist_view_key="test-view")
+    offline_page.page.add_init_script(STORAGE_OFF)
+    page = open_map(offline_page, path)
+    page.evaluate("() => window.incidentMap.map.setView([33.3, 73.7], 11, {animate: false})")
+    assert "test-view=" in page.url
+    page.reload()
+    page.wait_for_function(READY)
+    assert page.evaluate("() => window.incidentMap.map.getZoom()") == 11
+    assert offline_page.problems == []
+
+
+STORAGE_OFF = """Object.defineProperty(window, "sessionStorage", {
+  get() { throw new DOMException("Access is denied for this document.", "SecurityError"); },
+});"""
+
+
 def test_canvas_layers_held_while_a_map_is_set_up_draw_once_at_its_first_view(offline_page, tmp_path, seed_events):
     """While a page sets its map up (layers added, the map resized, then moved to its first view), canvas layers are
     held (``IM.holdCanvases``): each draws once, at that view, when released, and after that at every move again."""

@@ -182,22 +182,37 @@
       }
 
       function storedView() {
+        // The view kept under meta.persistKey: in sessionStorage, else in this page's address (after the "#").
         if (!meta.persistKey) return null;
+        var text = null;
         try {
-          var view = JSON.parse(window.sessionStorage.getItem(meta.persistKey) || "null");
-          return view && isFinite(view.lat) && isFinite(view.lng) && isFinite(view.zoom) ? view : null;
+          text = window.sessionStorage.getItem(meta.persistKey);
         } catch (e) {
-          return null; // storage can be off (private mode, a sandboxed frame): start from the events
+          /* storage off (a private window, or a frame from another site there): the address may have the view */
         }
+        var view = null;
+        try {
+          view = JSON.parse(text || new URLSearchParams(window.location.hash.slice(1)).get(meta.persistKey) || "null");
+        } catch (e) {
+          return null; // not a view we wrote: start from the events
+        }
+        return view && isFinite(view.lat) && isFinite(view.lng) && isFinite(view.zoom) ? view : null;
       }
 
       function saveView() {
+        // Keep the view in sessionStorage; where storage is off, in the page's address, which a reload keeps.
         if (!meta.persistKey) return;
+        var c = map.getCenter(), text = JSON.stringify({ lat: c.lat, lng: c.lng, zoom: map.getZoom() });
         try {
-          var c = map.getCenter();
-          window.sessionStorage.setItem(meta.persistKey, JSON.stringify({ lat: c.lat, lng: c.lng, zoom: map.getZoom() }));
+          window.sessionStorage.setItem(meta.persistKey, text);
         } catch (e) {
-          /* storage unavailable: the view is simply not kept */
+          var address = new URLSearchParams(window.location.hash.slice(1));
+          address.set(meta.persistKey, text);
+          try {
+            window.history.replaceState(window.history.state, "", "#" + address.toString());
+          } catch (e2) {
+            /* neither (a sandboxed frame): the view is simply not kept */
+          }
         }
       }
 
