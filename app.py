@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit as st
 from streamlit.components.v1 import declare_component
@@ -157,9 +158,23 @@ def map_folder() -> Path:
 
 
 @st.cache_resource
-def map_component():
-    """The map's Streamlit component, served from ``map_folder()``."""
+def map_component_beside():
+    """The map's Streamlit component, served from ``map_folder()`` beside the app."""
     return declare_component("incident_map", path=str(map_folder()))
+
+
+@st.cache_resource
+def map_component_at(url: str):
+    """The map's Streamlit component as the page at ``url`` (``component.page_url_apart``)."""
+    return declare_component(f"incident_map_via_{urlsplit(url).hostname.replace('.', '_')}", url=url)
+
+
+def map_component():
+    """The map's component for this session: its page under this machine's other name when the browser came at one of
+    them, so that it draws in a process of its own (``component.page_url_apart``), else beside the app."""
+    beside = map_component_beside()
+    url = component.page_url_apart(st.context.url, beside.name, st.get_option("server.address") or "")
+    return beside if url is None else map_component_at(url)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Drawing the map…")

@@ -35,7 +35,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.app_browser import map_frame, synthetic_store
 from tests.app_server import running_app, running_script
-from tests.browser import chromium_session, offline_page
+from tests.browser import chromium_session, offline_page, scrolled_to
 
 ROOT = Path(__file__).resolve().parent.parent
 URL_FILTER = "?type=rally"
@@ -118,7 +118,7 @@ def card_seconds(browser, url: str, tries: int = 3) -> float:
 
 def _open_a_card(page, frame, seconds: float = 30) -> bool:
     """Click the map's largest point (and, when it lists several events, the first of them); whether a card opened."""
-    frame.frame_element().scroll_into_view_if_needed()
+    scrolled_to(page, frame.frame_element())
     x, y = frame.evaluate(CARD_OPEN)
     box = frame.frame_element().bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)

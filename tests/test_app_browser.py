@@ -10,12 +10,13 @@ talks to it through the ``window.incidentMap`` hooks the map page exposes.
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
 from geo import ingest
 from tests.app_server import running_app
-from tests.browser import offline_page
+from tests.browser import offline_page, scrolled_to
 
 DADYAL_ID = "mahjar-barducci-dadyal-jem-rally"
 MAPPED_SEED_EVENTS = 8
@@ -68,7 +69,7 @@ def map_frame(page, condition: str = "true", timeout: float = 60):
 
 def click_marker(page, frame, event_id: str) -> None:
     """Click the map point of ``event_id`` with the mouse, as a user would."""
-    frame.frame_element().scroll_into_view_if_needed()
+    scrolled_to(page, frame.frame_element())
     x, y = frame.evaluate(f"""() => {{
         const point = window.incidentMap.pointOf({event_id!r});
         const map = document.querySelector(".folium-map").getBoundingClientRect();
@@ -114,17 +115,33 @@ def test_clicking_a_marker_shows_its_source_card(app_page, app_url):
 def test_a_filter_change_keeps_the_zoom_and_updates_the_url(app_page, app_url):
     page = app_page.page
     frame = open_app(app_page, app_url)
-    frame.frame_element().scroll_into_view_if_needed()
+    scrolled_to(page, frame.frame_element())
     start = frame.evaluate("() => window.incidentMap.map.getZoom()")
     frame.locator(".leaflet-control-zoom-in").click()
-    frame.wait_for_function(f"() => (JSON.parse(sessionStorage.getItem('incident-map-app-view') || 'null') || {{}}).zoom === {start + 1}")
-    zoomed = frame.evaluate("() => JSON.parse(sessionStorage.getItem('incident-map-app-view'))")
+    frame.wait_for_function(f"() => window.incidentMap.map.getZoom() === {start + 1}")
     page.get_by_label("Text search", exact=True).fill("Dadyal")
     page.get_by_label("Text search", exact=True).press("Enter")
     page.get_by_text("1 of 15 events").wait_for()
     frame.wait_for_function("() => window.incidentMap.eventCount === 1")
-    assert frame.evaluate("() => window.incidentMap.map.getZoom()") == zoomed["zoom"]
+    assert frame.evaluate("() => window.incidentMap.map.getZoom()") == start + 1
     page.wait_for_url("**q=Dadyal**")
+
+
+def test_the_map_runs_apart_under_the_other_name_and_keeps_its_view_across_a_reload(app_page, app_url, chromium):
+    """Opened at 127.0.0.1, the app serves its map's page under localhost, another site to the browser, which runs it
+    in a process of its own (a frame target of its own); reloaded (as a new store revision reloads it), the map keeps
+    the reader's view, though a private window keeps no storage for a frame from another site."""
+    page = app_page.page
+    frame = open_app(app_page, app_url)
+    assert urlsplit(page.url).hostname == "127.0.0.1" and urlsplit(frame.url).hostname == "localhost"
+    targets = chromium.new_browser_cdp_session().send("Target.getTargets")["targetInfos"]
+    assert [t["url"] for t in targets if t["type"] == "iframe"] == [frame.url]
+    frame.evaluate("() => window.incidentMap.map.setView([33.3, 73.7], 11, {animate: false})")
+    frame.evaluate("() => { window.beforeReload = true; window.location.reload(); }")
+    frame = map_frame(page, "!window.beforeReload")
+    assert frame.evaluate("() => window.incidentMap.map.getZoom()") == 11
+    centre = frame.evaluate("() => window.incidentMap.map.getCenter()")
+    assert centre["lat"] == pytest.approx(33.3, abs=0.01) and centre["lng"] == pytest.approx(73.7, abs=0.01)
 
 
 def test_a_filter_change_updates_the_map_in_place(app_page, app_url):
@@ -187,9 +204,11 @@ def test_the_form_and_the_lists_below_the_table_are_made_when_opened(app_page, a
     page = app_page.page
     frame = open_app(app_page, f"{app_url}/?type=rally")
     assert page.get_by_label("Title", exact=True).count() == 0
-    page.get_by_text("Add or edit an event").click()
-    page.get_by_label("Title", exact=True).first.wait_for()  # the event's title (its first source has one too)
-    page.get_by_text("Events without a map point in this view (0)").click()
+    for expander in ("Add or edit an event", "Events without a map point in this view (0)"):
+        scrolled_to(page, page.get_by_text(expander))
+        page.get_by_text(expander).click()
+        if expander.startswith("Add"):
+            page.get_by_label("Title", exact=True).first.wait_for()  # the event's title (its first source has one too)
     page.get_by_text("Every event in this view has a map point.").wait_for()
     assert frame.evaluate("() => window.incidentMap.markerCount()") == 1
     assert app_page.page_errors == []
@@ -208,7 +227,7 @@ def page_point(page, frame, latlng) -> tuple[float, float]:
 def test_drawing_a_circle_on_the_map_filters_the_map_and_the_table(app_page, app_url):
     page = app_page.page
     frame = open_app(app_page, app_url)
-    frame.frame_element().scroll_into_view_if_needed()
+    scrolled_to(page, frame.frame_element())
     frame.evaluate("() => window.incidentMap.map.setView([33.3, 73.75], 9, {animate: false})")
     frame.locator("a.leaflet-draw-draw-circle").click()
     centre = page_point(page, frame, [33.3122, 73.7035])  # Dadyal
@@ -234,7 +253,7 @@ def test_drawing_a_circle_on_the_map_filters_the_map_and_the_table(app_page, app
 def test_a_period_selected_on_the_map_timeline_sets_the_dates_of_the_whole_page(app_page, app_url):
     page = app_page.page
     frame = open_app(app_page, app_url)
-    frame.locator(".im-histogram").scroll_into_view_if_needed()
+    scrolled_to(page, frame.locator(".im-histogram"))
     box = frame.locator(".im-histogram").bounding_box()  # in the window's pixels, as the mouse moves
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + box["width"] * 0.97, y)
@@ -251,7 +270,7 @@ def test_a_period_selected_on_the_map_timeline_sets_the_dates_of_the_whole_page(
 def test_play_in_the_app_steps_the_map_through_time_and_pause_stops_it(app_page, app_url):
     page = app_page.page
     frame = open_app(app_page, app_url)
-    frame.locator(".im-play").scroll_into_view_if_needed()
+    scrolled_to(page, frame.locator(".im-play"))
     frame.select_option(".im-time-field select >> nth=2", "200")
     frame.get_by_role("button", name="Play").click()
     seen = set()

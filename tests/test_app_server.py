@@ -128,3 +128,19 @@ def test_the_launcher_makes_what_a_first_map_reads_before_any_page_asks():
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["[0,", "0,", "0]", "[1,", "1,", "1]"]
+
+
+@pytest.mark.parametrize(("app_url", "address", "expected"), [
+    ("http://localhost:8501/", "127.0.0.1", "http://127.0.0.1:8501/component/app.incident_map/index.html"),
+    ("http://127.0.0.1:8501", "127.0.0.1", "http://localhost:8501/component/app.incident_map/index.html"),
+    ("https://localhost:9000/maps", "", "https://127.0.0.1:9000/maps/component/app.incident_map/index.html"),
+    ("http://127.0.0.1/maps/", "0.0.0.0", "http://localhost/maps/component/app.incident_map/index.html"),
+    ("http://analyst-laptop.local:8501/", "0.0.0.0", None),  # shared on a network: the page stays beside the app
+    ("http://192.168.1.20:8501/", "0.0.0.0", None),
+    ("http://localhost:8501/", "::1", None),  # listening on IPv6 loopback alone: 127.0.0.1 would not answer
+    (None, "127.0.0.1", None),  # no browser (AppTest)
+])
+def test_the_map_page_is_served_under_the_machines_other_name_only_where_that_name_answers(app_url, address, expected):
+    from geo.webmap import component
+
+    assert component.page_url_apart(app_url, "app.incident_map", address) == expected

@@ -23,6 +23,7 @@ import hashlib
 import json
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import folium
 import folium.plugins
@@ -92,6 +93,28 @@ def component_dir() -> Path:
         write_atomic(index, page)
         diskcache.remove_unused(folder.parent.glob("component-*"), keep=folder)
     return folder
+
+
+LOOPBACK_TWINS = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
+"""This machine's two names for itself: a server listening on 127.0.0.1 answers at both."""
+
+
+def page_url_apart(app_url: str | None, name: str, server_address: str) -> str | None:
+    """The URL of the component ``name``'s page under this machine's other name, when the browser shows the app at
+    ``app_url`` (``st.context.url``) under one of them and the server (listening on ``server_address``) answers at both;
+    else None, and the page is served beside the app.
+
+    To a browser ``localhost`` and ``127.0.0.1`` are two sites, and a frame from another site runs in a process of its
+    own (site isolation, in Chromium and Firefox): the map then fetches, decodes and draws its events while Streamlit's
+    page builds the sidebar and the table, not after them.
+    """
+    parts = urlsplit(app_url or "")
+    twin = LOOPBACK_TWINS.get(parts.hostname or "")
+    if twin is None or server_address not in ("", "localhost", "127.0.0.1", "0.0.0.0"):
+        return None
+    host = twin if parts.port is None else f"{twin}:{parts.port}"
+    folder = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return urlunsplit((parts.scheme, host, f"{folder}component/{quote(name)}/index.html", "", ""))
 
 
 PAYLOAD_PARTS = ("meta", "points", "cards", "strings", "topology")
