@@ -19,21 +19,19 @@ below the table are made only while their expanders are open.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import streamlit as st
 from streamlit.components.v1 import declare_component
 
 from geo import areas, filters, frame, ingest, stores, wording
+from geo.app import cached, views
 from geo.app import form as entry
-from geo.app import views
+from geo.app.cached import TITLE, load_events, map_folder, map_payload, open_store
 from geo.names import GEONAMES_CREDIT
 from geo.schema import DATE_PRECISIONS, EVENT_TYPES, FATALITY_QUALIFIERS, LOCATION_PRECISIONS, VERIFICATION_STATUSES
 from geo.webmap import component
 
-TITLE = "Reported incidents"
-MAP_VIEW_KEY = "incident-map-app-view"  # the map keeps centre and zoom here (sessionStorage) across filter changes
 SCREENSHOT_CSS = "<style>header, [data-testid='stToolbar'] {display: none !important} .block-container {padding: 0.5rem 1rem}</style>"
 DATE_RANGE = {"min_value": date(1900, 1, 1), "max_value": date(2100, 12, 31), "format": "YYYY-MM-DD"}
 
@@ -41,22 +39,6 @@ state = st.session_state
 
 
 # ---------------------------------------------------------------- data
-
-
-def open_store() -> stores.Store:
-    """The event store (``$INCIDENT_MAP_STORE``, else the user's own, which starts with the shipped events)."""
-    return _store(stores.named_location())
-
-
-@st.cache_resource(max_entries=4)
-def _store(location: str | None) -> stores.Store:
-    return ingest.open_store(location)
-
-
-@st.cache_resource(max_entries=2, show_spinner="Loading events…")
-def load_events(path: str, revision: str):
-    """All events, loaded once per store revision; the app never changes the frame."""
-    return _store(path).load()
 
 
 @st.cache_resource(max_entries=2)
@@ -152,12 +134,6 @@ def clear_area() -> None:
 
 
 @st.cache_resource
-def map_folder() -> Path:
-    """The map component's folder: its page, made once per server (``component.component_dir``), and the events it fetches."""
-    return component.component_dir()
-
-
-@st.cache_resource
 def map_component_beside():
     """The map's Streamlit component, served from ``map_folder()`` beside the app."""
     return declare_component("incident_map", path=str(map_folder()))
@@ -175,14 +151,6 @@ def map_component():
     beside = map_component_beside()
     url = component.page_url_apart(st.context.url, beside.name, st.get_option("server.address") or "")
     return beside if url is None else map_component_at(url)
-
-
-@st.cache_resource(max_entries=2, show_spinner="Drawing the map…")
-def map_payload(path: str, revision: str) -> str:
-    """Every event of one store revision for the map component, made once per revision into a file beside the page
-    (``component.publish``); the page fetches it by the name returned."""
-    blob = component.payload(load_events(path, revision), title=TITLE, persist_view_key=MAP_VIEW_KEY)
-    return component.publish(blob, map_folder())
 
 
 @st.cache_resource(max_entries=8)
@@ -503,7 +471,7 @@ def delete_prompt() -> None:
 def main() -> None:
     st.set_page_config(page_title=TITLE, layout="wide",
                        initial_sidebar_state="collapsed" if st.query_params.get("mode") == "screenshot" else "expanded")
-    stamp = (open_store().location, open_store().revision())
+    stamp = cached.stamp()
     events = load_events(*stamp)
     if events.empty:
         empty_store(events)

@@ -53,13 +53,15 @@ class OfflinePage:
 
 
 def scrolled_to(page: Page, locator) -> None:
-    """Scroll ``locator`` into view and wait until the page has painted twice there, as a reader's eye and hand would.
+    """Scroll ``locator`` into view and wait until the page has painted there and 0.1 s more, as a reader's eye and hand
+    would.
 
     The app's map runs in a frame of its own process (another site), and Chromium routes a click by where each frame
-    was painted last: a click made in the very frame of a scroll can land in the map where the map was before it.
+    was last painted, as its compositor has it: a click made in the very frame of a scroll, or on a loaded machine a
+    few frames after it, can land in the map where the map was before it.
     """
     locator.scroll_into_view_if_needed()
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 100))))")
 
 
 def is_local(url: str) -> bool:

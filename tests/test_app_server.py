@@ -11,6 +11,7 @@ this machine, or to any DNS server.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import shutil
 import socket
@@ -128,6 +129,29 @@ def test_the_launcher_makes_what_a_first_map_reads_before_any_page_asks():
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["[0,", "0,", "0]", "[1,", "1,", "1]"]
+
+
+WARMED_STORE = """
+from geo.app import cached, serve
+serve.warm()
+stamp = cached.stamp()
+store = cached.store_at(stamp[0])
+store.load = None  # a page's run must find the events loaded: loading them again would fail here
+events = cached.load_events(*stamp)
+name = cached.map_payload(*stamp)
+print(len(events), (cached.map_folder() / name).is_file())
+"""
+
+
+def test_the_launcher_loads_the_stores_events_and_writes_their_map_before_any_page_asks(tmp_path):
+    """``geo.app.serve.warm`` loads the store's events and writes the map's payload into the caches the app reads
+    (``geo.app.cached``): the first run of app.py finds them, and loads nothing again."""
+    store = tmp_path / "events.gpkg"
+    ingest.add_shipped_events(ingest.open_store(store))
+    run = subprocess.run([sys.executable, "-c", WARMED_STORE], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "INCIDENT_MAP_STORE": str(store)})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [str(len(ingest.load_file())), "True"]
 
 
 @pytest.mark.parametrize(("app_url", "address", "expected"), [

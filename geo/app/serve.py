@@ -1,14 +1,15 @@
 """Start the app (``streamlit run app.py``, the same settings and options) with its first page's work begun early.
 
-While the server starts, a thread imports what a run of ``app.py`` needs (geopandas, folium, the web map) and fills
-the process-wide tables a first map reads (the component's page, the basemap layers, the first-level areas, the
-shipped topology) by making the map payload of the shipped events once.  A reader's first page then waits for none
-of it; the events of the store are still loaded by the first run, once per store revision.  Run from the project's
-folder (``./dev run`` does): ``python -m geo.app.serve [streamlit run options]``.
+While the server starts, a thread imports what a run of ``app.py`` needs (geopandas, folium, the web map), loads the
+store's events and writes the map's payload for them (``geo.app.cached``, where the app's first run finds them, or
+waits for them), which also fills the process-wide tables a map reads (the component's page, the basemap layers, the
+first-level areas, the shipped topology).  A store with no events warms with the shipped ones instead, then drops
+them.  Run from the project's folder (``./dev run`` does): ``python -m geo.app.serve [streamlit run options]``.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from pathlib import Path
@@ -17,15 +18,29 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
 def warm() -> None:
-    """Import what the app's first run needs and make one map payload (of the shipped events), then drop it."""
+    """Load the store's events and write their map payload, as the app's first run would (the shipped events' payload
+    when the store has none)."""
     from geo import ingest
+    from geo.app import cached
     from geo.webmap import component
 
-    component.component_dir()
-    component.payload(ingest.load_file())
+    stamp = cached.stamp()
+    if cached.load_events(*stamp).empty:
+        component.payload(ingest.load_file())
+    else:
+        cached.map_payload(*stamp)
+
+
+WARM_UP_THREAD = "incident-map-warm-up"
+
+
+def _not_from_the_warm_up(record: logging.LogRecord) -> bool:
+    return record.threadName != WARM_UP_THREAD
 
 
 def _warm_quietly() -> None:
+    # Streamlit warns of each cached call made outside a page's run, as every call of the warm-up is.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_not_from_the_warm_up)
     try:
         warm()
     except Exception as error:  # noqa: BLE001  (the first run does the same work and reports what fails)
@@ -34,7 +49,7 @@ def _warm_quietly() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """``streamlit run app.py`` with ``argv`` (default: this command's own arguments), warming up beside it."""
-    threading.Thread(target=_warm_quietly, name="incident-map-warm-up", daemon=True).start()
+    threading.Thread(target=_warm_quietly, name=WARM_UP_THREAD, daemon=True).start()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
