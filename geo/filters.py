@@ -215,7 +215,7 @@ def _value_keys(events: gpd.GeoDataFrame, flt: Filter) -> np.ndarray:
     keep = np.ones(len(events), dtype=bool)
     if flt.actors:
         wanted = {a.casefold() for a in flt.actors}
-        keep &= np.fromiter((any(n.casefold() in wanted for n in names) for names in events["actor_names"]), bool, len(events))
+        keep &= np.fromiter((any(n.casefold() in wanted for n in names) for names in events["actor_names"].tolist()), bool, len(events))
     if flt.types:
         keep &= _isin_folded(events["event_type"], flt.types)
     if flt.countries:
@@ -601,7 +601,7 @@ class EmptyChoice:
 def known_values(events: gpd.GeoDataFrame, key: str) -> list[str]:
     """Every distinct value of ``key`` (``actor``, ``type`` or ``country``) among ``events``, sorted."""
     if key == "actor":
-        values = set(chain.from_iterable(events["actor_names"]))
+        values = set(chain.from_iterable(events["actor_names"].tolist()))
     else:
         values = set(events["event_type" if key == "type" else "country"].unique())
     return sorted((v for v in values if v), key=str.casefold)

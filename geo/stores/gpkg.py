@@ -61,7 +61,7 @@ from geo.stores.base import (
     Store,
     StoreError,
     delete_conflicts,
-    json_lists,
+    json_list_arrays,
     plan_upsert,
     record_of,
 )
@@ -206,13 +206,21 @@ class GeoPackageStore(Store):
         return events
 
     def _columns(self) -> tuple[pd.DataFrame, np.ndarray]:
-        """The schema fields (``_fields``) and revisions of every event, read as Arrow columns; the Arrow table is let go
-        before the frame is built from them."""
+        """The schema fields (``_fields``) and revisions of every event, read as Arrow columns ``_READ_BATCH`` events at a
+        time: each batch GDAL gives is let go once its columns are copied out (a column sharing its memory would keep
+        the whole batch, JSON texts and all)."""
+        columns: dict[str, list] = {}
         try:
-            table = pyogrio.read_arrow(self.path, layer=TABLE)[1]
+            with pyogrio.open_arrow(self.path, layer=TABLE, batch_size=_READ_BATCH, use_pyarrow=True) as (_, batches):
+                for batch in batches:
+                    for name, values in _fields(batch).items():
+                        columns.setdefault(name, []).append(values)
         except pyogrio.errors.DataSourceError as error:
             raise StoreError(f"{self.path}: cannot read the store ({error})") from None
-        return _fields(table), table.column(REVISION).to_numpy()
+        if not columns:
+            return pd.DataFrame(columns=list(FIELDS)), np.zeros(0, dtype=np.int64)
+        revisions = np.concatenate(columns.pop(REVISION))
+        return pd.DataFrame({name: _joined(name, parts) for name, parts in columns.items()})[list(FIELDS)], revisions
 
     def count(self, where: Condition | None = None) -> int:
         """How many events there are (``where`` is not run here)."""
@@ -465,20 +473,32 @@ def _record(row: tuple) -> dict:
     return record_of(dict(zip(_COLUMNS, row[1:-1], strict=True)), _blob_point(row[0]))
 
 
-def _fields(table: pa.Table) -> pd.DataFrame:
-    """The schema fields of the events layer read as Arrow columns: text NULL as "", list fields parsed from their JSON,
-    lat and lon (NaN when unmapped) from the points."""
-    points = shapely.from_wkb(table.column("geom").to_numpy(zero_copy_only=False))
+_READ_BATCH = 65_536
+"""Events read from GDAL at a time."""
+
+
+def _fields(batch: pa.RecordBatch) -> dict[str, object]:
+    """The schema fields and revisions of a batch of the events layer, in memory of their own: text NULL as "", list
+    fields parsed from their JSON (``json_list_arrays``), lat and lon (NaN when unmapped) from the points."""
+    points = shapely.from_wkb(batch.column("geom").to_numpy(zero_copy_only=False))
     fields: dict[str, object] = {"lat": shapely.get_y(points), "lon": shapely.get_x(points)}
+    fields.update(json_list_arrays({name: batch.column(name) for name in LIST_FIELDS}))
     for name in _COLUMNS:
-        column = table.column(name)
-        if name in LIST_FIELDS:
-            fields[name] = json_lists(column.to_pylist())
-        elif name in ("context", "fatalities"):
-            fields[name] = column.to_pandas()
-        else:
-            fields[name] = pc.fill_null(column, "").to_pandas()
-    return pd.DataFrame({name: fields[name] for name in FIELDS})
+        column = batch.column(name)
+        if name in ("context", "fatalities"):
+            fields[name] = column.to_numpy(zero_copy_only=False).copy()
+        elif name not in LIST_FIELDS:
+            fields[name] = pa.concat_arrays([pc.fill_null(column, "").cast(pa.large_string())])  # a copy, not GDAL's memory
+    fields[REVISION] = batch.column(REVISION).to_numpy().copy()
+    return fields
+
+
+def _joined(name: str, parts: list) -> object:
+    """One field's batches as one column: numbers as a numpy array, texts and lists as a pandas column over Arrow."""
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate(parts)
+    values = pa.chunked_array(parts)
+    return pd.array(values, dtype="str") if name not in LIST_FIELDS else pd.arrays.ArrowExtensionArray(values)
 
 
 def _existing(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[dict, int]]:

@@ -18,9 +18,9 @@
   once; each event's own texts (``_OWN_TEXTS``, links, excerpts) as they are.
 
 The encoding runs column by column (pandas, pyarrow), never event by event,
-except where the events hold lists of dicts (actors, sources), which are read
-once each.  Each blob is gzip-compressed (the three side by side); columns start at multiples of 8 bytes, so the
-page views them as typed arrays without copying.  ``decode`` reverses
+the lists of actors, sources and tags included (their Arrow columns flattened).
+Each blob is gzip-compressed (the three side by side); columns start at
+multiples of 8 bytes, so the page views them as typed arrays without copying.  ``decode`` reverses
 ``encode`` (for tests and tools).  This module never escapes or shows text: the
 page shows every string with ``textContent``.
 """
@@ -28,7 +28,6 @@ page shows every string with ``textContent``.
 from __future__ import annotations
 
 import gzip
-import operator
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo import style, wording
-from geo.frame import is_mapped
+from geo.frame import is_mapped, list_items
 
 MISSING = np.iinfo(np.int32).min
 """The int32 that stands for "no value" (an unmapped event's coordinates, an undated event's days)."""
@@ -211,9 +210,8 @@ def _text_array(values) -> pa.Array:
     """A column of texts as one ``large_string`` array (a column read from a store in several batches made one)."""
     if not isinstance(values, pa.Array | pa.ChunkedArray):
         values = pa.array(values, type=pa.large_string(), from_pandas=True)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    return values.cast(pa.large_string())
+    values = values.cast(pa.large_string())  # before the chunks are joined: one string array holds less than 2 GB
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def _cards(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
@@ -225,11 +223,11 @@ def _cards(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, 
                                 ("fatalities", wording.fatalities_label, ("fatalities", "fatalities_qualifier"))):
         texts, which = _labelled(label, events[list(fields)])
         handles[name] = (table.add(texts), which)
-    actors = _flat(events["actors"].tolist(), ("name", "role"))
-    tags = events["tags"].tolist()
-    sources = _flat(events["sources"].tolist(), ("id", "publisher", "author", "title", "url", "date", "kind", "excerpt", "cited_by"))
+    actors = list_items(events, "actors", ("name", "role"))
+    tags = list_items(events, "tags")
+    sources = list_items(events, "sources", ("id", "publisher", "author", "title", "url", "date", "kind", "excerpt", "cited_by"))
     handles["actors"] = [table.add(actors[f]) for f in ("name", "role")]
-    handles["tags"] = table.add([tag for each in tags for tag in each])
+    handles["tags"] = table.add(tags["items"])
     handles["sources"] = [table.add(column, repeated=f not in ("url", "excerpt"))
                           for f, column in zip(SOURCE_FIELDS, _source_columns(sources), strict=True)]
     offsets, text, codes = table.encode()
@@ -242,17 +240,9 @@ def _cards(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, 
         else:
             cards[name] = _smallest(codes[handle])
     cards["actorCount"] = _smallest(actors["count"])
-    cards["tagCount"] = _smallest(np.fromiter(map(len, tags), dtype=np.int64, count=len(tags)))
+    cards["tagCount"] = _smallest(tags["count"])
     cards["sourceCount"] = _smallest(sources["count"])
     return offsets, text, cards
-
-
-def _flat(lists: list[list[dict]], fields: tuple[str, ...]) -> dict[str, list | np.ndarray]:
-    """``fields`` of every item of every event, flat, and ``count``: each event's number of items."""
-    items = [item for each in lists for item in each]
-    out: dict[str, list | np.ndarray] = {f: list(map(operator.itemgetter(f), items)) for f in fields}
-    out["count"] = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    return out
 
 
 def _labelled(label, table: pd.DataFrame) -> tuple[list[str], np.ndarray]:
@@ -272,15 +262,16 @@ def _source_columns(sources: dict) -> list:
     which = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False)
     distinct, first = np.unique(which, return_index=True)
     texts = np.empty(len(distinct), dtype=object)
-    texts[distinct] = [wording.source_label({f: sources[f][row] for f in fields}) for row in first.tolist()]
+    picked = [sources[f].take(first).to_pylist() for f in fields]
+    texts[distinct] = [wording.source_label(dict(zip(fields, values, strict=True))) for values in zip(*picked, strict=True)]
     labels = texts[which]
-    cited_by = np.asarray(sources["cited_by"], dtype=object)
+    cited_by = sources["cited_by"].to_numpy()
     citing = np.flatnonzero(cited_by != "")
     if len(citing):  # look for the cited source among the sources of the same event
         ends = np.cumsum(sources["count"])
         event = np.searchsorted(ends, citing, side="right")
         start, stop = ends[event] - sources["count"][event], ends[event]
-        ids, found = np.asarray(sources["id"], dtype=object), np.full(len(citing), -1)
+        ids, found = sources["id"].to_numpy(), np.full(len(citing), -1)
         for step in range(int(sources["count"].max())):
             at = start + step
             hit = (found < 0) & (at < stop) & (ids[np.minimum(at, len(ids) - 1)] == cited_by[citing])
