@@ -31,7 +31,7 @@ from geo.filters import (
     spelled_as_known,
     to_query,
 )
-from geo.frame import to_frame
+from geo.frame import search_text, to_frame
 from geo.geodesy import EARTH_RADIUS_KM, KM_PER_DEGREE
 from geo.schema import LOCATION_PRECISIONS, validate_records
 from geo.webmap.component import mask_bits
@@ -127,12 +127,13 @@ def matched_in_python(events, flt: Filter) -> tuple[list[bool], list[bool], int,
     admin1 = {k: admin1_at_points(np.array([lat]), np.array([lon]))[0]
               for k, (lat, lon) in enumerate(zip(lats, lons, strict=True)) if flt.admin1 and not math.isnan(lat)}
     keep, any_date, undated, unmapped = [], [], 0, 0
+    texts = search_text(events).tolist()
     for k, row in enumerate(events.itertuples()):
         values = (
             (not flt.actors or any(n.casefold() == a.casefold() for n in row.actor_names for a in flt.actors))
             and (not flt.types or row.event_type.casefold() in [t.casefold() for t in flt.types])
             and (not flt.countries or row.country.casefold() in [c.casefold() for c in flt.countries])
-            and (not flt.text or flt.text.casefold() in row.search_text)
+            and (not flt.text or flt.text.casefold() in texts[k])
             and (not flt.precision or LOCATION_PRECISIONS.index(row.location_precision) <= LOCATION_PRECISIONS.index(flt.precision))
             and (flt.include_context or not row.context)
         )
@@ -197,10 +198,10 @@ def test_a_text_with_regex_characters_is_found_as_written(varied):
 
 
 def test_a_text_search_passes_over_missing_texts(varied):
-    gaps = varied.assign(search_text=varied["search_text"].where(varied.index % 2 == 0, None))
+    gaps = varied.assign(search_text=search_text(varied).where(varied.index % 2 == 0, None))
     found = match(gaps, Filter(text="a"))
     assert not found.keep[1::2].any()
-    assert found.keep[::2].tolist() == ["a" in text for text in varied["search_text"][::2]]
+    assert found.keep[::2].tolist() == ["a" in text for text in search_text(varied)[::2]]
 
 
 def test_match_does_not_copy_or_change_the_frame(varied):
