@@ -31,7 +31,7 @@ from geo.filters import (
     spelled_as_known,
     to_query,
 )
-from geo.frame import search_text, to_frame
+from geo.frame import search_text, to_frame, to_records
 from geo.geodesy import EARTH_RADIUS_KM, KM_PER_DEGREE
 from geo.schema import LOCATION_PRECISIONS, validate_records
 from geo.webmap.component import mask_bits
@@ -539,3 +539,15 @@ def test_place_keys_run_in_the_database_and_give_what_filtering_in_memory_gives(
         assert 0 < len(in_memory.events) < len(records) and in_memory.unmapped_excluded > 0
         read = store.load(filters.to_sql(flt).where)
         assert len(read) < len(records) / 2  # the database sent about what the view shows
+
+
+def test_a_text_search_folds_case_as_python_does_and_looks_across_an_events_texts_as_one():
+    events = frame(make_record(id="e1", title="Straße closed", description="İstanbul ΣΊΣΥΦΟΣ"),
+                   make_record(id="e2", title="Plain", tags=["road block"]))
+    assert search_text(events).tolist() == [" ".join(texts).casefold() for texts in (
+        [r["title"], r["description"], r["place_reported"], r["place_name"], r["admin1"], r["event_type"],
+         *(f"{a['name']} {a['role']}" for a in r["actors"]),
+         *(f"{s['publisher']} {s['author']} {s['title']} {s['excerpt']}" for s in r["sources"]), *r["tags"]]
+        for r in to_records(events))]
+    assert ids(apply(events, Filter(text="STRASSE"))) == ["e1"] and ids(apply(events, Filter(text="σίσυφοσ"))) == ["e1"]
+    assert ids(apply(events, Filter(text="block"))) == ["e2"]

@@ -217,6 +217,8 @@ def json_list_arrays(columns: Mapping[str, pa.Array]) -> dict[str, pa.Array]:
     JSON reader into arrays of ``geo.frame.LIST_TYPES``, no Python object made per item; raises StoreError for a
     value that is not a list of items of those fields in text."""
     keys = list(columns)
+    if not keys:
+        return {}
     pieces: list = []
     for number, name in enumerate(keys):
         texts = pc.fill_null(columns[name], "").cast(pa.large_string())
