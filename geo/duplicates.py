@@ -34,6 +34,6 @@ def likely_duplicates(record: Mapping, events: gpd.GeoDataFrame, *, days: int = 
     candidates = events[keep]
     near = distance_km(lat, lon, candidates.geometry.y.to_numpy(), candidates.geometry.x.to_numpy()) <= km
     candidates = candidates[near]
-    shared = [any(n.casefold() in names for n in actor_names) for actor_names in candidates["actor_names"]]
+    shared = [any(n.casefold() in names for n in actor_names) for actor_names in candidates["actor_names"].tolist()]
     return candidates[np.asarray(shared, dtype=bool)]
 

@@ -156,7 +156,7 @@ def gis_table(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
     table = pd.DataFrame({name: events[name].to_numpy() for name in COLUMNS if name not in LIST_FIELDS})
     for name in LIST_FIELDS:
-        table[name] = [json.dumps(list(value), ensure_ascii=False) for value in events[name]]
+        table[name] = [json.dumps(list(value), ensure_ascii=False) for value in events[name].tolist()]
     table = table[list(COLUMNS)].astype({"fatalities": "Int64", "context": bool})
     return gpd.GeoDataFrame(table, geometry=events.geometry.to_numpy(), crs=events.crs)
 

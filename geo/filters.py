@@ -54,7 +54,7 @@ import shapely
 
 from geo import basemap, wording
 from geo.areas import admin1_at_points
-from geo.frame import is_mapped
+from geo.frame import is_mapped, search_text
 from geo.geodesy import KM_PER_DEGREE, distance_km
 from geo.names import country_code
 from geo.schema import LOCATION_PRECISIONS
@@ -173,8 +173,10 @@ class Match:
         return int(np.count_nonzero(self.keep))
 
     def result(self, events: gpd.GeoDataFrame) -> FilterResult:
-        """The kept rows of ``events`` (the frame matched on) with the counts left out."""
-        return FilterResult(events[self.keep], self.undated_excluded, self.unmapped_excluded)
+        """The kept rows of ``events`` (the frame matched on) with the counts left out; when every event is kept, a
+        shallow copy (its columns shared, copied only if written to), since taking rows copies the Arrow columns' texts."""
+        kept = events.copy(deep=False) if self.keep.all() else events[self.keep]
+        return FilterResult(kept, self.undated_excluded, self.unmapped_excluded)
 
 
 def match(events: gpd.GeoDataFrame, flt: Filter, *, any_date: bool = False) -> Match:
@@ -215,13 +217,13 @@ def _value_keys(events: gpd.GeoDataFrame, flt: Filter) -> np.ndarray:
     keep = np.ones(len(events), dtype=bool)
     if flt.actors:
         wanted = {a.casefold() for a in flt.actors}
-        keep &= np.fromiter((any(n.casefold() in wanted for n in names) for names in events["actor_names"]), bool, len(events))
+        keep &= np.fromiter((any(n.casefold() in wanted for n in names) for names in events["actor_names"].tolist()), bool, len(events))
     if flt.types:
         keep &= _isin_folded(events["event_type"], flt.types)
     if flt.countries:
         keep &= _isin_folded(events["country"], flt.countries)
     if flt.text:
-        keep &= _contains(events["search_text"], flt.text.casefold())
+        keep &= _contains(search_text(events), flt.text.casefold())
     if flt.precision:
         allowed = LOCATION_PRECISIONS[: LOCATION_PRECISIONS.index(flt.precision) + 1]
         keep &= events["location_precision"].isin(allowed).to_numpy()
@@ -601,7 +603,7 @@ class EmptyChoice:
 def known_values(events: gpd.GeoDataFrame, key: str) -> list[str]:
     """Every distinct value of ``key`` (``actor``, ``type`` or ``country``) among ``events``, sorted."""
     if key == "actor":
-        values = set(chain.from_iterable(events["actor_names"]))
+        values = set(chain.from_iterable(events["actor_names"].tolist()))
     else:
         values = set(events["event_type" if key == "type" else "country"].unique())
     return sorted((v for v in values if v), key=str.casefold)

@@ -2,6 +2,10 @@
 
 The frame has the schema's fields (coordinates as point geometry, EPSG:4326)
 plus the derived columns in ``DERIVED`` that filtering and rendering use.
+The list fields (``actors``, ``sources``, ``tags``) and ``actor_names`` are Arrow
+list columns (``LIST_TYPES``), not Python lists of dicts: a million events' sources
+take about as much memory as their JSON text, not four times that; ``.tolist()``
+gives the records' lists, and the web map reads them column by column.
 Records come in already validated (``geo.ingest``, or a store that holds only
 validated events).  This module never reads files, validates, draws, filters
 or writes.
@@ -11,19 +15,30 @@ from __future__ import annotations
 
 import functools
 import gc
+import threading
+import weakref
 from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from geo.schema import FIELDS, LIST_FIELDS
+from geo.schema import ACTOR_FIELDS, FIELDS, LIST_FIELDS, SOURCE_FIELDS
 
 COLUMNS = tuple(f for f in FIELDS if f not in ("lat", "lon"))
-DERIVED = ("day_min", "day_max", "actor_names", "search_text")
-"""Derived columns: the event's possible days, its actor names, lowercased searchable text."""
+DERIVED = ("day_min", "day_max", "actor_names")
+"""Derived columns: the event's possible days, its actor names.  The text a search looks in is made only when a frame
+is first searched (``search_text``)."""
 
 CRS = "EPSG:4326"
+LIST_TYPES = {
+    "actors": pa.list_(pa.struct([(name, pa.string()) for name in ACTOR_FIELDS])),
+    "sources": pa.list_(pa.struct([(name, pa.string()) for name in SOURCE_FIELDS])),
+    "tags": pa.list_(pa.string()),
+}
+"""The Arrow type of each list field: validated items hold exactly these keys, in this order, all text."""
 _TEXT_AND_LISTS = tuple(f for f in FIELDS if f not in ("lat", "lon", "fatalities", "context"))
 
 
@@ -54,12 +69,15 @@ def to_frame(records: Iterable[dict]) -> gpd.GeoDataFrame:
 
 
 def table_to_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A GeoDataFrame from a table of validated fields (``actors``, ``sources``, ``tags`` as lists), with the derived columns.
+    """A GeoDataFrame from a table of validated fields (``actors``, ``sources``, ``tags`` as Python lists, or already as
+    Arrow arrays of ``LIST_TYPES``), with the derived columns.
 
     The table is taken over, not copied.
     """
     if table.empty:  # pandas gives empty columns no type; give them the types a filled table has
-        table = table.astype({name: object if name in LIST_FIELDS else "str" for name in _TEXT_AND_LISTS})
+        table = table.astype({name: "str" for name in _TEXT_AND_LISTS if name not in LIST_FIELDS})
+    for name in LIST_FIELDS:
+        table[name] = list_column(table[name], name)
     lat = pd.to_numeric(table.pop("lat"), errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(table.pop("lon"), errors="coerce").to_numpy(dtype=float)
     geometry = gpd.points_from_xy(lon, lat, crs=CRS)
@@ -71,9 +89,31 @@ def table_to_frame(table: pd.DataFrame) -> gpd.GeoDataFrame:
     end = table["date_end"].where(table["date_end"].ne("") & dated, start)
     table["day_min"] = _period_start(start)
     table["day_max"] = _period_end(end)
-    table["actor_names"] = pd.Series([tuple(a["name"] for a in actors) for actors in table["actors"]], index=table.index, dtype=object)
-    table["search_text"] = pd.Series(_search_text(table), index=table.index, dtype="str")
+    table["actor_names"] = _actor_names(table["actors"])
     return gpd.GeoDataFrame(table, geometry=geometry, crs=CRS).set_index(pd.RangeIndex(len(table)))
+
+
+def list_column(values: pd.Series, name: str) -> pd.Series:
+    """A list field (``name`` in ``LIST_TYPES``) as an Arrow list column: from Python lists, or kept if it is one."""
+    if isinstance(values.dtype, pd.ArrowDtype) and values.dtype.pyarrow_dtype == LIST_TYPES[name]:
+        return values
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.array(values.tolist(), type=LIST_TYPES[name])), index=values.index)
+
+
+def list_items(events: pd.DataFrame, name: str, fields: tuple[str, ...] = ()) -> dict[str, pa.ChunkedArray | np.ndarray]:
+    """The list field ``name`` of ``events`` flat: ``fields`` of every item of every event (or, without fields, the
+    ``items``), in order, as Arrow arrays, and ``count``: each event's number of items."""
+    lists = _arrow(list_column(events[name], name))
+    items = pc.list_flatten(lists)
+    out: dict[str, pa.ChunkedArray | np.ndarray] = {f: pc.struct_field(items, f) for f in fields} if fields else {"items": items}
+    out["count"] = pc.list_value_length(lists).to_numpy().astype(np.int64)
+    return out
+
+
+def _actor_names(actors: pd.Series) -> pd.Series:
+    """Each event's actor names, in order (an Arrow list of strings per event)."""
+    chunks = [pa.ListArray.from_arrays(chunk.offsets, chunk.values.field("name")) for chunk in _arrow(actors).chunks]
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, pa.list_(pa.string()))), index=actors.index)
 
 
 def _period_start(values: pd.Series) -> pd.Series:
@@ -93,32 +133,87 @@ def _period_end(values: pd.Series) -> pd.Series:
     return last
 
 
-def _search_text(table: pd.DataFrame) -> list[str]:
-    """What a free-text filter searches, casefolded: the texts, the actors, the sources and the tags."""
-    texts = zip(*(table[c].tolist() for c in _SEARCHED), table["actors"], table["sources"], table["tags"], strict=True)
-    return [
-        " ".join(
-            [*row[:-3]]
-            + [f"{a['name']} {a['role']}" for a in row[-3]]
-            + [f"{s['publisher']} {s['author']} {s['title']} {s['excerpt']}" for s in row[-2]]
-            + row[-1]
-        ).casefold()
-        for row in texts
-    ]
+def search_text(events: pd.DataFrame) -> pd.Series:
+    """What a free-text filter searches in each event: the frame's ``search_text`` column if it has one, else made
+    (``_search_text``) the first time the frame is searched and kept while the frame lives.
+
+    Not a column of every frame: at 1,000,000 events it takes 0.8 GB, which a view without a text search never needs.
+    """
+    if "search_text" in events.columns:
+        return events["search_text"]
+    with _SEARCH_TEXTS_LOCK:
+        kept = _SEARCH_TEXTS.get(id(events))
+        if kept is None or kept[0]() is not events:
+            forget = functools.partial(_SEARCH_TEXTS.pop, id(events), None)
+            kept = _SEARCH_TEXTS[id(events)] = (weakref.ref(events, lambda _: forget()), _search_text(events))
+        return kept[1]
+
+
+_SEARCH_TEXTS: dict[int, tuple[weakref.ref, pd.Series]] = {}
+"""id of a frame -> (the frame, weakly; its search text)."""
+_SEARCH_TEXTS_LOCK = threading.Lock()
+
+
+def _search_text(table: pd.DataFrame) -> pd.Series:
+    """What a free-text filter searches, casefolded: the texts, the actors, the sources and the tags, each joined by a
+    space (an event's ``" ".join`` of them), made in Arrow a slice of events at a time."""
+    columns = [_arrow(table[name]) for name in (*_SEARCHED, *LIST_FIELDS)]
+    slices = [[column.slice(start, _SLICE).combine_chunks() for column in columns] for start in range(0, len(table), _SLICE)]
+    chunks = [_casefolded(_joined(*texts)) for texts in slices]
+    return pd.Series(pd.array(pa.chunked_array(chunks, pa.large_string()), dtype="str"), index=table.index)
 
 
 _SEARCHED = ("title", "description", "place_reported", "place_name", "admin1", "event_type")
+_SLICE = 1 << 16
+"""Events joined at a time into search text: the Python strings of a slice are let go before the next."""
+_EMPTY, _SPACE = pa.scalar("", pa.large_string()), pa.scalar(" ", pa.large_string())
+_SEARCHED_ITEMS = {"actors": ("name", "role"), "sources": ("publisher", "author", "title", "excerpt")}
+
+
+def _joined(*columns: pa.Array) -> pa.Array:
+    """``" ".join`` of each event's six texts (``_SEARCHED``), then of its actors, sources and tags (``_SEARCHED_ITEMS``)."""
+    *texts, actors, sources, tags = columns
+    parts = [pc.binary_join_element_wise(*(text.cast(pa.large_string()) for text in texts), _SPACE)]
+    for items, fields in ((actors, _SEARCHED_ITEMS["actors"]), (sources, _SEARCHED_ITEMS["sources"]), (tags, None)):
+        values = items.flatten()
+        each = [values] if fields is None else [values.field(name) for name in fields]
+        spaced = pc.binary_join_element_wise(_EMPTY, *(v.cast(pa.large_string()) for v in each), _SPACE)  # " a b" per item
+        parts.append(pc.binary_join(pa.LargeListArray.from_arrays(_offsets(items), spaced), _EMPTY))
+    return pc.binary_join_element_wise(*parts, _EMPTY)
+
+
+def _offsets(items: pa.ListArray) -> pa.Array:
+    """The list offsets of ``items`` counted from its first value (what ``flatten`` gives), as int64."""
+    offsets = items.offsets.cast(pa.int64())
+    return pc.subtract(offsets, offsets[0])
+
+
+def _casefolded(texts: pa.Array) -> pa.Array:
+    """``str.casefold`` of each text: ASCII ones folded in Arrow (for ASCII it is lowering), the others by Python."""
+    ascii_only = pc.string_is_ascii(texts)
+    folded = pc.ascii_lower(texts)
+    if pc.all(ascii_only).as_py() is not False:
+        return folded
+    others = pc.invert(ascii_only)
+    return pc.replace_with_mask(folded, others, pa.array([t.casefold() for t in texts.filter(others).to_pylist()],
+                                                         pa.large_string()))
+
+
+def _arrow(column: pd.Series) -> pa.ChunkedArray:
+    values = pa.array(column.array, from_pandas=True)
+    return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+
+
 
 
 def to_records(events: gpd.GeoDataFrame) -> list[dict]:
     """The events as plain schema records (coordinates as lat/lon, None when unmapped)."""
     columns = [c for c in COLUMNS if c in events.columns]
-    frame = events[columns]
     mapped = is_mapped(events)
     lat = np.where(mapped, events.geometry.y.where(mapped), np.nan)
     lon = np.where(mapped, events.geometry.x.where(mapped), np.nan)
     records = []
-    for values, y, x in zip(frame.itertuples(index=False, name=None), lat, lon, strict=True):
+    for values, y, x in zip(zip(*(events[c].tolist() for c in columns), strict=True), lat, lon, strict=True):
         record = dict(zip(columns, values, strict=True))
         record["lat"] = None if np.isnan(y) else float(y)
         record["lon"] = None if np.isnan(x) else float(x)

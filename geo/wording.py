@@ -96,18 +96,18 @@ def map_counts(count: int, mapped: int, undated_excluded: int = 0, dated_filter:
     return text
 
 
-def attribution(sources_per_event: list[list[dict]], basemap_credits: list[str], made_on: date, most: int = 5) -> str:
-    """ "Events: <publishers or authors, most often cited first>; basemap: <credits>; made on <date>"."""
-    cited = Counter(s["publisher"] or s["author"] for sources in sources_per_event for s in sources)
-    cited.pop("", None)
+def attribution(cited: Mapping[str, int], events: int, basemap_credits: list[str], made_on: date, most: int = 5) -> str:
+    """ "Events: <publishers or authors, most often cited first>; basemap: <credits>; made on <date>", for ``events``
+    events whose sources cite these names (name -> sources, in the order first cited)."""
+    cited = Counter(cited)
     names = [name for name, _ in cited.most_common(most)]
     if len(cited) > most:
         names.append(f"and {len(cited) - most:,} more")
     if names:
-        events = ", ".join(names) + " (as cited on each event)"
+        named = ", ".join(names) + " (as cited on each event)"
     else:
-        events = "unnamed sources (see each event)" if sources_per_event else "none"
-    return f"Events: {events}; basemap: {'; '.join(basemap_credits)}; made on {made_on_label(made_on)}"
+        named = "unnamed sources (see each event)" if events else "none"
+    return f"Events: {named}; basemap: {'; '.join(basemap_credits)}; made on {made_on_label(made_on)}"
 
 
 def undated_left_out(count: int) -> str:

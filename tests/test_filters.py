@@ -31,7 +31,7 @@ from geo.filters import (
     spelled_as_known,
     to_query,
 )
-from geo.frame import to_frame
+from geo.frame import search_text, to_frame, to_records
 from geo.geodesy import EARTH_RADIUS_KM, KM_PER_DEGREE
 from geo.schema import LOCATION_PRECISIONS, validate_records
 from geo.webmap.component import mask_bits
@@ -127,12 +127,13 @@ def matched_in_python(events, flt: Filter) -> tuple[list[bool], list[bool], int,
     admin1 = {k: admin1_at_points(np.array([lat]), np.array([lon]))[0]
               for k, (lat, lon) in enumerate(zip(lats, lons, strict=True)) if flt.admin1 and not math.isnan(lat)}
     keep, any_date, undated, unmapped = [], [], 0, 0
+    texts = search_text(events).tolist()
     for k, row in enumerate(events.itertuples()):
         values = (
             (not flt.actors or any(n.casefold() == a.casefold() for n in row.actor_names for a in flt.actors))
             and (not flt.types or row.event_type.casefold() in [t.casefold() for t in flt.types])
             and (not flt.countries or row.country.casefold() in [c.casefold() for c in flt.countries])
-            and (not flt.text or flt.text.casefold() in row.search_text)
+            and (not flt.text or flt.text.casefold() in texts[k])
             and (not flt.precision or LOCATION_PRECISIONS.index(row.location_precision) <= LOCATION_PRECISIONS.index(flt.precision))
             and (flt.include_context or not row.context)
         )
@@ -197,10 +198,10 @@ def test_a_text_with_regex_characters_is_found_as_written(varied):
 
 
 def test_a_text_search_passes_over_missing_texts(varied):
-    gaps = varied.assign(search_text=varied["search_text"].where(varied.index % 2 == 0, None))
+    gaps = varied.assign(search_text=search_text(varied).where(varied.index % 2 == 0, None))
     found = match(gaps, Filter(text="a"))
     assert not found.keep[1::2].any()
-    assert found.keep[::2].tolist() == ["a" in text for text in varied["search_text"][::2]]
+    assert found.keep[::2].tolist() == ["a" in text for text in search_text(varied)[::2]]
 
 
 def test_match_does_not_copy_or_change_the_frame(varied):
@@ -538,3 +539,15 @@ def test_place_keys_run_in_the_database_and_give_what_filtering_in_memory_gives(
         assert 0 < len(in_memory.events) < len(records) and in_memory.unmapped_excluded > 0
         read = store.load(filters.to_sql(flt).where)
         assert len(read) < len(records) / 2  # the database sent about what the view shows
+
+
+def test_a_text_search_folds_case_as_python_does_and_looks_across_an_events_texts_as_one():
+    events = frame(make_record(id="e1", title="Straße closed", description="İstanbul ΣΊΣΥΦΟΣ"),
+                   make_record(id="e2", title="Plain", tags=["road block"]))
+    assert search_text(events).tolist() == [" ".join(texts).casefold() for texts in (
+        [r["title"], r["description"], r["place_reported"], r["place_name"], r["admin1"], r["event_type"],
+         *(f"{a['name']} {a['role']}" for a in r["actors"]),
+         *(f"{s['publisher']} {s['author']} {s['title']} {s['excerpt']}" for s in r["sources"]), *r["tags"]]
+        for r in to_records(events))]
+    assert ids(apply(events, Filter(text="STRASSE"))) == ["e1"] and ids(apply(events, Filter(text="σίσυφοσ"))) == ["e1"]
+    assert ids(apply(events, Filter(text="block"))) == ["e2"]

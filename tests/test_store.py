@@ -16,6 +16,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -326,7 +327,7 @@ def test_the_fast_load_equals_the_checked_load(store):
 
     fast, checked = store.load(), ingest.check_stored(store)
     assert to_records(fast) == to_records(checked)
-    assert fast["day_max"].equals(checked["day_max"]) and fast["search_text"].equals(checked["search_text"])
+    assert fast["day_max"].equals(checked["day_max"]) and frame.search_text(fast).equals(frame.search_text(checked))
 
 
 def test_a_store_read_as_columns_gives_back_every_field_as_written_and_audited(store):
@@ -531,3 +532,33 @@ def test_a_geopackage_from_before_revisions_is_upgraded_and_gdal_still_opens_it(
     assert upgraded.revisions()["mahjar-barducci-dadyal-jem-rally"] == 2 and set(upgraded.revisions().values()) == {1, 2}
     assert [h["revision"] for h in upgraded.history("mahjar-barducci-dadyal-jem-rally")] == [2, 1]
     assert pyogrio.read_dataframe(store.path, layer="events")["revision"].max() == 2
+
+
+# --- the frame a GeoPackage store loads --------------------------------------------------------
+
+
+def test_a_load_read_in_many_batches_holds_the_list_fields_as_arrow_columns_that_give_back_the_stored_lists(
+        gpkg_store, monkeypatch):
+    from geo.stores import gpkg
+
+    monkeypatch.setattr(gpkg, "_READ_BATCH", 3)  # the shipped events come in many batches
+    loaded, records = gpkg_store.load(), gpkg_store.records()
+    assert len(records) > 3 * gpkg._READ_BATCH and frame.to_records(loaded) == records
+    for name, arrow_type in frame.LIST_TYPES.items():
+        assert loaded[name].dtype == pd.ArrowDtype(arrow_type)
+        assert loaded[name].array.__arrow_array__().num_chunks == 1  # one piece: taking rows never joins pieces
+        assert loaded[name].tolist() == [r[name] for r in records]
+    assert loaded["actor_names"].tolist() == [[a["name"] for a in r["actors"]] for r in records]
+    assert loaded.iloc[[4, 1]]["sources"].tolist() == [records[4]["sources"], records[1]["sources"]]
+
+
+def test_a_list_stored_as_null_or_empty_text_loads_as_no_items_and_one_not_a_list_is_refused(gpkg_store):
+    first, second = [r["id"] for r in gpkg_store.records()[:2]]
+    with sqlite3.connect(gpkg_store.path) as db:  # as another program might have left them
+        db.execute("UPDATE events SET tags = NULL, actors = '' WHERE id = ?", (first,))
+    loaded = gpkg_store.load().set_index("id")
+    assert list(loaded.loc[first, "tags"]) == [] and list(loaded.loc[first, "actors"]) == []
+    with sqlite3.connect(gpkg_store.path) as db:
+        db.execute("""UPDATE events SET sources = '{"publisher": "x"}' WHERE id = ?""", (second,))
+    with pytest.raises(stores.StoreError, match="not a list of the schema's items"):
+        gpkg_store.load()

@@ -137,7 +137,7 @@ MAP_CREDITS = f"Basemap: {NATURAL_EARTH_CREDIT}. {GEONAMES_CREDIT}."
 
 def actor_counts(events: gpd.GeoDataFrame) -> list[tuple[str, int]]:
     """Every actor name with its number of events, most frequent first."""
-    counts = Counter(chain.from_iterable(events["actor_names"]))
+    counts = Counter(chain.from_iterable(events["actor_names"].tolist()))
     return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
 
 

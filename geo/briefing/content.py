@@ -70,7 +70,7 @@ def key_entries(events: gpd.GeoDataFrame) -> list[KeyEntry]:
 def attribution(events: gpd.GeoDataFrame) -> list[str]:
     """Publishers and authors named by the events' sources, each once, in the order first seen."""
     names: dict[str, None] = {}
-    for sources in events["sources"]:
+    for sources in events["sources"].tolist():
         for source in sources:
             for name in (source.get("publisher"), source.get("author")):
                 if name:

@@ -18,9 +18,9 @@
   once; each event's own texts (``_OWN_TEXTS``, links, excerpts) as they are.
 
 The encoding runs column by column (pandas, pyarrow), never event by event,
-except where the events hold lists of dicts (actors, sources), which are read
-once each.  Each blob is gzip-compressed (the three side by side); columns start at multiples of 8 bytes, so the
-page views them as typed arrays without copying.  ``decode`` reverses
+the lists of actors, sources and tags included (their Arrow columns flattened).
+Each blob is gzip-compressed (the three side by side); columns start at
+multiples of 8 bytes, so the page views them as typed arrays without copying.  ``decode`` reverses
 ``encode`` (for tests and tools).  This module never escapes or shows text: the
 page shows every string with ``textContent``.
 """
@@ -28,7 +28,7 @@ page shows every string with ``textContent``.
 from __future__ import annotations
 
 import gzip
-import operator
+import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo import style, wording
-from geo.frame import is_mapped
+from geo.frame import is_mapped, list_items
 
 MISSING = np.iinfo(np.int32).min
 """The int32 that stands for "no value" (an unmapped event's coordinates, an undated event's days)."""
@@ -175,45 +175,57 @@ class _Strings:
     """Text columns gathered first, then encoded at once into one string table ("" is string 0).
 
     Columns of repeated texts (types, labels, publishers) are written once per distinct text; columns of texts that
-    are each event's own (titles, descriptions, excerpts) are written as they are, so no time goes into hashing them.
+    are each event's own (titles, descriptions, excerpts) are written as they are, so no time goes into hashing them,
+    and their bytes are not copied into one buffer: ``encode`` gives the table's bytes as parts, to compress in turn.
     """
 
     def __init__(self) -> None:
-        self._repeated: list[pa.Array] = [pa.array([""], type=pa.large_string())]
-        self._own: list[pa.Array] = []
+        self._repeated: list[list[pa.Array]] = [[pa.array([""], type=pa.large_string())]]
+        self._own: list[list[pa.Array]] = []
         self._handles: list[tuple[bool, int]] = []
 
     def add(self, values, repeated: bool = True) -> int:
         """Add a column of texts (None or NaN read as ""); returns its handle for the codes ``encode`` gives."""
         parts = self._repeated if repeated else self._own
-        parts.append(_text_array(values) if repeated else _text_array(values).fill_null(""))
+        chunks = _text_chunks(values)
+        parts.append(chunks if repeated else [chunk.fill_null("") for chunk in chunks])
         self._handles.append((repeated, len(parts) - 1))
         return len(self._handles) - 1
 
-    def encode(self) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-        """The table as UTF-8 byte offsets (``uint32``, one more than the strings) and bytes, and each column's codes."""
-        found = pc.dictionary_encode(pa.concat_arrays(self._repeated))
-        codes = found.indices.fill_null(0).to_numpy(zero_copy_only=False)
-        bounds = np.cumsum([0, *map(len, self._repeated)])
-        own_bounds = len(found.dictionary) + np.cumsum([0, *map(len, self._own)])
-        table = pa.concat_arrays([found.dictionary, *self._own])
-        _, offsets_buffer, data_buffer = table.buffers()
-        offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=len(table) + 1, offset=table.offset * 8)
-        data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]] if data_buffer else np.zeros(0, np.uint8)
-        if offsets[-1] - offsets[0] >= 1 << 32:
+    def encode(self) -> tuple[np.ndarray, list, list[np.ndarray]]:
+        """The table as UTF-8 byte offsets (``uint32``, one more than the strings) and its bytes (a list of parts, back
+        to back), and each column's codes."""
+        codes, dictionary = _distinct(pa.chunked_array([c for chunks in self._repeated for c in chunks], pa.large_string()))
+        bounds = np.cumsum([0, *(sum(map(len, chunks)) for chunks in self._repeated)])
+        own_bounds = len(dictionary) + np.cumsum([0, *(sum(map(len, chunks)) for chunks in self._own)])
+        starts, data, size = [np.zeros(1, dtype=np.int64)], [], 0
+        for array in (dictionary, *(c for chunks in self._own for c in chunks)):
+            offsets = np.frombuffer(array.buffers()[1], dtype=np.int64, count=len(array) + 1, offset=array.offset * 8)
+            starts.append(offsets[1:] - offsets[0] + size)
+            if offsets[-1] > offsets[0]:
+                data.append(array.buffers()[2][int(offsets[0]):int(offsets[-1])])
+            size += int(offsets[-1] - offsets[0])
+        if size >= 1 << 32:
             raise ValueError("the events' texts exceed 4 GB, more than a page can hold")
         column_codes = [codes[bounds[k]:bounds[k + 1]] if repeated else np.arange(own_bounds[k], own_bounds[k + 1])
                         for repeated, k in self._handles]
-        return (offsets - offsets[0]).astype(np.uint32), data, column_codes
+        return np.concatenate(starts).astype(np.uint32), data, column_codes
 
 
-def _text_array(values) -> pa.Array:
-    """A column of texts as one ``large_string`` array (a column read from a store in several batches made one)."""
+def _distinct(values: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Each value's index into the distinct values, in the order first seen (NULL: 0), and those values."""
+    found = pc.dictionary_encode(values)
+    if found.num_chunks == 0:
+        return np.zeros(0, dtype=np.int64), pa.array([], values.type)
+    return np.concatenate([c.indices.fill_null(0).to_numpy(zero_copy_only=False) for c in found.chunks]), found.chunk(0).dictionary
+
+
+def _text_chunks(values) -> list[pa.Array]:
+    """A column of texts as ``large_string`` arrays (a column read from a store in several batches stays in them)."""
     if not isinstance(values, pa.Array | pa.ChunkedArray):
         values = pa.array(values, type=pa.large_string(), from_pandas=True)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    return values.cast(pa.large_string())
+    values = values.cast(pa.large_string())
+    return values.chunks if isinstance(values, pa.ChunkedArray) else [values]
 
 
 def _cards(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
@@ -225,11 +237,11 @@ def _cards(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, 
                                 ("fatalities", wording.fatalities_label, ("fatalities", "fatalities_qualifier"))):
         texts, which = _labelled(label, events[list(fields)])
         handles[name] = (table.add(texts), which)
-    actors = _flat(events["actors"].tolist(), ("name", "role"))
-    tags = events["tags"].tolist()
-    sources = _flat(events["sources"].tolist(), ("id", "publisher", "author", "title", "url", "date", "kind", "excerpt", "cited_by"))
+    actors = list_items(events, "actors", ("name", "role"))
+    tags = list_items(events, "tags")
+    sources = list_items(events, "sources", ("id", "publisher", "author", "title", "url", "date", "kind", "excerpt", "cited_by"))
     handles["actors"] = [table.add(actors[f]) for f in ("name", "role")]
-    handles["tags"] = table.add([tag for each in tags for tag in each])
+    handles["tags"] = table.add(tags["items"])
     handles["sources"] = [table.add(column, repeated=f not in ("url", "excerpt"))
                           for f, column in zip(SOURCE_FIELDS, _source_columns(sources), strict=True)]
     offsets, text, codes = table.encode()
@@ -242,17 +254,9 @@ def _cards(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, 
         else:
             cards[name] = _smallest(codes[handle])
     cards["actorCount"] = _smallest(actors["count"])
-    cards["tagCount"] = _smallest(np.fromiter(map(len, tags), dtype=np.int64, count=len(tags)))
+    cards["tagCount"] = _smallest(tags["count"])
     cards["sourceCount"] = _smallest(sources["count"])
     return offsets, text, cards
-
-
-def _flat(lists: list[list[dict]], fields: tuple[str, ...]) -> dict[str, list | np.ndarray]:
-    """``fields`` of every item of every event, flat, and ``count``: each event's number of items."""
-    items = [item for each in lists for item in each]
-    out: dict[str, list | np.ndarray] = {f: list(map(operator.itemgetter(f), items)) for f in fields}
-    out["count"] = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    return out
 
 
 def _labelled(label, table: pd.DataFrame) -> tuple[list[str], np.ndarray]:
@@ -268,25 +272,29 @@ def _labelled(label, table: pd.DataFrame) -> tuple[list[str], np.ndarray]:
 def _source_columns(sources: dict) -> list:
     """``SOURCE_FIELDS`` of every source, flat; "cited by" names the citing source by its label when the event has it."""
     fields = ("publisher", "author", "title", "kind")
-    key = pc.binary_join_element_wise(*(_text_array(sources[f]).fill_null("") for f in fields), pa.scalar("\x1f", pa.large_string()))
-    which = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False)
+    key = pc.binary_join_element_wise(*(sources[f].cast(pa.large_string()).fill_null("") for f in fields),
+                                      pa.scalar("\x1f", pa.large_string()))
+    which, _ = _distinct(key)
     distinct, first = np.unique(which, return_index=True)
     texts = np.empty(len(distinct), dtype=object)
-    texts[distinct] = [wording.source_label({f: sources[f][row] for f in fields}) for row in first.tolist()]
+    picked = [sources[f].take(first).to_pylist() for f in fields]
+    texts[distinct] = [wording.source_label(dict(zip(fields, values, strict=True))) for values in zip(*picked, strict=True)]
     labels = texts[which]
-    cited_by = np.asarray(sources["cited_by"], dtype=object)
-    citing = np.flatnonzero(cited_by != "")
-    if len(citing):  # look for the cited source among the sources of the same event
+    cited_by = sources["cited_by"].cast(pa.large_string()).combine_chunks()
+    citing = np.flatnonzero(pc.fill_null(pc.not_equal(cited_by, ""), False).to_numpy(zero_copy_only=False))
+    if len(citing):  # look for the cited source among the sources of the same event; name it by its label
         ends = np.cumsum(sources["count"])
         event = np.searchsorted(ends, citing, side="right")
         start, stop = ends[event] - sources["count"][event], ends[event]
-        ids, found = np.asarray(sources["id"], dtype=object), np.full(len(citing), -1)
+        ids, wanted, found = sources["id"], cited_by.take(citing), np.full(len(citing), -1)
         for step in range(int(sources["count"].max())):
             at = start + step
-            hit = (found < 0) & (at < stop) & (ids[np.minimum(at, len(ids) - 1)] == cited_by[citing])
+            same = pc.fill_null(pc.equal(ids.take(np.minimum(at, len(labels) - 1)), wanted), False).to_numpy(zero_copy_only=False)
+            hit = (found < 0) & (at < stop) & same
             found[hit] = at[hit]
-        cited_by = cited_by.copy()
-        cited_by[citing[found >= 0]] = labels[found[found >= 0]]
+        named = np.zeros(len(cited_by), dtype=bool)
+        named[citing[found >= 0]] = True
+        cited_by = pc.replace_with_mask(cited_by, pa.array(named), pa.array(labels[found[found >= 0]].tolist(), pa.large_string()))
     columns = {"label": labels, "url": sources["url"], "date": sources["date"], "kind": sources["kind"],
                "excerpt": sources["excerpt"], "cited_by": cited_by}
     return [columns[f] for f in SOURCE_FIELDS]
@@ -295,17 +303,25 @@ def _source_columns(sources: dict) -> list:
 # --- packing ------------------------------------------------------------------------
 
 
-def _pack(columns: dict[str, np.ndarray]) -> tuple[bytes, list[list]]:
-    """Little-endian columns back to back, each starting at a multiple of 8 bytes; and their layout."""
+def _pack(columns: dict[str, np.ndarray | list]) -> tuple[list, list[list]]:
+    """Little-endian columns back to back, each starting at a multiple of 8 bytes, as the parts to write in turn (a
+    column of bytes may come as a list of parts); and their layout."""
     parts, layout, offset = [], [], 0
     for name, values in columns.items():
-        data = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<")).tobytes()
-        layout.append([name, values.dtype.name, offset, len(values)])
-        padding = -len(data) % 8
-        parts += [data, b"\0" * padding]
-        offset += len(data) + padding
-    return b"".join(parts), layout
+        if isinstance(values, list):
+            pieces, dtype = values, "uint8"
+            size = count = sum(len(piece) for piece in pieces)
+        else:
+            pieces, dtype = [np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<"))], values.dtype.name
+            size, count = pieces[0].nbytes, len(values)
+        layout.append([name, dtype, offset, count])
+        padding = -size % 8
+        parts += [*pieces, b"\0" * padding]
+        offset += size + padding
+    return parts, layout
 
 
-def _gzip(data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=1, mtime=0)
+def _gzip(parts: list) -> bytes:
+    """The parts, back to back, gzip-compressed (as ``gzip.compress(..., compresslevel=1, mtime=0)``) without joining them."""
+    packer = zlib.compressobj(level=1, wbits=31)
+    return b"".join([*(packer.compress(part) for part in parts), packer.flush()])

@@ -24,6 +24,8 @@ from datetime import date
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 import shapely.geometry
 from branca.element import Element, Figure
@@ -31,7 +33,7 @@ from folium.map import Layer
 
 from geo import areas, basemap, gazetteer, names, style, timeline, wording
 from geo.filters import Filter
-from geo.frame import is_mapped
+from geo.frame import is_mapped, list_items
 from geo.webmap import columns
 from geo.webmap.inline import inline_text
 
@@ -140,8 +142,17 @@ def page_texts(events: gpd.GeoDataFrame, options: PageOptions, basemap_drawn: bo
         "title": options.title,
         "filter": flt.describe(),
         "counts": wording.map_counts(count, mapped, options.undated_excluded, flt.has_dates, options.unmapped_excluded),
-        "attribution": wording.attribution(events["sources"].tolist(), credits, options.made_on or date.today()),
+        "attribution": wording.attribution(cited(events), count, credits, options.made_on or date.today()),
     }
+
+
+def cited(events: gpd.GeoDataFrame) -> dict[str, int]:
+    """Each name the events' sources are cited by (the publisher, else the author; none for neither) -> how many sources,
+    in the order first cited."""
+    sources = list_items(events, "sources", ("publisher", "author"))
+    names = pc.if_else(pc.equal(sources["publisher"], ""), sources["author"], sources["publisher"])
+    counts = pc.value_counts(names).flatten() if len(names) else [pa.array([], pa.string()), pa.array([], pa.int64())]
+    return {name: count for name, count in zip(counts[0].to_pylist(), counts[1].to_pylist(), strict=True) if name}
 
 
 def page_data(events: gpd.GeoDataFrame, options: PageOptions) -> tuple[columns.Encoded, dict]:
