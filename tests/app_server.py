@@ -28,15 +28,15 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(store: str | Path, log: Path, *, options: Sequence[str] = QUIET, wrapper: Sequence[str] = (),
-                env: dict | None = None, seconds: float = 90) -> Iterator[tuple[int, subprocess.Popen]]:
-    """The app on ``store`` as ``./dev run`` starts it (``python -m geo.app.serve``), its output in ``log``, run under
-    ``wrapper`` (e.g. strace) if given; yields its port and process.
+                env: dict | None = None, seconds: float = 90, root: Path = ROOT) -> Iterator[tuple[int, subprocess.Popen]]:
+    """The app on ``store`` as ``./dev run`` starts it (``python -m geo.app.serve``) in the checkout ``root`` (this one
+    unless given), its output in ``log``, run under ``wrapper`` (e.g. strace) if given; yields its port and process.
 
     Raises RuntimeError, with the log, when it does not answer within ``seconds``; stops it (and whatever it
     started) when the block ends.
     """
     command = [*wrapper, sys.executable, "-m", "geo.app.serve"]
-    with _serving(command, log, options, {**(env or {}), "INCIDENT_MAP_STORE": str(store)}, seconds) as running:
+    with _serving(command, log, options, {**(env or {}), "INCIDENT_MAP_STORE": str(store)}, seconds, root) as running:
         yield running
 
 
@@ -50,10 +50,11 @@ def running_script(script: str | Path, log: Path, *, options: Sequence[str] = QU
 
 
 @contextmanager
-def _serving(command: list[str], log: Path, options: Sequence[str], env: dict, seconds: float) -> Iterator[tuple[int, subprocess.Popen]]:
+def _serving(command: list[str], log: Path, options: Sequence[str], env: dict, seconds: float,
+             root: Path = ROOT) -> Iterator[tuple[int, subprocess.Popen]]:
     port = free_port()
     with log.open("wb") as out:
-        process = subprocess.Popen([*command, "--server.port", str(port), *options], cwd=ROOT, env={**os.environ, **env},
+        process = subprocess.Popen([*command, "--server.port", str(port), *options], cwd=root, env={**os.environ, **env},
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + seconds
