@@ -7,8 +7,9 @@ draws.  User text is shown only through escaped markdown (``views.md``),
 
 The map comes first: a run reads the filter from the session's state, matches it
 (a mask over the events, cached per store revision and view) and draws the map
-(its events go to the browser once per store revision, cached here per revision
-like everything derived from the events; a filter change sends only the mask),
+(its events go to the browser once per store revision: the events and their map
+payload are cached in ``geo.app.cached``, which the launcher fills while the server
+starts, and what is derived from them here; a filter change sends only the mask),
 and only then the counts above it, the sidebar's choices, the table, the counts
 per area, the downloads and the form.
 What only a download, the form or its place search needs (matplotlib, folium's

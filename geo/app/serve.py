@@ -24,6 +24,7 @@ def warm() -> None:
     from geo.app import cached
     from geo.webmap import component
 
+    cached.map_folder()
     stamp = cached.stamp()
     if cached.load_events(*stamp).empty:
         component.payload(ingest.load_file())
