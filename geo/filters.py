@@ -216,8 +216,7 @@ def _value_keys(events: gpd.GeoDataFrame, flt: Filter) -> np.ndarray:
     """Where the keys of values (actors, types, countries, text, precision, context) keep the events: a new mask."""
     keep = np.ones(len(events), dtype=bool)
     if flt.actors:
-        wanted = {a.casefold() for a in flt.actors}
-        keep &= np.fromiter((any(n.casefold() in wanted for n in names) for names in events["actor_names"].tolist()), bool, len(events))
+        keep &= _holds_folded(events["actor_names"], flt.actors)
     if flt.types:
         keep &= _isin_folded(events["event_type"], flt.types)
     if flt.countries:
@@ -401,6 +400,18 @@ def _isin_folded(column: pd.Series, wanted: Iterable[str]) -> np.ndarray:
     """Where ``column`` holds one of ``wanted``, case ignored (folding only the column's distinct values)."""
     folded = {w.casefold() for w in wanted}
     return column.isin([v for v in column.unique() if str(v).casefold() in folded]).to_numpy()
+
+
+def _holds_folded(lists: pd.Series, wanted: Iterable[str]) -> np.ndarray:
+    """Where a column of lists of texts (an Arrow list column) holds one of ``wanted``, case ignored: ``_isin_folded``
+    over the lists' items, in Arrow, so that no Python list is made per event."""
+    values = pa.array(lists.array, from_pandas=True)
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    items = pc.list_flatten(values)
+    found = _isin_folded(pd.Series(items.to_pandas(types_mapper=pd.ArrowDtype)), wanted)
+    keep = np.zeros(len(lists), dtype=bool)
+    keep[pc.list_parent_indices(values).to_numpy()[found]] = True
+    return keep
 
 
 @dataclass(frozen=True)
