@@ -204,8 +204,6 @@ def _arrow(column: pd.Series) -> pa.ChunkedArray:
     return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
 
 
-
-
 def to_records(events: gpd.GeoDataFrame) -> list[dict]:
     """The events as plain schema records (coordinates as lat/lon, None when unmapped)."""
     columns = [c for c in COLUMNS if c in events.columns]
