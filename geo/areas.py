@@ -80,8 +80,8 @@ def admin1_at_points(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """
     if not len(lats):
         return np.array([], dtype=object)
-    coords, inverse = np.unique(np.column_stack([lats, lons]), axis=0, return_inverse=True)
-    return np.array(basemap.admin1_at_many(coords[:, 0], coords[:, 1]), dtype=object)[inverse.ravel()]
+    which, distinct = pd.factorize(np.asarray(lats, dtype=float) + 1j * np.asarray(lons, dtype=float))  # a point as one hashable number
+    return np.array(basemap.admin1_at_many(distinct.real, distinct.imag), dtype=object)[which]
 
 
 def admin1_names(events: gpd.GeoDataFrame) -> np.ndarray:

@@ -515,11 +515,11 @@ def admin1_at_many(
     """
     lats, lons = _check_points(lats, lons)
     tree, parts, area_names = _admin1_index()
-    found: list[str | None] = [None] * len(lats)
     point_idx, part_idx = tree.query(shapely.points(lons, lats), predicate="intersects")
-    for i, j in zip(point_idx[::-1], part_idx[::-1], strict=True):  # reversed: the lowest part wins a shared edge
-        found[i] = area_names[j]
-    missing = np.array([i for i, name in enumerate(found) if name is None], dtype=int)
+    first = np.full(len(lats), len(area_names))
+    np.minimum.at(first, point_idx, part_idx)  # the lowest part wins a shared edge
+    found: list[str | None] = np.array([*area_names, None], dtype=object)[first].tolist()
+    missing = np.flatnonzero(first == len(area_names))
     if tolerance_km <= 0 or not len(missing):
         return found
     areas = _search_areas(lats[missing], lons[missing], tolerance_km)
