@@ -9,6 +9,7 @@ Timings live in bench/page.py, never here.
 from __future__ import annotations
 
 import base64
+import gzip
 from datetime import date
 
 import numpy as np
@@ -90,6 +91,16 @@ def test_the_string_table_is_utf8_bytes_with_offsets():
     assert all(text in decoded["strings"] for text in ODD_TEXTS)
     repeated = decoded["strings"].count("news report")
     assert repeated == 1  # a repeated text is written once
+
+
+def test_blobs_deflated_in_slices_are_one_gzip_member_of_the_parts(monkeypatch):
+    parts = [np.arange(1000, dtype="<i4"), b"", pa.py_buffer("ŝ texts €".encode() * 300), b"\0" * 5, np.zeros(3, dtype="<u2")]
+    whole = b"".join(memoryview(part).cast("B").tobytes() for part in parts)
+    assert columns.gzip_parts({"one": parts})["one"] == gzip.compress(whole, compresslevel=1, mtime=0)  # one slice: as gzip's own
+    monkeypatch.setattr(columns, "_SLICE", 777)  # slices across and inside the parts
+    blobs = columns.gzip_parts({"sliced": parts, "empty": []})
+    assert gzip.decompress(blobs["sliced"]) == whole
+    assert gzip.decompress(blobs["empty"]) == b""
 
 
 def test_the_pages_mask_and_period_show_what_geo_filters_keeps(offline_page, tmp_path):

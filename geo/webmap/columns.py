@@ -19,7 +19,7 @@
 
 The encoding runs column by column (pandas, pyarrow), never event by event,
 the lists of actors, sources and tags included (their Arrow columns flattened).
-Each blob is gzip-compressed (the three side by side); columns start at
+Each blob is gzip-compressed (in slices side by side, ``gzip_parts``); columns start at
 multiples of 8 bytes, so the page views them as typed arrays without copying.  ``decode`` reverses
 ``encode`` (for tests and tools).  This module never escapes or shows text: the
 page shows every string with ``textContent``.
@@ -28,6 +28,8 @@ page shows every string with ``textContent``.
 from __future__ import annotations
 
 import gzip
+import os
+import struct
 import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -103,8 +105,7 @@ def encode(events: gpd.GeoDataFrame, color_by: str = "type", area: np.ndarray | 
         points["area"] = _smallest(np.asarray(area, dtype=np.int64))
     offsets, text, cards = _cards(events)
     packed = {"points": _pack(points), "cards": _pack(cards), "strings": _pack({"offsets": offsets, "text": text})}
-    with ThreadPoolExecutor(len(packed)) as pool:  # zlib lets go of the GIL: the three blobs compress side by side
-        blobs = dict(zip(packed, pool.map(_gzip, (data for data, _ in packed.values())), strict=True))
+    blobs = gzip_parts({name: data for name, (data, _) in packed.items()})
     layout = {name: columns for name, (_, columns) in packed.items()}
     return Encoded(blobs["points"], blobs["cards"], blobs["strings"], layout, categories, legend_title, places)
 
@@ -321,7 +322,52 @@ def _pack(columns: dict[str, np.ndarray | list]) -> tuple[list, list[list]]:
     return parts, layout
 
 
-def _gzip(parts: list) -> bytes:
-    """The parts, back to back, gzip-compressed (as ``gzip.compress(..., compresslevel=1, mtime=0)``) without joining them."""
-    packer = zlib.compressobj(level=1, wbits=31)
-    return b"".join([*(packer.compress(part) for part in parts), packer.flush()])
+def gzip_parts(blobs: dict[str, list]) -> dict[str, bytes]:
+    """Each blob's parts, back to back, as one gzip member (level 1, mtime 0), made without joining the parts.
+
+    The data is deflated in slices of ``_SLICE`` bytes side by side (zlib lets go of the GIL, so every core works),
+    each slice on its own and ended on a byte boundary by a sync flush, the last one finished: as pigz does, the
+    pieces joined are one deflate stream, which any gzip reader (``DecompressionStream``, ``gzip.decompress``) reads.
+    """
+    slices = {name: _slices(parts) for name, parts in blobs.items()}
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        checks = {name: pool.submit(_crc32, parts) for name, parts in slices.items()}
+        bodies = {name: [pool.submit(_deflate, piece, k == len(pieces) - 1) for k, piece in enumerate(pieces)]
+                  for name, pieces in slices.items()}
+        return {name: b"".join([_GZIP_HEADER, *(body.result() for body in bodies[name]), checks[name].result()]) for name in blobs}
+
+
+_SLICE = 4 << 20
+"""Bytes deflated at a time by one thread (``gzip_parts``)."""
+_GZIP_HEADER = bytes([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 4, 3])
+"""A gzip member's header: deflate, no name or comment, mtime 0, fastest compression, Unix (as ``gzip.compress`` writes it)."""
+
+
+def _slices(parts: list) -> list[list[memoryview]]:
+    """The parts' bytes, back to back, cut into pieces of ``_SLICE`` bytes (the last one shorter), without copying."""
+    slices: list[list[memoryview]] = [[]]
+    room = _SLICE
+    for part in parts:
+        data = memoryview(part).cast("B")
+        while len(data):
+            if not room:
+                slices.append([])
+                room = _SLICE
+            slices[-1].append(data[:room])
+            room -= len(slices[-1][-1])
+            data = data[len(slices[-1][-1]):]
+    return slices
+
+
+def _deflate(piece: list[memoryview], last: bool) -> bytes:
+    """A slice's raw deflate data, ended by a sync flush, or finished when ``last``."""
+    packer = zlib.compressobj(level=1, wbits=-zlib.MAX_WBITS)
+    return b"".join([*(packer.compress(data) for data in piece), packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)])
+
+
+def _crc32(slices: list[list[memoryview]]) -> bytes:
+    """A gzip member's trailer: the CRC-32 and the length (mod 2**32) of the data."""
+    crc = size = 0
+    for data in (data for piece in slices for data in piece):
+        crc, size = zlib.crc32(data, crc), size + len(data)
+    return struct.pack("<II", crc, size & 0xFFFFFFFF)
