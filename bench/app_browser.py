@@ -17,17 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.synthetic import write_geojson
+from bench.synthetic import synthetic_store
 from tests.app_server import running_app
 from tests.browser import chromium_session, offline_page
 
-ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ("zzz-matches-nothing", "rally", "Naji", "Dadyal")
 
 
@@ -43,19 +40,6 @@ def map_frame(page, condition: str = "ready", seconds: float = 600):
                 pass
         page.wait_for_timeout(20)
     raise RuntimeError("the map did not draw")
-
-
-def synthetic_store(count: int, folder: Path) -> Path:
-    """A GeoPackage store of ``count`` synthetic events in ``folder``, imported as a user would (not timed); one
-    made before in ``folder`` is used again."""
-    store = folder / f"events-{count}.gpkg"
-    if not store.exists():
-        source = write_geojson(count, folder / f"events-{count}.geojson")
-        print(f"importing {count:,} synthetic events (not timed)…", file=sys.stderr)
-        importing = [sys.executable, "-m", "geo", "import", str(source), "--store", str(store)]
-        subprocess.run(importing, cwd=ROOT, check=True, capture_output=True)
-        source.unlink()
-    return store
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -16,8 +16,8 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from bench.app_browser import synthetic_store
 from bench.app_open import URL_FILTER, card_seconds, floor_app, floor_seconds, served
+from bench.synthetic import synthetic_store
 from tests.app_server import running_app
 from tests.browser import chromium_session
 

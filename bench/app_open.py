@@ -33,7 +33,8 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from bench.app_browser import map_frame, synthetic_store
+from bench.app_browser import map_frame
+from bench.synthetic import synthetic_store
 from tests.app_server import running_app, running_script
 from tests.browser import chromium_session, offline_page, scrolled_to
 

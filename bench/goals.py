@@ -5,7 +5,7 @@ Each part measures its own goals beside its peers and returns rows of
 
 - ``bench.cli_start``: the command line on the shipped events, in units of
   importing geopandas and matplotlib;
-- ``bench.page``: the HTML export at 100,000 events against
+- ``bench.page``: the HTML export from the store at 100,000 events against
   ``gdf.explore(popup=True)``, and at 1,000,000 events;
 - ``bench.import_acled``: importing a 1,000,000-row ACLED export;
 - ``bench.app_open``: the running app in units of Streamlit's floor (a trivial
@@ -31,16 +31,14 @@ PARTS = ("bench.cli_start", "bench.page", "bench.import_acled", "bench.app_open"
 
 
 def measure(part: str, quick: bool, stores: Path | None = None) -> list[dict]:
-    """The goal rows of one part (``quick``: smaller data where the part allows it; ``stores``: the app's synthetic
-    stores are kept there and used again)."""
+    """The goal rows of one part (``quick``: smaller data where the part allows it; ``stores``: the synthetic stores of
+    the app and the web map are kept there and used again)."""
     module = importlib.import_module(part)
     if part == "bench.import_acled":
         return module.goals(rows=100_000 if quick else 1_000_000)
     if part == "bench.cli_start":
         return module.goals()
-    if part == "bench.app_open":
-        return module.goals(quick=quick, stores=stores)
-    return module.goals(quick=quick)
+    return module.goals(quick=quick, stores=stores)
 
 
 def table(rows: list[dict]) -> str:
@@ -54,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller data where a part allows it")
     parser.add_argument("--only", choices=PARTS, action="append", help="measure only this part (repeatable)")
-    parser.add_argument("--stores", type=Path, help="keep the app's synthetic stores in this folder and use them again")
+    parser.add_argument("--stores", type=Path, help="keep the synthetic stores in this folder and use them again")
     args = parser.parse_args(argv)
     rows = []
     for part in args.only or PARTS:

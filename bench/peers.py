@@ -4,8 +4,8 @@
 it prints its load and render + write times as JSON, as ``stages`` does for ours.
 ``folium``: a plain folium loop, one ``folium.Marker`` per mapped event with an
 HTML-escaped popup of the same fields as our source card.
-``stages``: our own export split into load (read + validate) and render + write,
-printing the two times as JSON, so the whole-process figure can be explained.
+``stages``: our own export split into load (from a store: read; from an event file: read + validate) and render
++ write, printing the two times as JSON, so the whole-process figure can be explained.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def stages(source: Path, out: Path) -> None:
     from geo import export, ingest
 
     start = time.perf_counter()
-    loaded = ingest.load_file(source)
+    loaded = ingest.open_store(source).load() if source.suffix == ".gpkg" else ingest.load_file(source)
     middle = time.perf_counter()
     export.write_html(loaded, out)
     _print_stages(start, middle, time.perf_counter())

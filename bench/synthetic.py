@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TOWNS = (
     ("Lahore", "PK", 31.558, 74.3507), ("Karachi", "PK", 24.8608, 67.0104), ("Peshawar", "PK", 34.008, 71.5785),
@@ -158,3 +162,16 @@ def write_geojson(n: int, path: Path, seed: int = 0) -> Path:
     """Write ``synthetic_records(n, seed)`` to ``path`` as a GeoJSON event file."""
     path.write_text(geojson_text(synthetic_records(n, seed)), encoding="utf-8")
     return path
+
+
+def synthetic_store(count: int, folder: Path) -> Path:
+    """A GeoPackage store of ``count`` synthetic events in ``folder``, imported as a user would (not timed); one
+    made before in ``folder`` is used again."""
+    store = folder / f"events-{count}.gpkg"
+    if not store.exists():
+        source = write_geojson(count, folder / f"events-{count}.geojson")
+        print(f"importing {count:,} synthetic events (not timed)…", file=sys.stderr)
+        importing = [sys.executable, "-m", "geo", "import", str(source), "--store", str(store)]
+        subprocess.run(importing, cwd=ROOT, check=True, capture_output=True)
+        source.unlink()
+    return store
