@@ -276,10 +276,10 @@ def _source_columns(sources: dict) -> list:
     key = pc.binary_join_element_wise(*(sources[f].cast(pa.large_string()).fill_null("") for f in fields),
                                       pa.scalar("\x1f", pa.large_string()))
     which, _ = _distinct(key)
-    distinct, first = np.unique(which, return_index=True)
-    texts = np.empty(len(distinct), dtype=object)
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(which), prepend=-1))  # codes come in the order first seen
     picked = [sources[f].take(first).to_pylist() for f in fields]
-    texts[distinct] = [wording.source_label(dict(zip(fields, values, strict=True))) for values in zip(*picked, strict=True)]
+    texts = np.array([wording.source_label(dict(zip(fields, values, strict=True))) for values in zip(*picked, strict=True)] or [""],
+                     dtype=object)
     labels = texts[which]
     cited_by = sources["cited_by"].cast(pa.large_string()).combine_chunks()
     citing = np.flatnonzero(pc.fill_null(pc.not_equal(cited_by, ""), False).to_numpy(zero_copy_only=False))
