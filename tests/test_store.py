@@ -537,11 +537,13 @@ def test_a_geopackage_from_before_revisions_is_upgraded_and_gdal_still_opens_it(
 # --- the frame a GeoPackage store loads --------------------------------------------------------
 
 
+@pytest.mark.parametrize("passes", ["one pass", "a few columns a pass"])
 def test_a_load_read_in_many_batches_holds_the_list_fields_as_arrow_columns_that_give_back_the_stored_lists(
-        gpkg_store, monkeypatch):
+        gpkg_store, monkeypatch, passes):
     from geo.stores import gpkg
 
     monkeypatch.setattr(gpkg, "_READ_BATCH", 3)  # the shipped events come in many batches
+    monkeypatch.setattr(gpkg, "_ONE_PASS_MOST", 10**9 if passes == "one pass" else 0)  # as a large store is read
     loaded, records = gpkg_store.load(), gpkg_store.records()
     assert len(records) > 3 * gpkg._READ_BATCH and frame.to_records(loaded) == records
     for name, arrow_type in frame.LIST_TYPES.items():
