@@ -93,6 +93,12 @@ def test_the_string_table_is_utf8_bytes_with_offsets():
     assert repeated == 1  # a repeated text is written once
 
 
+def test_no_events_encode_to_empty_columns_and_a_table_of_the_empty_text():
+    decoded = columns.decode(columns.encode(frame.to_frame([])))
+    assert decoded["strings"] == [""]
+    assert all(len(values) == 0 for values in (*decoded["points"].values(), *decoded["cards"].values()))
+
+
 def test_blobs_deflated_in_slices_are_one_gzip_member_of_the_parts(monkeypatch):
     parts = [np.arange(1000, dtype="<i4"), b"", pa.py_buffer("ŝ texts €".encode() * 300), b"\0" * 5, np.zeros(3, dtype="<u2")]
     whole = b"".join(memoryview(part).cast("B").tobytes() for part in parts)

@@ -181,36 +181,45 @@ class _Strings:
     """
 
     def __init__(self) -> None:
-        self._repeated: list[list[pa.Array]] = [[pa.array([""], type=pa.large_string())]]
-        self._own: list[list[pa.Array]] = []
+        self._repeated: list[pa.ChunkedArray] = []
+        self._own: list[pa.ChunkedArray] = []
         self._handles: list[tuple[bool, int]] = []
 
     def add(self, values, repeated: bool = True) -> int:
         """Add a column of texts (None or NaN read as ""); returns its handle for the codes ``encode`` gives."""
         parts = self._repeated if repeated else self._own
-        chunks = _text_chunks(values)
-        parts.append(chunks if repeated else [chunk.fill_null("") for chunk in chunks])
+        parts.append(_texts(values))
         self._handles.append((repeated, len(parts) - 1))
         return len(self._handles) - 1
 
     def encode(self) -> tuple[np.ndarray, list, list[np.ndarray]]:
         """The table as UTF-8 byte offsets (``uint32``, one more than the strings) and its bytes (a list of parts, back
         to back), and each column's codes."""
-        codes, dictionary = _distinct(pa.chunked_array([c for chunks in self._repeated for c in chunks], pa.large_string()))
-        bounds = np.cumsum([0, *(sum(map(len, chunks)) for chunks in self._repeated)])
-        own_bounds = len(dictionary) + np.cumsum([0, *(sum(map(len, chunks)) for chunks in self._own)])
-        starts, data, size = [np.zeros(1, dtype=np.int64)], [], 0
-        for array in (dictionary, *(c for chunks in self._own for c in chunks)):
-            offsets = np.frombuffer(array.buffers()[1], dtype=np.int64, count=len(array) + 1, offset=array.offset * 8)
-            starts.append(offsets[1:] - offsets[0] + size)
+        repeated_codes, dictionary = self._distinct_texts()
+        own_bounds = len(dictionary) + np.cumsum([0, *map(len, self._own)])
+        table = np.zeros(own_bounds[-1] + 1, dtype=np.uint32)
+        data, size, at = [], 0, 0
+        for array in (dictionary, *(chunk for column in self._own for chunk in column.chunks)):
+            width = np.dtype(np.int64 if pa.types.is_large_string(array.type) else np.int32)
+            offsets = np.frombuffer(array.buffers()[1], dtype=width, count=len(array) + 1, offset=array.offset * width.itemsize)
+            if size + int(offsets[-1] - offsets[0]) >= 1 << 32:
+                raise ValueError("the events' texts exceed 4 GB, more than a page can hold")
+            table[at + 1:at + 1 + len(array)] = offsets[1:] - offsets[0] + size
             if offsets[-1] > offsets[0]:
                 data.append(array.buffers()[2][int(offsets[0]):int(offsets[-1])])
-            size += int(offsets[-1] - offsets[0])
-        if size >= 1 << 32:
-            raise ValueError("the events' texts exceed 4 GB, more than a page can hold")
-        column_codes = [codes[bounds[k]:bounds[k + 1]] if repeated else np.arange(own_bounds[k], own_bounds[k + 1])
-                        for repeated, k in self._handles]
-        return np.concatenate(starts).astype(np.uint32), data, column_codes
+            size, at = size + int(offsets[-1] - offsets[0]), at + len(array)
+        column_codes = [repeated_codes[k] if repeated else np.arange(own_bounds[k], own_bounds[k + 1]) for repeated, k in self._handles]
+        return table, data, column_codes
+
+    def _distinct_texts(self) -> tuple[list[np.ndarray], pa.Array]:
+        """Each repeated column's codes into the distinct texts of them all ("" first, then in the order first seen,
+        column after column), and those texts: each column's own distinct texts found first, so that no column is
+        copied into one array with the others."""
+        found = [_distinct(column) for column in self._repeated]
+        dictionaries = [pa.array([""], pa.large_string()), *(dictionary.cast(pa.large_string()) for _, dictionary in found)]
+        codes, dictionary = _distinct(pa.chunked_array(dictionaries, pa.large_string()))
+        bounds = np.cumsum([0, *map(len, dictionaries)])
+        return [codes[bounds[k + 1]:bounds[k + 2]][local] for k, (local, _) in enumerate(found)], dictionary
 
 
 def _distinct(values: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
@@ -221,12 +230,15 @@ def _distinct(values: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     return np.concatenate([c.indices.fill_null(0).to_numpy(zero_copy_only=False) for c in found.chunks]), found.chunk(0).dictionary
 
 
-def _text_chunks(values) -> list[pa.Array]:
-    """A column of texts as ``large_string`` arrays (a column read from a store in several batches stays in them)."""
+def _texts(values) -> pa.ChunkedArray:
+    """A column of texts as Arrow ``string`` or ``large_string``, NULL as "" (a column read from a store in several
+    batches stays in them); copied only where it has NULLs or another type."""
     if not isinstance(values, pa.Array | pa.ChunkedArray):
         values = pa.array(values, type=pa.large_string(), from_pandas=True)
-    values = values.cast(pa.large_string())
-    return values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = values.cast(pa.large_string())
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    return pa.chunked_array([chunk.fill_null("") if chunk.null_count else chunk for chunk in chunks], values.type)
 
 
 def _cards(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
@@ -270,12 +282,20 @@ def _labelled(label, table: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     return texts, which
 
 
+def _combinations(columns: list) -> np.ndarray:
+    """Each row's index into the distinct combinations of the text ``columns``' values (NULL as ""), in the order first
+    seen: the columns' codes combined one by one, never their texts."""
+    which = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, distinct = _distinct(_texts(column))
+        which, _ = pd.factorize(which * max(len(distinct), 1) + codes)
+    return which
+
+
 def _source_columns(sources: dict) -> list:
     """``SOURCE_FIELDS`` of every source, flat; "cited by" names the citing source by its label when the event has it."""
     fields = ("publisher", "author", "title", "kind")
-    key = pc.binary_join_element_wise(*(sources[f].cast(pa.large_string()).fill_null("") for f in fields),
-                                      pa.scalar("\x1f", pa.large_string()))
-    which, _ = _distinct(key)
+    which = _combinations([sources[f] for f in fields])
     first = np.flatnonzero(np.diff(np.maximum.accumulate(which), prepend=-1))  # codes come in the order first seen
     picked = [sources[f].take(first).to_pylist() for f in fields]
     texts = np.array([wording.source_label(dict(zip(fields, values, strict=True))) for values in zip(*picked, strict=True)] or [""],
