@@ -149,7 +149,7 @@ def _smallest(values: np.ndarray) -> np.ndarray:
     """Non-negative integers in the smallest unsigned type that holds them."""
     top = int(values.max()) if len(values) else 0
     dtype = np.uint8 if top < 1 << 8 else np.uint16 if top < 1 << 16 else np.uint32
-    return values.astype(dtype)
+    return values.astype(dtype, copy=False)
 
 
 def _categories(events: gpd.GeoDataFrame, color_by: str, mapped: np.ndarray) -> tuple[list[str], list[list], str]:
@@ -208,7 +208,8 @@ class _Strings:
             if offsets[-1] > offsets[0]:
                 data.append(array.buffers()[2][int(offsets[0]):int(offsets[-1])])
             size, at = size + int(offsets[-1] - offsets[0]), at + len(array)
-        column_codes = [repeated_codes[k] if repeated else np.arange(own_bounds[k], own_bounds[k + 1]) for repeated, k in self._handles]
+        column_codes = [repeated_codes[k] if repeated else np.arange(own_bounds[k], own_bounds[k + 1], dtype=np.uint32)
+                        for repeated, k in self._handles]
         return table, data, column_codes
 
     def _distinct_texts(self) -> tuple[list[np.ndarray], pa.Array]:
@@ -218,7 +219,7 @@ class _Strings:
         found = [_distinct(column) for column in self._repeated]
         dictionaries = [pa.array([""], pa.large_string()), *(dictionary.cast(pa.large_string()) for _, dictionary in found)]
         codes, dictionary = _distinct(pa.chunked_array(dictionaries, pa.large_string()))
-        bounds = np.cumsum([0, *map(len, dictionaries)])
+        bounds, codes = np.cumsum([0, *map(len, dictionaries)]), codes.astype(np.uint32)  # half the memory of int64 codes
         return [codes[bounds[k + 1]:bounds[k + 2]][local] for k, (local, _) in enumerate(found)], dictionary
 
 
@@ -231,11 +232,11 @@ def _distinct(values: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
 
 
 def _texts(values) -> pa.ChunkedArray:
-    """A column of texts as Arrow ``string`` or ``large_string``, NULL as "" (a column read from a store in several
-    batches stays in them); copied only where it has NULLs or another type."""
+    """A column of texts as Arrow ``string``, ``large_string`` or a dictionary of texts, NULL as "" (a column read from
+    a store in several batches stays in them); copied only where it has NULLs or another type."""
     if not isinstance(values, pa.Array | pa.ChunkedArray):
         values = pa.array(values, type=pa.large_string(), from_pandas=True)
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type) or pa.types.is_dictionary(values.type)):
         values = values.cast(pa.large_string())
     chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     return pa.chunked_array([chunk.fill_null("") if chunk.null_count else chunk for chunk in chunks], values.type)
@@ -300,7 +301,7 @@ def _source_columns(sources: dict) -> list:
     picked = [sources[f].take(first).to_pylist() for f in fields]
     texts = np.array([wording.source_label(dict(zip(fields, values, strict=True))) for values in zip(*picked, strict=True)] or [""],
                      dtype=object)
-    labels = texts[which]
+    labels = pa.DictionaryArray.from_arrays(pa.array(which, pa.int32()), pa.array(texts.tolist(), pa.large_string()))
     cited_by = sources["cited_by"].cast(pa.large_string()).combine_chunks()
     citing = np.flatnonzero(pc.fill_null(pc.not_equal(cited_by, ""), False).to_numpy(zero_copy_only=False))
     if len(citing):  # look for the cited source among the sources of the same event; name it by its label
@@ -310,12 +311,12 @@ def _source_columns(sources: dict) -> list:
         ids, wanted, found = sources["id"], cited_by.take(citing), np.full(len(citing), -1)
         for step in range(int(sources["count"].max())):
             at = start + step
-            same = pc.fill_null(pc.equal(ids.take(np.minimum(at, len(labels) - 1)), wanted), False).to_numpy(zero_copy_only=False)
+            same = pc.fill_null(pc.equal(ids.take(np.minimum(at, len(which) - 1)), wanted), False).to_numpy(zero_copy_only=False)
             hit = (found < 0) & (at < stop) & same
             found[hit] = at[hit]
         named = np.zeros(len(cited_by), dtype=bool)
         named[citing[found >= 0]] = True
-        cited_by = pc.replace_with_mask(cited_by, pa.array(named), pa.array(labels[found[found >= 0]].tolist(), pa.large_string()))
+        cited_by = pc.replace_with_mask(cited_by, pa.array(named), pa.array(texts[which[found[found >= 0]]].tolist(), pa.large_string()))
     columns = {"label": labels, "url": sources["url"], "date": sources["date"], "kind": sources["kind"],
                "excerpt": sources["excerpt"], "cited_by": cited_by}
     return [columns[f] for f in SOURCE_FIELDS]
