@@ -19,17 +19,26 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 
 def warm() -> None:
     """Load the store's events and write their map payload, as the app's first run would (the shipped events' payload
-    when the store has none)."""
-    from geo import ingest
+    when the store has none); then, for a store of at most ``SEARCH_AHEAD_MOST`` events, make the text a search looks
+    in (``geo.frame.search_text``), so that the first text search does not wait for it."""
+    from geo import frame, ingest
     from geo.app import cached
     from geo.webmap import component
 
     cached.map_folder()
     stamp = cached.stamp()
-    if cached.load_events(*stamp).empty:
+    events = cached.load_events(*stamp)
+    if events.empty:
         component.payload(ingest.load_file())
-    else:
-        cached.map_payload(*stamp)
+        return
+    cached.map_payload(*stamp)
+    if len(events) <= SEARCH_AHEAD_MOST:
+        frame.search_text(events)
+
+
+SEARCH_AHEAD_MOST = 250_000
+"""The largest store whose search text the launcher makes ahead: about 0.15 GB and 0.3-1 s at 100,000 events; at
+1,000,000 events it would hold 0.8 GB that a session without a text search never needs."""
 
 
 WARM_UP_THREAD = "incident-map-warm-up"
