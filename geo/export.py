@@ -22,7 +22,6 @@ import zipfile
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
 from geo import style, wording
 from geo.atomic import atomic_path, write_atomic
@@ -224,7 +223,7 @@ def kml_text(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", flt
 
 def _xml(text: str) -> str:
     """Text escaped for an XML element or a double-quoted attribute, with the characters XML 1.0 cannot carry dropped."""
-    return escape(_NOT_XML.sub("", text), {'"': "&quot;"})
+    return html.escape(_NOT_XML.sub("", text), quote=False).replace('"', "&quot;")  # & < > and ", as xml.sax.saxutils would
 
 
 def _kml_colour(hex_colour: str, opacity: float = 1.0) -> str:
