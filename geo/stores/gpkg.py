@@ -140,6 +140,7 @@ assert FIELDS[_LAT + 1] == "lon" and _COLUMNS == FIELDS[:_LAT] + FIELDS[_LAT + 2
 _VALUES = itemgetter(*_COLUMNS)
 _LIST_INDEXES = tuple(_COLUMNS.index(name) for name in LIST_FIELDS)
 _CONTEXT = _COLUMNS.index("context")
+_ID = 1 + _COLUMNS.index("id")  # in a _SELECT row, after geom
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _BATCH = 10_000
 """Changes written at a time: the JSON texts of one batch are let go before the next."""
@@ -354,7 +355,7 @@ class GeoPackageStore(Store):
         with self._transaction() as db:
             now = _now()
             ids = [r["id"] for r in records]
-            stored = _existing(db, ids)
+            stored = _stored(db, records)
             plan = plan_upsert(records, stored, _past(db, [i for i in ids if i not in stored]), expected)
             if plan.conflicts:
                 raise self._conflict(db, plan.conflicts)
@@ -468,15 +469,26 @@ def _write(db: sqlite3.Connection, plan: Plan, now: str, origin: str, by: str) -
 
 
 class _ListTexts:
-    """The JSON text of list fields, each list (told apart by identity) encoded once: importers share lists between records."""
+    """The JSON text of list fields, each list and each item of a list (told apart by identity) encoded once: importers
+    share lists between records, and items between lists (the reports an ACLED row cites, next to its own source).
+
+    A list's text is its items' texts joined, as the encoder itself writes a list (``_ENCODE``'s separators).
+    """
 
     def __init__(self):
-        self.texts: dict[int, tuple[list, str]] = {}
+        self.lists: dict[int, tuple[list, str]] = {}
+        self.items: dict[int, tuple[object, str]] = {}
 
     def __call__(self, values: list) -> str:
-        found = self.texts.get(id(values))
+        found = self.lists.get(id(values))
         if found is None:
-            found = self.texts[id(values)] = (values, _ENCODE(values))
+            found = self.lists[id(values)] = (values, f"[{','.join(map(self._item, values))}]")
+        return found[1]
+
+    def _item(self, item) -> str:
+        found = self.items.get(id(item))
+        if found is None:
+            found = self.items[id(item)] = (item, _ENCODE(item))
         return found[1]
 
 
@@ -530,15 +542,37 @@ def _joined(name: str, parts: list) -> object:
     return pd.array(values, dtype="str") if name not in LIST_FIELDS else pd.arrays.ArrowExtensionArray(values)
 
 
-def _existing(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[dict, int]]:
-    """Id -> (record, revision) of the stored events with these ids."""
+def _stored(db: sqlite3.Connection, records: list[Mapping]) -> dict[str, tuple[Mapping, int]]:
+    """Id -> (record, revision) of the stored events with the ids of ``records``, for ``plan_upsert``.
+
+    A stored row equal to the row the new record would be written as holds that very record, which stands for it
+    (nothing decoded); only the other rows are read back into records.  Compared a batch at a time, so that the
+    rows and JSON texts of one batch are let go before the next.
+    """
+    found = {}
+    for start in range(0, len(records), _BATCH):
+        batch = records[start : start + _BATCH]
+        rows = _existing_rows(db, [record["id"] for record in batch])
+        lists = _ListTexts()
+        for record in batch:
+            row = rows.get(record["id"])
+            if row is not None:
+                found[record["id"]] = (record if _row(record, lists) == row[:-1] else _record(row), row[-1])
+    return found
+
+
+def _existing_rows(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple]:
+    """Id -> ``_SELECT`` row of the stored events with these ids."""
     found = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        for row in db.execute(f"{_SELECT} WHERE id IN ({', '.join('?' * len(chunk))})", chunk):
-            record = _record(row)
-            found[record["id"]] = (record, row[-1])
+        found.update((row[_ID], row) for row in db.execute(f"{_SELECT} WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
     return found
+
+
+def _existing(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[dict, int]]:
+    """Id -> (record, revision) of the stored events with these ids."""
+    return {event_id: (_record(row), row[-1]) for event_id, row in _existing_rows(db, ids).items()}
 
 
 def _as_added(db: sqlite3.Connection, ids: list[str], entries: list[tuple] | None) -> dict[int, dict | None]:
