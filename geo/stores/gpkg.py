@@ -35,7 +35,7 @@ import socket
 import sqlite3
 import struct
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -390,8 +390,7 @@ class GeoPackageStore(Store):
             held = db.execute(f"SELECT (SELECT COUNT(*) FROM {TABLE}) + (SELECT COUNT(*) FROM {AUDIT})").fetchone()[0]
             if held:
                 raise StoreError(f"{self.path}: not empty; a store is copied only into a new or empty one")
-            lists = _ListTexts()
-            db.executemany(_INSERT, [(*_row(record, lists), revisions.get(record["id"], 1)) for record in records])
+            db.executemany(_INSERT, _rows(records, [revisions.get(record["id"], 1) for record in records]))
             db.executemany(_AUDIT_INSERT, [(h["when"], h["event_id"], h["action"], h["revision"], _dumps(h["old"]), _dumps(h["new"]),
                                             h["origin"], h["by"]) for h in reversed(history)])
             _touch(db, _now(), [(r["lon"], r["lat"]) for r in records if r["lat"] is not None])
@@ -454,52 +453,45 @@ def _write(db: sqlite3.Connection, plan: Plan, now: str, origin: str, by: str) -
     """
     inserts, updates = iter(plan.inserts), iter(plan.updates)
     for start in range(0, len(plan.audit), _BATCH):
-        lists = _ListTexts()
-        added, changed, audit = [], [], []
-        for event_id, action, revision, old, new in plan.audit[start : start + _BATCH]:
-            if action == "add":
-                added.append((*_row(next(inserts)[0], lists), revision))
-                audit.append((now, event_id, action, revision, None, None, origin, by))
-            else:
-                changed.append((*_row(next(updates)[0], lists), revision, event_id))
-                audit.append((now, event_id, action, revision, _dumps(old), _dumps(new), origin, by))
-        db.executemany(_INSERT, added)
-        db.executemany(_UPDATE, changed)
-        db.executemany(_AUDIT_INSERT, audit)
+        entries = plan.audit[start : start + _BATCH]
+        added = [next(inserts) for _, action, *_ in entries if action == "add"]
+        changed = [next(updates) for _, action, *_ in entries if action != "add"]
+        db.executemany(_INSERT, _rows([record for record, _ in added], [revision for _, revision in added]))
+        db.executemany(_UPDATE, _rows([record for record, _ in changed], [revision for _, revision in changed],
+                                      [record["id"] for record, _ in changed]))
+        db.executemany(_AUDIT_INSERT, [(now, event_id, action, revision, None, None, origin, by) if action == "add" else
+                                       (now, event_id, action, revision, _dumps(old), _dumps(new), origin, by)
+                                       for event_id, action, revision, old, new in entries])
 
 
-class _ListTexts:
-    """The JSON text of list fields, each list and each item of a list (told apart by identity) encoded once: importers
-    share lists between records, and items between lists (the reports an ACLED row cites, next to its own source).
-
-    A list's text is its items' texts joined, as the encoder itself writes a list (``_ENCODE``'s separators).
-    """
-
-    def __init__(self):
-        self.lists: dict[int, tuple[list, str]] = {}
-        self.items: dict[int, tuple[object, str]] = {}
-
-    def __call__(self, values: list) -> str:
-        found = self.lists.get(id(values))
-        if found is None:
-            found = self.lists[id(values)] = (values, f"[{','.join(map(self._item, values))}]")
-        return found[1]
-
-    def _item(self, item) -> str:
-        found = self.items.get(id(item))
-        if found is None:
-            found = self.items[id(item)] = (item, _ENCODE(item))
-        return found[1]
-
-
-def _row(record: Mapping, lists: _ListTexts) -> tuple:
-    """The ``geom`` and column values of a validated record (list fields as JSON text, made by ``lists``)."""
-    geom = _point_blob(record["lon"], record["lat"]) if record["lat"] is not None else None
-    values = list(_VALUES(record))
+def _rows(records: list[Mapping], *after: list) -> list[tuple]:
+    """The ``geom`` and column values of validated records, then the columns ``after``, made column by column: list
+    fields as JSON text (``_json_texts``)."""
+    if not records:
+        return []
+    columns = list(zip(*map(_VALUES, records), strict=True))
+    texts: dict[int, str] = {}
     for index in _LIST_INDEXES:
-        values[index] = lists(values[index])
-    values[_CONTEXT] = int(bool(values[_CONTEXT]))
-    return (geom, *values)
+        columns[index] = _json_texts(columns[index], texts)
+    columns[_CONTEXT] = list(map(int, map(bool, columns[_CONTEXT])))
+    geoms = [None if record["lat"] is None else _point_blob(record["lon"], record["lat"]) for record in records]
+    return list(zip(geoms, *columns, *after, strict=True))
+
+
+def _json_texts(lists: Sequence[list], items: dict[int, str]) -> list[str]:
+    """Each list's JSON text as ``_ENCODE`` writes it, each distinct list and each item of a list (both told apart by
+    identity; ``items`` remembers the items' texts) encoded once: importers share lists between records, and items
+    between lists (the reports an ACLED row cites, next to its own source).  Lists and items are compared by identity
+    only while the records that hold them are alive, so the texts are let go with them."""
+
+    def item_text(item) -> str:
+        text = items.get(id(item))
+        if text is None:
+            text = items[id(item)] = _ENCODE(item)
+        return text
+
+    done = {key: f"[{','.join(map(item_text, values))}]" for key, values in dict(zip(map(id, lists), lists, strict=True)).items()}
+    return list(map(done.__getitem__, map(id, lists)))
 
 
 def _record(row: tuple) -> dict:
@@ -552,12 +544,11 @@ def _stored(db: sqlite3.Connection, records: list[Mapping]) -> dict[str, tuple[M
     found = {}
     for start in range(0, len(records), _BATCH):
         batch = records[start : start + _BATCH]
-        rows = _existing_rows(db, [record["id"] for record in batch])
-        lists = _ListTexts()
-        for record in batch:
-            row = rows.get(record["id"])
-            if row is not None:
-                found[record["id"]] = (record if _row(record, lists) == row[:-1] else _record(row), row[-1])
+        stored = _existing_rows(db, [record["id"] for record in batch])
+        mine = [record for record in batch if record["id"] in stored]
+        for record, row in zip(mine, _rows(mine), strict=True):
+            row_stored = stored[record["id"]]
+            found[record["id"]] = (record if row == row_stored[:-1] else _record(row_stored), row_stored[-1])
     return found
 
 
