@@ -199,7 +199,7 @@ def place_by_name(read: importers.Read, file: str, geocode: bool) -> tuple[list[
 
 def _place_to_find(raw, geocode: bool) -> tuple[str, str]:
     """(field, name) of a row to place by name, or ("", "")."""
-    if not isinstance(raw, Mapping) or any(raw.get(k) not in ("", None) for k in ("lat", "lon")):
+    if not isinstance(raw, Mapping) or raw.get("lat") not in ("", None) or raw.get("lon") not in ("", None):
         return "", ""
     precision = raw.get("location_precision")
     if not (precision in PLACEABLE or geocode and precision in ("", None)):
