@@ -507,8 +507,10 @@ def _clean_columns(raws: list, country_check: CountryCheck | None) -> list[dict 
     records share them.
     """
     flagged = bytearray(len(raws))
-    _flag(flagged, [i for i, raw in enumerate(raws) if raw.__class__ is not dict or not raw.keys() <= _FIELD_SET])
-    dicts = [raw if raw.__class__ is dict else {} for raw in raws]
+    dicts = raws
+    if not (set(map(type, raws)) <= {dict} and all(map(_FIELD_SET.issuperset, raws))):
+        _flag(flagged, [i for i, raw in enumerate(raws) if raw.__class__ is not dict or not raw.keys() <= _FIELD_SET])
+        dicts = [raw if raw.__class__ is dict else {} for raw in raws]
     try:
         columns = dict(zip(FIELDS, map(list, zip(*map(_FIELD_VALUES, dicts), strict=True)), strict=True)) if dicts else {}
     except KeyError:  # some records leave fields out
@@ -517,14 +519,19 @@ def _clean_columns(raws: list, country_check: CountryCheck | None) -> list[dict 
     for name in _TEXT_FIELDS:
         columns[name] = _text_column(columns[name], flagged)
     for name in LIST_FIELDS:
-        columns[name] = [[] if value is None else value for value in columns[name]]
+        if None in columns[name]:
+            columns[name] = [[] if value is None else value for value in columns[name]]
     context = columns["context"]
-    _flag(flagged, [i for i, value in enumerate(context) if value is not None and value.__class__ is not bool])
-    columns["context"] = [value is True for value in context]
+    if not set(map(type, context)) <= {bool}:
+        _flag(flagged, [i for i, value in enumerate(context) if value is not None and value.__class__ is not bool])
+        columns["context"] = [value is True for value in context]
     for name in REQUIRED:
-        _flag(flagged, [i for i, value in enumerate(columns[name]) if value in ("", [], None)])
+        values = columns[name]
+        if "" in values or [] in values or None in values:
+            _flag(flagged, [i for i, value in enumerate(values) if value in ("", [], None)])
 
-    _flag(flagged, [i for i, value in enumerate(columns["id"]) if value and not _ID.match(value)])
+    if not all(map(_ID.match, filter(None, columns["id"]))):
+        _flag(flagged, [i for i, value in enumerate(columns["id"]) if value and not _ID.match(value)])
     _flag_distinct(flagged, columns["event_type"], lambda value: value != value.lower())
     for name, allowed in (("date_precision", DATE_PRECISIONS), ("location_precision", LOCATION_PRECISIONS),
                           ("verification", VERIFICATION_STATUSES), ("fatalities_qualifier", FATALITY_QUALIFIERS)):
@@ -539,8 +546,11 @@ def _clean_columns(raws: list, country_check: CountryCheck | None) -> list[dict 
         if not flagged[index]:
             flagged[index] = _finds_problems(_check_sources, sources)[0]
     columns["tags"] = _tag_lists(columns["tags"], flagged)
-    return [None if flag else dict(zip(FIELDS, values, strict=True))
-            for flag, values in zip(flagged, zip(*(columns[name] for name in FIELDS), strict=True), strict=True)]
+    records = list(map(dict, map(functools.partial(zip, FIELDS), zip(*(columns[name] for name in FIELDS), strict=True))))
+    if any(flagged):
+        for index in (index for index, flag in enumerate(flagged) if flag):
+            records[index] = None
+    return records
 
 
 def _finds_problems(check, *args) -> tuple[bool, object]:
