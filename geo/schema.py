@@ -240,11 +240,17 @@ def validate_records(
     rows: Iterable[tuple[int, Mapping]],
     file: str,
     country_check: CountryCheck | None = None,
+    *,
+    given: bool = False,
 ) -> list[dict]:
     """Check raw records and return them cleaned, in order.
 
     ``rows`` yields ``(row_number, record)``; the row number is what problems
     cite.  Raises ``ValidationError`` with every problem when any is found.
+    With ``given`` (the raw records are the caller's to give away, as a
+    reader's are), records that are clean already are returned as they are,
+    not copied: when every record is a dict of the fields in order whose
+    values the checks keep.
 
     The checks run column by column over all records at once, each distinct
     value (a date, a point, a vocabulary word) checked once; only the records a
@@ -252,7 +258,7 @@ def validate_records(
     problems, so the messages are the same whichever way a record went.
     """
     rows = rows if isinstance(rows, list) else list(rows)
-    clean = _clean_columns([raw for _, raw in rows], country_check)
+    clean = _clean_columns([raw for _, raw in rows], country_check, given)
     flagged = [index for index, record in enumerate(clean) if record is None]
     problems: dict[int, list[Problem]] = {}
     for index in flagged:
@@ -499,12 +505,13 @@ _BLOCK = 4096
 """Texts joined at a time to look for NUL characters."""
 
 
-def _clean_columns(raws: list, country_check: CountryCheck | None) -> list[dict | None]:
+def _clean_columns(raws: list, country_check: CountryCheck | None, given: bool = False) -> list[dict | None]:
     """Each raw record cleaned as ``_validate_record`` cleans it, or None where a column check finds (or may find) a problem.
 
     Every check is the record-by-record one, run once per distinct value of the fields it reads; nested
     lists already in clean form (as an importer builds them) are kept as they are, shared where the raw
-    records share them.
+    records share them.  With ``given``, the raw records themselves when the checks keep them all as they are
+    (``_kept``).
     """
     flagged = bytearray(len(raws))
     dicts = raws
@@ -516,6 +523,7 @@ def _clean_columns(raws: list, country_check: CountryCheck | None) -> list[dict 
     except KeyError:  # some records leave fields out
         columns = {name: [raw.get(name) for raw in dicts] for name in FIELDS}
     columns = columns or {name: [] for name in FIELDS}
+    raw_columns = dict(columns)
     for name in _TEXT_FIELDS:
         columns[name] = _text_column(columns[name], flagged)
     for name in LIST_FIELDS:
@@ -546,11 +554,22 @@ def _clean_columns(raws: list, country_check: CountryCheck | None) -> list[dict 
         if not flagged[index]:
             flagged[index] = _finds_problems(_check_sources, sources)[0]
     columns["tags"] = _tag_lists(columns["tags"], flagged)
+    if given and not any(flagged) and _kept(raws, raw_columns, columns):
+        return list(raws)
     records = list(map(dict, map(functools.partial(zip, FIELDS), zip(*(columns[name] for name in FIELDS), strict=True))))
     if any(flagged):
         for index in (index for index, flag in enumerate(flagged) if flag):
             records[index] = None
     return records
+
+
+def _kept(raws: list, raw_columns: dict[str, list], columns: dict[str, list]) -> bool:
+    """True when every raw record is a dict of exactly the fields, in order, and the checks kept every value: equal,
+    and of the same type where a check may make an equal number of another type (a float latitude of an int)."""
+    return (all(map(FIELDS.__eq__, map(tuple, raws)))
+            and all(raw_columns[name] == columns[name] for name in FIELDS)
+            and all(all(map(operator.is_, map(type, raw_columns[name]), map(type, columns[name])))
+                    for name in ("lat", "lon", "fatalities")))
 
 
 def _finds_problems(check, *args) -> tuple[bool, object]:
