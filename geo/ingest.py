@@ -72,7 +72,8 @@ def country_check(lat: float, lon: float) -> set[str]:
 def validate(rows: Iterable[tuple[int, Mapping]], file: str, read: importers.Read | None = None) -> list[dict]:
     """``validate_records`` with the basemap country check, asked for every distinct point at once.
 
-    With ``read`` (what a reader found), each problem names the field as that file does.
+    With ``read`` (what a reader found), each problem names the field as that file does, and the reader's records
+    are given away: one already clean is returned as it is.
     """
     rows = list(rows)
     points = list(dict.fromkeys(p for p in (_point(raw) for _, raw in rows) if p is not None))
@@ -83,7 +84,7 @@ def validate(rows: Iterable[tuple[int, Mapping]], file: str, read: importers.Rea
         return known[(lat, lon)] if (lat, lon) in known else country_check(lat, lon)
 
     try:
-        return validate_records(rows, file, check)
+        return validate_records(rows, file, check, given=read is not None)
     except ValidationError as error:
         if read is None:
             raise
@@ -199,7 +200,7 @@ def place_by_name(read: importers.Read, file: str, geocode: bool) -> tuple[list[
 
 def _place_to_find(raw, geocode: bool) -> tuple[str, str]:
     """(field, name) of a row to place by name, or ("", "")."""
-    if not isinstance(raw, Mapping) or any(raw.get(k) not in ("", None) for k in ("lat", "lon")):
+    if not isinstance(raw, Mapping) or raw.get("lat") not in ("", None) or raw.get("lon") not in ("", None):
         return "", ""
     precision = raw.get("location_precision")
     if not (precision in PLACEABLE or geocode and precision in ("", None)):

@@ -240,11 +240,17 @@ def validate_records(
     rows: Iterable[tuple[int, Mapping]],
     file: str,
     country_check: CountryCheck | None = None,
+    *,
+    given: bool = False,
 ) -> list[dict]:
     """Check raw records and return them cleaned, in order.
 
     ``rows`` yields ``(row_number, record)``; the row number is what problems
     cite.  Raises ``ValidationError`` with every problem when any is found.
+    With ``given`` (the raw records are the caller's to give away, as a
+    reader's are), records that are clean already are returned as they are,
+    not copied: when every record is a dict of the fields in order whose
+    values the checks keep.
 
     The checks run column by column over all records at once, each distinct
     value (a date, a point, a vocabulary word) checked once; only the records a
@@ -252,7 +258,7 @@ def validate_records(
     problems, so the messages are the same whichever way a record went.
     """
     rows = rows if isinstance(rows, list) else list(rows)
-    clean = _clean_columns([raw for _, raw in rows], country_check)
+    clean = _clean_columns([raw for _, raw in rows], country_check, given)
     flagged = [index for index, record in enumerate(clean) if record is None]
     problems: dict[int, list[Problem]] = {}
     for index in flagged:
@@ -499,32 +505,41 @@ _BLOCK = 4096
 """Texts joined at a time to look for NUL characters."""
 
 
-def _clean_columns(raws: list, country_check: CountryCheck | None) -> list[dict | None]:
+def _clean_columns(raws: list, country_check: CountryCheck | None, given: bool = False) -> list[dict | None]:
     """Each raw record cleaned as ``_validate_record`` cleans it, or None where a column check finds (or may find) a problem.
 
     Every check is the record-by-record one, run once per distinct value of the fields it reads; nested
     lists already in clean form (as an importer builds them) are kept as they are, shared where the raw
-    records share them.
+    records share them.  With ``given``, the raw records themselves when the checks keep them all as they are
+    (``_kept``).
     """
     flagged = bytearray(len(raws))
-    _flag(flagged, [i for i, raw in enumerate(raws) if raw.__class__ is not dict or not raw.keys() <= _FIELD_SET])
-    dicts = [raw if raw.__class__ is dict else {} for raw in raws]
+    dicts = raws
+    if not (set(map(type, raws)) <= {dict} and all(map(_FIELD_SET.issuperset, raws))):
+        _flag(flagged, [i for i, raw in enumerate(raws) if raw.__class__ is not dict or not raw.keys() <= _FIELD_SET])
+        dicts = [raw if raw.__class__ is dict else {} for raw in raws]
     try:
         columns = dict(zip(FIELDS, map(list, zip(*map(_FIELD_VALUES, dicts), strict=True)), strict=True)) if dicts else {}
     except KeyError:  # some records leave fields out
         columns = {name: [raw.get(name) for raw in dicts] for name in FIELDS}
     columns = columns or {name: [] for name in FIELDS}
+    raw_columns = dict(columns)
     for name in _TEXT_FIELDS:
         columns[name] = _text_column(columns[name], flagged)
     for name in LIST_FIELDS:
-        columns[name] = [[] if value is None else value for value in columns[name]]
+        if None in columns[name]:
+            columns[name] = [[] if value is None else value for value in columns[name]]
     context = columns["context"]
-    _flag(flagged, [i for i, value in enumerate(context) if value is not None and value.__class__ is not bool])
-    columns["context"] = [value is True for value in context]
+    if not set(map(type, context)) <= {bool}:
+        _flag(flagged, [i for i, value in enumerate(context) if value is not None and value.__class__ is not bool])
+        columns["context"] = [value is True for value in context]
     for name in REQUIRED:
-        _flag(flagged, [i for i, value in enumerate(columns[name]) if value in ("", [], None)])
+        values = columns[name]
+        if "" in values or [] in values or None in values:
+            _flag(flagged, [i for i, value in enumerate(values) if value in ("", [], None)])
 
-    _flag(flagged, [i for i, value in enumerate(columns["id"]) if value and not _ID.match(value)])
+    if not all(map(_ID.match, filter(None, columns["id"]))):
+        _flag(flagged, [i for i, value in enumerate(columns["id"]) if value and not _ID.match(value)])
     _flag_distinct(flagged, columns["event_type"], lambda value: value != value.lower())
     for name, allowed in (("date_precision", DATE_PRECISIONS), ("location_precision", LOCATION_PRECISIONS),
                           ("verification", VERIFICATION_STATUSES), ("fatalities_qualifier", FATALITY_QUALIFIERS)):
@@ -539,8 +554,22 @@ def _clean_columns(raws: list, country_check: CountryCheck | None) -> list[dict 
         if not flagged[index]:
             flagged[index] = _finds_problems(_check_sources, sources)[0]
     columns["tags"] = _tag_lists(columns["tags"], flagged)
-    return [None if flag else dict(zip(FIELDS, values, strict=True))
-            for flag, values in zip(flagged, zip(*(columns[name] for name in FIELDS), strict=True), strict=True)]
+    if given and not any(flagged) and _kept(raws, raw_columns, columns):
+        return list(raws)
+    records = list(map(dict, map(functools.partial(zip, FIELDS), zip(*(columns[name] for name in FIELDS), strict=True))))
+    if any(flagged):
+        for index in (index for index, flag in enumerate(flagged) if flag):
+            records[index] = None
+    return records
+
+
+def _kept(raws: list, raw_columns: dict[str, list], columns: dict[str, list]) -> bool:
+    """True when every raw record is a dict of exactly the fields, in order, and the checks kept every value: equal,
+    and of the same type where a check may make an equal number of another type (a float latitude of an int)."""
+    return (all(map(FIELDS.__eq__, map(tuple, raws)))
+            and all(raw_columns[name] == columns[name] for name in FIELDS)
+            and all(all(map(operator.is_, map(type, raw_columns[name]), map(type, columns[name])))
+                    for name in ("lat", "lon", "fatalities")))
 
 
 def _finds_problems(check, *args) -> tuple[bool, object]:

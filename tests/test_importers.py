@@ -209,6 +209,33 @@ def test_acled_rows_map_the_same_whatever_the_chunk_size(monkeypatch):
     assert acled.read(SAMPLE) == whole
 
 
+VARIED = DATA / "acled_varied.csv"
+"""Synthetic ACLED rows with every kind of value and problem the reader and validation meet (bad codes and dates, a cell
+too long, unmapped rows placed or not, a disputed region, a duplicate id, a point in another country, unicode)."""
+
+
+def _outcome(path) -> str:
+    """What the ACLED reader and ``ingest.check_file`` make of a file, as JSON text in the order they give it, the
+    file's path as FILE."""
+    found = acled.read(path)
+    checked = ingest.check_file(path, "acled", skip_invalid=True)
+    with pytest.raises(ValidationError) as refused:
+        ingest.check_file(path, "acled")
+    outcome = {"read": {"rows": found.rows, "problems": [str(p) for p in found.problems], "warnings": [str(p) for p in found.warnings]},
+               "checked": {"records": checked.records, "skipped": [str(p) for p in checked.skipped],
+                           "warnings": [str(p) for p in checked.warnings]}, "refused": str(refused.value)}
+    return json.dumps(outcome, ensure_ascii=False, indent=0).replace(json.dumps(str(path))[1:-1], "FILE") + "\n"
+
+
+@pytest.mark.parametrize("parser", ["pyarrow", "csv module"])
+def test_a_varied_acled_export_gives_exactly_what_the_record_by_record_reader_and_validation_gave(monkeypatch, parser):
+    """``acled_varied.expected.json`` was written by the reader and validation before they went column by column: the
+    same records (fields in the same order), problems, warnings and messages, whichever parser read the cells."""
+    if parser == "csv module":
+        monkeypatch.setattr(events_csv, "plain_cells", lambda *args: None)
+    assert _outcome(VARIED.resolve()) == (DATA / "acled_varied.expected.json").read_text(encoding="utf-8")
+
+
 def _varied_acled(path, delimiter: str = ",", newline: str = "\n", blank_line: bool = False):
     """The sample's rows with multi-line quoted notes (\\n, \\r\\n and \\r), unicode, empty cells and two bad rows."""
     with SAMPLE.open(encoding="utf-8", newline="") as handle:

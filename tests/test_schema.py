@@ -23,6 +23,24 @@ def test_a_valid_record_passes_and_is_cleaned():
     assert list(clean) == list(FIELDS)
 
 
+def test_clean_records_given_away_are_returned_as_they_are_and_the_others_copied():
+    """A reader's records (``given``) that the checks keep as they are come back themselves, not copied; a caller's
+    records are always copied, and a given one the checks change (a title to strip, an int latitude) is too."""
+    first, second = make_record(id="a"), make_record(id="b")
+    first, second = ({name: record[name] for name in FIELDS} for record in (first, second))  # the fields in order
+    assert all(a is b for a, b in zip(validate_records([(1, first), (2, second)], "f", given=True), (first, second), strict=True))
+    kept = validate_records([(1, first)], "f")[0]
+    assert kept == first and kept is not first
+    for change in ({"title": " padded "}, {"lat": int(first["lat"])}):
+        changed = {**first, **change}
+        [clean] = validate_records([(1, changed)], "f", given=True)
+        assert clean is not changed and list(clean) == list(FIELDS)
+        assert clean["title"] == changed["title"].strip() and type(clean["lat"]) is float
+    reordered = dict(reversed(first.items()))
+    [clean] = validate_records([(1, reordered)], "f", given=True)
+    assert clean is not reordered and list(clean) == list(FIELDS)
+
+
 def test_problem_prints_file_row_field():
     assert str(Problem("a.csv", 7, "lat", "out of range")) == "a.csv:7:lat: out of range"
 

@@ -564,3 +564,17 @@ def test_a_list_stored_as_null_or_empty_text_loads_as_no_items_and_one_not_a_lis
         db.execute("""UPDATE events SET sources = '{"publisher": "x"}' WHERE id = ?""", (second,))
     with pytest.raises(stores.StoreError, match="not a list of the schema's items"):
         gpkg_store.load()
+
+
+def test_a_row_another_tool_rewrote_to_equal_values_is_unchanged_and_one_it_changed_is_updated(gpkg_store):
+    """An upsert compares rows as stored; rows that differ only in how another tool wrote the same values (JSON
+    spacing, a NULL for empty text) are read back and compared as records, as before."""
+    records = gpkg_store.records()[:3]
+    with sqlite3.connect(gpkg_store.path) as db:
+        for record in records[:2]:
+            spaced = json.dumps(record["sources"], indent=1, ensure_ascii=True)
+            db.execute("UPDATE events SET sources = ?, date_note = NULLIF(date_note, '') WHERE id = ?", (spaced, record["id"]))
+        db.execute("UPDATE events SET title = 'edited elsewhere' WHERE id = ?", (records[2]["id"],))
+    summary = gpkg_store.upsert(records, origin="test")
+    assert summary.unchanged == (records[0]["id"], records[1]["id"]) and summary.updated == (records[2]["id"],)
+    assert gpkg_store.history(records[2]["id"])[0]["old"] == {"title": "edited elsewhere"}

@@ -43,6 +43,7 @@ validates the schema fields and never writes to the store.
 from __future__ import annotations
 
 import functools
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -169,65 +170,65 @@ class _Mapper:
         return columns, early
 
     def map(self, chunk: Cells, found: Read) -> None:
-        """Add the chunk's records, problems and warnings to ``found``."""
-        columns, early = self.columns(chunk)
-        for line, problems, cells in zip(chunk.lines, early, zip(*(columns[name] for name in COLUMNS), strict=True), strict=True):
-            record, problems, warnings = self.record(dict(zip(COLUMNS, cells, strict=True)), problems)
-            if problems:
-                found.problems.extend(Problem(self.file, line, column, message) for column, message in problems)
-            else:
-                found.rows.append((line, record))
-            found.warnings.extend(Problem(self.file, line, column, message) for column, message in warnings)
+        """Add the chunk's records, problems and warnings to ``found``.
+
+        Each field is made for the whole column at once, from what each distinct value (or combination) mapped to;
+        a row with a problem gets its problems in column order and no record."""
+        get, early = self.columns(chunk)
+        ids, notes, locations = get["event_id_cnty"], get["notes"], get["location"]
+        stamps = list(map(self.timestamp, get["timestamp"]))
+        types = list(map(self.event_type, get["event_type"]))
+        dates = list(map(self.dates, get["event_date"], get["time_precision"], get["year"]))
+        places = list(map(self.place, get["iso"], get["country"], get["admin1"], get["geo_precision"], locations,
+                          get["latitude"], get["longitude"]))
+        fatalities = list(map(self.fatalities, get["fatalities"]))
+        checks = zip(early, ids, stamps, types, dates, places, get["actor1"], fatalities, strict=True)
+        good = [not (e or s[1] or t[1] or d[1] or p[1] or f[1]) and bool(i and a) for e, i, s, t, d, p, a, f in checks]
+        for line, ok, *row in zip(chunk.lines, good, early, ids, stamps, types, dates, places, get["actor1"], fatalities,
+                                  strict=True):
+            if not ok:
+                found.problems.extend(Problem(self.file, line, column, message) for column, message in _problems(*row))
+        found.warnings.extend(Problem(self.file, line, column, message)
+                              for line, place in zip(chunk.lines, places, strict=True) for column, message in place[2])
+        if not any(good):
+            return
+        titles = map(self.title, [s or t for s, t in zip(get["sub_event_type"], get["event_type"], strict=True)],
+                     [loc or a or c for loc, a, c in zip(locations, get["admin1"], get["country"], strict=True)])
+        reported = map(self.place_reported, locations, get["admin3"], get["admin2"], get["admin1"], get["country"])
+        actors = map(self.actors, get["actor1"], get["inter1"], get["assoc_actor_1"], get["actor2"], get["inter2"],
+                     get["assoc_actor_2"])
+        tags = map(self.tags, *(get[name] for name in _TAG_COLUMNS))
+        reports = map(self.reports, get["source"])
+        excerpts = [note or (f"ACLED event {i}: {t} ({s}) at {loc} on {d}; ACLED gives no notes.") for note, i, t, s, loc, d
+                    in zip(notes, ids, get["event_type"], get["sub_event_type"], locations, get["event_date"], strict=True)]
+        found.rows.extend(
+            (line, {
+                "id": ID_PREFIX + event_id, "title": title, "event_type": event_type[0], "context": False,
+                "date_start": day[0][0], "date_end": day[0][1], "date_precision": day[0][2], "date_note": day[0][3],
+                "place_reported": where, "place_name": location, "admin1": place[0][0], "country": place[0][1],
+                "lat": place[0][2], "lon": place[0][3], "location_precision": place[0][4], "location_note": place[0][5],
+                "actors": people, "description": note, "fatalities": dead[0], "fatalities_qualifier": "", "tags": labels,
+                "sources": [{"id": "acled", "publisher": "ACLED", "author": "", "title": f"ACLED event {event_id}", "url": "",
+                             "date": stamp[0], "excerpt": excerpt, "cited_by": "", "kind": _ACLED_KIND}, *cited[0]],
+                "claim": cited[1], "verification": "reported",
+            })
+            for line, event_id, title, event_type, day, where, location, place, people, note, dead, labels, stamp, excerpt,
+            cited in zip(*(itertools.compress(column, good) for column in (
+                chunk.lines, ids, titles, types, dates, reported, locations, places, actors, notes, fatalities, tags, stamps,
+                excerpts, reports)), strict=True)
+        )  # fmt: skip
 
     def _actors(self, actor1: str, inter1: str, assoc1: str, actor2: str, inter2: str, assoc2: str) -> list[dict]:
         """A row's actors: one list per distinct combination, shared by the records that have it (so a store encodes it once)."""
         return [*self.actor("1", actor1, inter1), *self.associates("1", assoc1),
                 *self.actor("2", actor2, inter2), *self.associates("2", assoc2)]
 
-    def record(self, get: dict[str, str], problems: list[tuple[str, str]]) -> tuple[dict, list, list]:
-        """One row's record (in the schema's field order), its problems and its warnings, as (column, message)."""
-        event_id, location, notes = get["event_id_cnty"], get["location"], get["notes"]
-        if not event_id:
-            problems.append(("event_id_cnty", "missing"))
-        source_date, found = self.timestamp(get["timestamp"])
-        problems += found
-        event_type, found = self.event_type(get["event_type"])
-        problems += found
-        dates, found = self.dates(get["event_date"], get["time_precision"], get["year"])
-        problems += found
-        place, found, warnings = self.place(get["iso"], get["country"], get["admin1"], get["geo_precision"], location,
-                                            get["latitude"], get["longitude"])
-        problems += found
-        if not get["actor1"]:
-            problems.append(("actor1", "missing"))
-        fatalities, found = self.fatalities(get["fatalities"])
-        problems += found
-        if problems:
-            return {}, problems, warnings
-        reports, claim = self.reports(get["source"])
-        excerpt = notes or (f"ACLED event {event_id}: {get['event_type']} ({get['sub_event_type']}) "
-                            f"at {location} on {get['event_date']}; ACLED gives no notes.")
-        acled = {"id": "acled", "publisher": "ACLED", "author": "", "title": f"ACLED event {event_id}", "url": "",
-                 "date": source_date, "excerpt": excerpt, "cited_by": "", "kind": _ACLED_KIND}
-        record = {
-            "id": ID_PREFIX + event_id,
-            "title": self.title(get["sub_event_type"] or get["event_type"], location or get["admin1"] or get["country"]),
-            "event_type": event_type,
-            "context": False,
-            **dates,
-            "place_reported": self.place_reported(location, get["admin3"], get["admin2"], get["admin1"], get["country"]),
-            "place_name": location,
-            **place,
-            "actors": self.actors(get["actor1"], get["inter1"], get["assoc_actor_1"], get["actor2"], get["inter2"], get["assoc_actor_2"]),
-            "description": notes,
-            "fatalities": fatalities,
-            "fatalities_qualifier": "",
-            "tags": self.tags(*(get[name] for name in _TAG_COLUMNS)),
-            "sources": [acled, *reports],
-            "claim": claim,
-            "verification": "reported",
-        }
-        return record, problems, warnings
+
+def _problems(early: Found, event_id: str, stamp: tuple, event_type: tuple, dates: tuple, place: tuple, actor1: str,
+              fatalities: tuple) -> Found:
+    """A row's problems in the file's column order, from what its cells mapped to (each a value and its problems)."""
+    return [*early, *([("event_id_cnty", "missing")] if not event_id else []), *stamp[1], *event_type[1], *dates[1],
+            *place[1], *([("actor1", "missing")] if not actor1 else []), *fatalities[1]]
 
 
 _TAG_COLUMNS = ("sub_event_type", "disorder_type", "civilian_targeting", "tags", "source_scale")
@@ -254,52 +255,49 @@ def _event_type(acled_type: str) -> tuple[str, Found]:
     return mapped, []
 
 
-def _dates(event_date: str, precision: str, year: str) -> tuple[dict, Found]:
-    """date_start, date_end, date_precision and date_note of an ACLED date and time_precision."""
+def _dates(event_date: str, precision: str, year: str) -> tuple[tuple[str, str, str, str] | None, Found]:
+    """(date_start, date_end, date_precision, date_note) of an ACLED date and time_precision (None with a problem)."""
     day = _parse_date(event_date)
     if day is None:
-        return {}, [("event_date", f"not a date: {event_date!r} (use e.g. 22 April 2025 or 2025-04-22)" if event_date else "missing")]
+        return None, [("event_date", f"not a date: {event_date!r} (use e.g. 22 April 2025 or 2025-04-22)" if event_date else "missing")]
     problems = [("year", f"{year} does not match event_date {event_date!r}")] if year and year != str(day.year) else []
     if precision == "1":
-        return {"date_start": day.isoformat(), "date_end": "", "date_precision": "day", "date_note": ""}, problems
+        return (day.isoformat(), "", "day", ""), problems
     if precision == "2":
         start, end = day - timedelta(days=APPROXIMATE_DAYS), day + timedelta(days=APPROXIMATE_DAYS)
         note = _DATE_NOTES["2"].format(day=day.isoformat(), start=start.isoformat(), end=end.isoformat(), days=APPROXIMATE_DAYS)
-        return {"date_start": start.isoformat(), "date_end": end.isoformat(), "date_precision": "approximate", "date_note": note}, problems
+        return (start.isoformat(), end.isoformat(), "approximate", note), problems
     if precision == "3":
-        return {"date_start": f"{day:%Y-%m}", "date_end": "", "date_precision": "month",
-                "date_note": _DATE_NOTES["3"].format(day=day.isoformat())}, problems
+        return (f"{day:%Y-%m}", "", "month", _DATE_NOTES["3"].format(day=day.isoformat())), problems
     problems.append(("time_precision", f"{precision!r} is not an ACLED time precision (1, 2 or 3)" if precision else "missing"))
-    return {}, problems
+    return None, problems
 
 
 def _place(iso: str, country_name: str, raw_admin1: str, code: str, location: str, latitude: str,
-           longitude: str) -> tuple[dict, Found, Found]:
-    """country, admin1, lat, lon, location_precision and location_note, with problems and warnings."""
+           longitude: str) -> tuple[tuple | None, Found, Found]:
+    """(admin1, country, lat, lon, location_precision, location_note) (None with a problem), problems and warnings."""
     country, problems = _country(iso, country_name)
     admin1 = neutral_admin1(country, raw_admin1)
     if code not in _LOCATION_PRECISIONS:
         problems.append(("geo_precision", f"{code!r} is not an ACLED geo precision (1, 2 or 3)" if code else "missing"))
-        return {"admin1": admin1, "country": country}, problems, []
+        return None, problems, []
     note = _PLACE_NOTES[code].format(place=location or "the place")
     lat, lon = _coordinate("latitude", latitude, problems), _coordinate("longitude", longitude, problems)
     if lat is not None and lon is not None:
-        point = {"lat": lat, "lon": lon}
+        point = lat, lon
     elif latitude or longitude:
         if not (latitude and longitude):
             problems.append(("latitude" if not latitude else "longitude", "missing (the other coordinate is given)"))
-        return {"admin1": admin1, "country": country}, problems, []
+        return None, problems, []
     else:
         candidate, why = geocode(location, country, raw_admin1)
         if candidate is None:
-            return ({"admin1": admin1, "country": country, "lat": None, "lon": None, "location_precision": "unknown",
-                     "location_note": f"ACLED gives no coordinates, and {why}; not mapped."}, problems,
+            return ((admin1, country, None, None, "unknown", f"ACLED gives no coordinates, and {why}; not mapped."), problems,
                     [("location", f"no coordinates and {why}; kept unmapped")])
-        point = {"lat": candidate.lat, "lon": candidate.lon}
+        point = candidate.lat, candidate.lon
         note = (f"ACLED gives no coordinates; placed at GeoNames {candidate.name} ({candidate.geonameid}), "
                 f"the one town of that name in the offline gazetteer ({why}). {note}")
-    return {"admin1": admin1, "country": country, **point, "location_precision": _LOCATION_PRECISIONS[code],
-            "location_note": note}, problems, []
+    return (admin1, country, *point, _LOCATION_PRECISIONS[code], note), problems, []
 
 
 def _coordinate(column: str, text: str, problems: Found) -> float | None:
