@@ -182,12 +182,10 @@ class _Mapper:
         places = list(map(self.place, get["iso"], get["country"], get["admin1"], get["geo_precision"], locations,
                           get["latitude"], get["longitude"]))
         fatalities = list(map(self.fatalities, get["fatalities"]))
-        checks = zip(early, ids, stamps, types, dates, places, get["actor1"], fatalities, strict=True)
-        good = [not (e or s[1] or t[1] or d[1] or p[1] or f[1]) and bool(i and a) for e, i, s, t, d, p, a, f in checks]
-        for line, ok, *row in zip(chunk.lines, good, early, ids, stamps, types, dates, places, get["actor1"], fatalities,
-                                  strict=True):
-            if not ok:
-                found.problems.extend(Problem(self.file, line, column, message) for column, message in _problems(*row))
+        problems = list(map(_problems, early, ids, stamps, types, dates, places, get["actor1"], fatalities))
+        good = [not found_here for found_here in problems]
+        found.problems.extend(Problem(self.file, line, column, message)
+                              for line, found_here in zip(chunk.lines, problems, strict=True) for column, message in found_here)
         found.warnings.extend(Problem(self.file, line, column, message)
                               for line, place in zip(chunk.lines, places, strict=True) for column, message in place[2])
         if not any(good):
@@ -227,6 +225,8 @@ class _Mapper:
 def _problems(early: Found, event_id: str, stamp: tuple, event_type: tuple, dates: tuple, place: tuple, actor1: str,
               fatalities: tuple) -> Found:
     """A row's problems in the file's column order, from what its cells mapped to (each a value and its problems)."""
+    if event_id and actor1 and not (early or stamp[1] or event_type[1] or dates[1] or place[1] or fatalities[1]):
+        return []  # most rows: no list to build
     return [*early, *([("event_id_cnty", "missing")] if not event_id else []), *stamp[1], *event_type[1], *dates[1],
             *place[1], *([("actor1", "missing")] if not actor1 else []), *fatalities[1]]
 
