@@ -11,7 +11,10 @@ The map comes first: a run reads the filter from the session's state, matches it
 payload are cached in ``geo.app.cached``, which the launcher fills while the server
 starts, and what is derived from them here; a filter change sends only the mask),
 and only then the counts above it, the sidebar's choices, the table, the counts
-per area, the downloads and the form.
+per area, the downloads and the form.  A session's first page holds only the map
+and its counts until the map reports it has drawn its events (or ``MAP_WAIT_SECONDS``
+have passed): the browser then draws the map before it loads and lays out the
+sidebar's widgets and the table, not after them.
 What only a download, the form or its place search needs (matplotlib, folium's
 export page, the gazetteer) is imported when it is used; the form and the lists
 below the table are made only while their expanders are open.
@@ -19,6 +22,7 @@ below the table are made only while their expanders are open.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -28,32 +32,18 @@ from streamlit.components.v1 import declare_component
 from geo import areas, filters, frame, ingest, stores, wording
 from geo.app import cached, views
 from geo.app import form as entry
-from geo.app.cached import TITLE, load_events, map_folder, map_payload, open_store
+from geo.app.cached import TITLE, area_names, choices, load_events, map_folder, map_payload, open_store
 from geo.names import GEONAMES_CREDIT
 from geo.schema import DATE_PRECISIONS, EVENT_TYPES, FATALITY_QUALIFIERS, LOCATION_PRECISIONS, VERIFICATION_STATUSES
 from geo.webmap import component
 
 SCREENSHOT_CSS = "<style>header, [data-testid='stToolbar'] {display: none !important} .block-container {padding: 0.5rem 1rem}</style>"
 DATE_RANGE = {"min_value": date(1900, 1, 1), "max_value": date(2100, 12, 31), "format": "YYYY-MM-DD"}
+MAP_WAIT_SECONDS = 8
+"""The longest a session's first page waits for the map to draw before it builds the rest (the filters, the table)."""
+LATE_MAP_NOTE = "The map has not drawn its events yet; the filters and the table are shown without it."
 
 state = st.session_state
-
-
-# ---------------------------------------------------------------- data
-
-
-@st.cache_resource(max_entries=2)
-def choices(path: str, revision: str) -> dict[str, list[tuple[str, int]]]:
-    """The filter choices with their event counts, once per store revision."""
-    events = load_events(path, revision)
-    return {"actors": views.actor_counts(events), "types": views.value_counts(events, "event_type"),
-            "countries": views.value_counts(events, "country"), "admin1": views.area_counts(area_names(path, revision))}
-
-
-@st.cache_resource(max_entries=2)
-def area_names(path: str, revision: str):
-    """Each event's first-level area (by its map point), looked up once per store revision."""
-    return areas.admin1_names(load_events(path, revision))
 
 
 # ---------------------------------------------------------------- URL <-> filter widgets
@@ -176,6 +166,9 @@ def map_changed() -> None:
     """The map asked for its events again, or the reader opened an event's card on the map (show it below, in place
     of the table's selection), selected a period on its timeline (it becomes the date filter) or drew an area."""
     value = state.get("map") or {}
+    if value.get("drawn"):
+        state.map_drawn = True
+        state.pop("map_late", None)
     if value.get("asks", 0) != state.get("map_asks", 0):  # the page has not got this revision's events: send them
         state.map_asks = value.get("asks", 0)
         state.pop("map_sent", None)
@@ -491,6 +484,8 @@ def main() -> None:
     header = st.container()  # one block whatever it holds, so the map below keeps its place and is never rebuilt
     event_map(stamp, flt, found, height=720)  # first: the rest of the page is filled while the map redraws
     st.caption(views.md(views.MAP_CREDITS))
+    if state.get("map_late"):
+        st.caption(LATE_MAP_NOTE)
     result = found.result(events)
     shown = result.events
     with header:
@@ -502,6 +497,9 @@ def main() -> None:
             st.caption(views.md(note))
         for problem in views.problem_notes(events, shown, flt):
             st.warning(views.md(problem))
+    if not state.get("map_drawn"):
+        rest_once_the_map_is_drawn()
+        return
     sidebar_filter(stamp)
     if not shown.empty:
         st.subheader("Events")
@@ -519,6 +517,23 @@ def main() -> None:
         downloads(shown, flt, result)
     st.divider()
     form_section(events)
+
+
+def rest_once_the_map_is_drawn() -> None:
+    """The sidebar's place on a session's first page (so the map keeps its width when the filters come), and the run of
+    the whole page that adds the filters and the table ``MAP_WAIT_SECONDS`` from now if the map has not reported by then
+    that it has drawn (``map_changed``)."""
+    st.sidebar.header("Filter")
+    st.sidebar.caption("The filters follow once the map has drawn its events.")
+    state.setdefault("map_wait_since", time.monotonic())
+    whole_page_after_the_wait()
+
+
+@st.fragment(run_every=1)
+def whole_page_after_the_wait() -> None:
+    if time.monotonic() - state.map_wait_since >= MAP_WAIT_SECONDS:
+        state.map_drawn = state.map_late = True
+        st.rerun()
 
 
 def empty_store(events) -> None:

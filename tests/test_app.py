@@ -22,10 +22,13 @@ from tests.helpers import ROOT, run_cli
 DADYAL_TITLE = "JeM rally in Dadyal honouring Hamas members and Palestinians"
 
 
-def start(**params) -> AppTest:
-    """The app, run once with these URL query parameters (lists for repeated keys)."""
+def start(map_drawn: bool = True, **params) -> AppTest:
+    """The app, run once with these URL query parameters (lists for repeated keys), as its page is once the map has
+    reported that it has drawn its events (AppTest runs no component), or with ``map_drawn=False`` before that."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update(params)
+    if map_drawn:
+        at.session_state["map_drawn"] = True
     at.run()
     assert not at.exception, at.exception
     return at
@@ -147,6 +150,31 @@ def test_selecting_a_row_shows_the_source_card():
     for part in (DADYAL_TITLE, "29 November 2025 (day)", "Dadyal", "Masood Ilyas Kashmiri", "organiser", "Verification:** reported",
                  "“On November 29, 2025, JeM organised a rally in Dadyal"):
         assert part in text
+
+
+def test_a_sessions_first_page_is_the_map_and_its_counts_and_the_rest_follows_once_the_map_has_drawn():
+    """Until the map reports that it has drawn its events, the page holds the map, its counts and the sidebar's heading
+    (so the map keeps its width): the browser draws the map before it lays out the filters and the table."""
+    at = start(map_drawn=False, type="rally")
+    assert len(at.get("component_instance")) == 1 and counts(at).startswith("**1 of 15 events")
+    assert [h.value for h in at.sidebar.header] == ["Filter"] and not at.sidebar.multiselect and not at.dataframe
+    assert "The filters follow once the map has drawn its events." in [c.value for c in at.sidebar.caption]
+    at.session_state["map_drawn"] = True  # as map_changed sets it when the page reports {drawn: 1} (AppTest runs no component)
+    at.run()
+    assert at.multiselect(key="f_types").value == ["rally"] and titles(at) == [DADYAL_TITLE]
+    assert not [c for c in at.caption if "has not drawn" in c.value]
+
+
+def test_the_first_page_builds_the_rest_after_the_wait_when_the_map_never_reports():
+    """A map that never reports (its page failed to load) does not keep the filters away: after ``MAP_WAIT_SECONDS`` the
+    page builds the rest."""
+    at = start(map_drawn=False)
+    assert not at.dataframe
+    at.session_state["map_wait_since"] = time.monotonic() - 60
+    at.run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="f_actors") and len(titles(at)) == 15
+    assert len([c for c in at.caption if c.value.startswith("The map has not drawn its events yet")]) == 1
 
 
 def test_screenshot_mode_shows_only_the_map():
@@ -436,7 +464,8 @@ def test_a_read_only_role_sees_no_form_and_no_edit_buttons(postgis_server, monke
 def test_the_page_imports_no_image_export_or_place_search_library_until_asked():
     """Opening the app imports neither matplotlib (the briefing image) nor the export writers nor the duplicate check:
     a download or the form imports them when used (a fresh process, so that no other test's imports count)."""
-    script = ("import sys; from streamlit.testing.v1 import AppTest; at = AppTest.from_file('app.py', default_timeout=120).run(); "
+    script = ("import sys; from streamlit.testing.v1 import AppTest; at = AppTest.from_file('app.py', default_timeout=120); "
+              "at.session_state['map_drawn'] = True; at.run(); "
               "assert not at.exception, at.exception; print(sorted(m for m in {'matplotlib', 'geo.export', 'geo.briefing', "
               "'geo.duplicates'} if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)

@@ -93,6 +93,16 @@ def test_the_map_shows_one_marker_per_mapped_event(app_page, app_url):
     assert app_page.page_errors == []
 
 
+def test_the_filters_and_the_table_come_once_the_map_reports_it_has_drawn(app_page, app_url):
+    """The first page holds the map; the map's report that it has drawn brings the filters and the table (were it lost,
+    they would come only after the app's wait, with a note that the map has not drawn, which stays until it reports)."""
+    page = app_page.page
+    open_app(app_page, app_url)
+    page.get_by_label("Text search", exact=True).wait_for()
+    page.get_by_text("Select a row, or click a point on the map").wait_for()
+    page.get_by_text("The map has not drawn its events yet").wait_for(state="detached", timeout=30_000)
+
+
 def test_a_date_range_in_the_url_shows_only_the_dadyal_rally(app_page, app_url):
     frame = open_app(app_page, f"{app_url}/?from=2025-11-01&to=2025-12-31")
     app_page.page.get_by_text("1 of 15 events; 5 undated left out").wait_for()

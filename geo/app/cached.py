@@ -1,4 +1,5 @@
-"""The app's data that outlives a session: the store, its events and the map's payload, made once per store revision.
+"""The app's data that outlives a session: the store, its events, the map's payload and the sidebar's choices, made once
+per store revision.
 
 Cached with ``st.cache_resource`` for every session of the server, and kept here rather than in ``app.py`` so that
 the launcher (``geo.app.serve``) can make them while the server starts, before any page asks: a first page then
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo import ingest, stores
+from geo import areas, ingest, stores
+from geo.app import views
 from geo.webmap import component
 
 TITLE = "Reported incidents"
@@ -53,3 +55,17 @@ def map_payload(path: str, revision: str) -> str:
     (``component.publish``); the page fetches it by the name returned."""
     blob = component.payload(load_events(path, revision), title=TITLE, persist_view_key=MAP_VIEW_KEY)
     return component.publish(blob, map_folder())
+
+
+@st.cache_resource(max_entries=2)
+def area_names(path: str, revision: str):
+    """Each event's first-level area (by its map point), looked up once per store revision."""
+    return areas.admin1_names(load_events(path, revision))
+
+
+@st.cache_resource(max_entries=2)
+def choices(path: str, revision: str) -> dict[str, list[tuple[str, int]]]:
+    """The sidebar's filter choices with their event counts, once per store revision."""
+    events = load_events(path, revision)
+    return {"actors": views.actor_counts(events), "types": views.value_counts(events, "event_type"),
+            "countries": views.value_counts(events, "country"), "admin1": views.area_counts(area_names(path, revision))}

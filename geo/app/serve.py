@@ -1,9 +1,9 @@
 """Start the app (``streamlit run app.py``, the same settings and options) with its first page's work begun early.
 
 While the server starts, a thread imports what a run of ``app.py`` needs (geopandas, folium, the web map), loads the
-store's events and writes the map's payload for them (``geo.app.cached``, where the app's first run finds them, or
-waits for them), which also fills the process-wide tables a map reads (the component's page, the basemap layers, the
-first-level areas, the shipped topology).  A store with no events warms with the shipped ones instead, then drops
+store's events, writes the map's payload for them and makes the sidebar's choices (``geo.app.cached``, where the app's
+runs find them, or wait for them), which also fills the process-wide tables a map reads (the component's page, the
+basemap layers, the first-level areas, the shipped topology).  A store with no events warms with the shipped ones instead, then drops
 them.  Run from the project's folder (``./dev run`` does): ``python -m geo.app.serve [streamlit run options]``.
 """
 
@@ -19,8 +19,9 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 
 def warm() -> None:
     """Load the store's events and write their map payload, as the app's first run would (the shipped events' payload
-    when the store has none); then, for a store of at most ``SEARCH_AHEAD_MOST`` events, make the text a search looks
-    in (``geo.frame.search_text``), so that the first text search does not wait for it."""
+    when the store has none), then the sidebar's choices (``cached.choices``), which the page builds once the map has
+    drawn; then, for a store of at most ``SEARCH_AHEAD_MOST`` events, make the text a search looks in
+    (``geo.frame.search_text``), so that the first text search does not wait for it."""
     from geo import frame, ingest
     from geo.app import cached
     from geo.webmap import component
@@ -32,6 +33,7 @@ def warm() -> None:
         component.payload(ingest.load_file())
         return
     cached.map_payload(*stamp)
+    cached.choices(*stamp)
     if len(events) <= SEARCH_AHEAD_MOST:
         frame.search_text(events)
 

@@ -12,11 +12,13 @@
  *     the timeline applies it with the date rule, so the page counts the undated events it leaves out;
  *   - screenshot: true to show the map alone (no list of unmapped events, no timeline);
  *   - area: the filter's circle ({near: [lat, lon, km]}) or polygon ({within: GeoJSON geometry}), or null: outlined.
- * The page reports {asks: count, pick: event id, picks: count, range: [first, last] or null, ranges: count,
- * area: as above or null, areas: count} with "streamlit:setComponentValue" when it is sent no payload for a revision it
- * has not drawn (a new frame, or a reload: it asks for the events), when the reader opens an event's card, selects (or
- * clears) a period on the timeline, or draws (or deletes) an area with the draw tools (folium's Draw plugin; one area
- * at a time).  Loading a revision is not reported: the app need not run again for it.  It never builds HTML from the data.
+ * The page reports {drawn: 0 or 1, asks: count, pick: event id, picks: count, range: [first, last] or null,
+ * ranges: count, area: as above or null, areas: count} with "streamlit:setComponentValue" when it is sent no payload
+ * for a revision it has not drawn (a new frame, or a reload: it asks for the events), when it has first drawn its
+ * events and read their texts, or failed to draw them (the app builds the rest of its page only then), when the reader
+ * opens an event's card, selects (or clears) a period on the timeline, or draws (or deletes) an area with the draw
+ * tools (folium's Draw plugin; one area at a time).  Loading a later revision is not reported: the app need not run
+ * again for it.  It never builds HTML from the data.
  */
 (function () {
   "use strict";
@@ -25,7 +27,7 @@
   var PARTS = ["meta", "points", "cards", "strings", "topology"]; // geo/webmap/component.py PAYLOAD_PARTS
 
   function attach(map, drawn) {
-    var page = null, loaded = null, asks = 0, pick = null, picks = 0, range = null, ranges = 0, area = null, areas = 0;
+    var page = null, loaded = null, drawnOnce = 0, asks = 0, pick = null, picks = 0, range = null, ranges = 0, area = null, areas = 0;
     var reported = null;
     var shown = "null"; // the area outlined now, as JSON
     var queue = Promise.resolve();
@@ -37,7 +39,7 @@
     }
 
     function report() {
-      var value = { asks: asks, pick: pick, picks: picks, range: range, ranges: ranges, area: area, areas: areas };
+      var value = { drawn: drawnOnce, asks: asks, pick: pick, picks: picks, range: range, ranges: ranges, area: area, areas: areas };
       var text = JSON.stringify(value);
       if (text === reported) return;
       reported = text;
@@ -93,13 +95,24 @@
           onSelect: function (selected) { range = selected ? [selected[0], selected[1]] : null; ranges++; report(); },
         });
         loaded = args.revision;
-        return whenDrawn().then(function () { follow(args); });
+        return until("drawn").then(function () {
+          follow(args);
+          until("ready").then(settled);
+        });
       });
     }
 
-    function whenDrawn() {
+    function settled() {
+      // The map is drawn and its cards can open, or it failed: the app may build the rest of its page.
+      if (drawnOnce) return;
+      drawnOnce = 1;
+      report();
+    }
+
+    function until(state) {
+      // A promise kept once the page is `state` ("drawn": every point; "ready": their texts read too).
       return new Promise(function (resolve) {
-        (function wait() { if (page.drawn) resolve(); else requestAnimationFrame(wait); })();
+        (function wait() { if (page[state]) resolve(); else requestAnimationFrame(wait); })();
       });
     }
 
@@ -175,6 +188,7 @@
       // One render at a time, in order: a payload is drawn before the masks that follow it apply.
       queue = queue.then(function () { return render(args); }).catch(function (error) {
         IM.setHeader({ counts: "The map could not be drawn: " + error });
+        settled();
       });
     });
     send("componentReady", { apiVersion: 1 });
