@@ -250,7 +250,7 @@ class _Kept:
         """The rows at ``positions`` (their positions as the index), as ``self().iloc[positions]`` gives them."""
         if "_table" in self.__dict__:
             return self._table.iloc[positions]
-        return _from_arrays(self._arrays, positions)
+        return gpd.GeoDataFrame(self.columns.iloc[positions], geometry=_shapes_from_arrays(self._arrays, positions), crs=CRS)
 
 
 
@@ -277,24 +277,29 @@ def _to_arrays(table: gpd.GeoDataFrame) -> diskcache.Arrays:
     }
 
 
-def _columns_from_arrays(arrays: diskcache.Arrays, positions: np.ndarray | None = None) -> pd.DataFrame:
-    """The columns ``_to_arrays`` stored (tuples, which JSON keeps as lists, restored), at ``positions`` (the index) or all."""
-    index = pd.RangeIndex(len(arrays["offsets"]) - 1) if positions is None else pd.Index(positions)
-    columns = {}
-    for name, (dtype, values) in json.loads(arrays["columns"].tobytes()).items():
-        if positions is not None:
-            values = [values[k] for k in positions]
-        columns[name] = pd.Series([tuple(v) if isinstance(v, list) else v for v in values], index=index, dtype=dtype)
-    return pd.DataFrame(columns, index=index)
+def _columns_from_arrays(arrays: diskcache.Arrays) -> pd.DataFrame:
+    """The columns ``_to_arrays`` stored but the geometry (tuples, which JSON keeps as lists, restored)."""
+    index = pd.RangeIndex(len(arrays["offsets"]) - 1)
+    return pd.DataFrame({
+        name: pd.Series([tuple(v) if isinstance(v, list) else v for v in values], index=index, dtype=dtype)
+        for name, (dtype, values) in json.loads(arrays["columns"].tobytes()).items()
+    }, index=index)  # fmt: skip
 
 
-def _from_arrays(arrays: diskcache.Arrays, positions: np.ndarray | None = None) -> gpd.GeoDataFrame:
-    """The table ``_to_arrays`` stored, or its rows at ``positions`` (an empty WKB is a missing geometry)."""
-    blob, offsets = arrays["wkb"].tobytes(), arrays["offsets"]
-    spans = zip(offsets[:-1], offsets[1:], strict=True) if positions is None else ((offsets[k], offsets[k + 1]) for k in positions)
-    wkb = [blob[start:stop] or None for start, stop in spans]
-    columns = _columns_from_arrays(arrays, positions)
-    return gpd.GeoDataFrame(columns, geometry=shapely.from_wkb(wkb), crs=CRS)
+def _shapes_from_arrays(arrays: diskcache.Arrays, positions: np.ndarray | None = None) -> np.ndarray:
+    """The geometries ``_to_arrays`` stored, all or those at ``positions`` (an empty WKB is a missing geometry)."""
+    offsets = arrays["offsets"]
+    if positions is None:
+        blob = arrays["wkb"].tobytes()
+        wkb = [blob[start:stop] or None for start, stop in zip(offsets[:-1], offsets[1:], strict=True)]
+    else:
+        wkb = [arrays["wkb"][offsets[k]:offsets[k + 1]].tobytes() or None for k in positions]
+    return shapely.from_wkb(wkb)
+
+
+def _from_arrays(arrays: diskcache.Arrays) -> gpd.GeoDataFrame:
+    """The table ``_to_arrays`` stored."""
+    return gpd.GeoDataFrame(_columns_from_arrays(arrays), geometry=_shapes_from_arrays(arrays), crs=CRS)
 
 
 # --- countries -----------------------------------------------------------------------
