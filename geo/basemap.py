@@ -42,7 +42,6 @@ import difflib
 import functools
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -743,9 +742,9 @@ LAYER_NAMES = ("admin1", "admin1_boundaries", "admin1_labels", "claim_lines", "r
 GEOJSON_LAYERS = LAYER_NAMES[1:]
 
 
-@dataclass(frozen=True)
 class Layers:
-    """The basemap layers that meet a view, clipped to it (GeoDataFrames in EPSG:4326).
+    """The basemap layers that meet a view, clipped to it (GeoDataFrames in EPSG:4326), made by ``layers``; each is
+    read and clipped when first asked for (a web map draws the areas' boundaries, not their polygons).
 
     ``admin1``: areas (iso_a2, name, geometry); ``admin1_boundaries``: lines between areas of one
     country (a row per country); ``admin1_labels``: a point per area large enough to label whose
@@ -753,13 +752,42 @@ class Layers:
     ``claim_lines`` (label); ``rivers``; ``lakes``.
     """
 
-    bbox: Bbox
-    admin1: gpd.GeoDataFrame
-    admin1_boundaries: gpd.GeoDataFrame
-    admin1_labels: gpd.GeoDataFrame
-    claim_lines: gpd.GeoDataFrame
-    rivers: gpd.GeoDataFrame
-    lakes: gpd.GeoDataFrame
+    def __init__(self, bbox: Bbox, tolerance: float | None, admin1_max_span: float | None):
+        self.bbox: Bbox = tuple(map(float, bbox))
+        self._boxes = _view_boxes(bbox)
+        self._span = max(sum(box[2] - box[0] for box, _ in self._boxes), self._boxes[0][0][3] - self._boxes[0][0][1])
+        self._tolerance = self._span / _VIEW_PIXELS if tolerance is None else tolerance
+        self._admin1_left_out = admin1_max_span is not None and self._span > admin1_max_span
+
+    def _clipped(self, name: str) -> gpd.GeoDataFrame:
+        if self._admin1_left_out and name.startswith("admin1"):
+            return _layer_rows(name, None)
+        return _clip(functools.partial(_layer_rows, name), self._boxes, 0 if name == "admin1_labels" else self._tolerance)
+
+    @functools.cached_property
+    def admin1(self) -> gpd.GeoDataFrame:
+        return self._clipped("admin1")
+
+    @functools.cached_property
+    def admin1_boundaries(self) -> gpd.GeoDataFrame:
+        return self._clipped("admin1_boundaries")
+
+    @functools.cached_property
+    def admin1_labels(self) -> gpd.GeoDataFrame:
+        labels = self._clipped("admin1_labels")
+        return labels[labels["size"] >= self._span / _LABEL_FRACTION].drop(columns="size").reset_index(drop=True)
+
+    @functools.cached_property
+    def claim_lines(self) -> gpd.GeoDataFrame:
+        return self._clipped("claim_lines")
+
+    @functools.cached_property
+    def rivers(self) -> gpd.GeoDataFrame:
+        return self._clipped("rivers")
+
+    @functools.cached_property
+    def lakes(self) -> gpd.GeoDataFrame:
+        return self._clipped("lakes")
 
     def to_geojson(self, precision: int = 3, include: Sequence[str] = GEOJSON_LAYERS) -> dict[str, dict]:
         """The layers named in ``include`` as GeoJSON FeatureCollections (plain JSON types),
@@ -864,19 +892,7 @@ def layers(bbox: Bbox, *, tolerance: float | None = None, admin1_max_span: float
     ``_view_boxes``). For the web map, call ``.to_geojson()`` on the result; the briefing draws the
     GeoDataFrames.
     """
-    boxes = _view_boxes(bbox)
-    span = max(sum(box[2] - box[0] for box, _ in boxes), boxes[0][0][3] - boxes[0][0][1])
-    if tolerance is None:
-        tolerance = span / _VIEW_PIXELS
-    too_big = admin1_max_span is not None and span > admin1_max_span
-    clipped = {
-        name: _layer_rows(name, None) if too_big and name.startswith("admin1")
-        else _clip(functools.partial(_layer_rows, name), boxes, 0 if name == "admin1_labels" else tolerance)
-        for name in LAYER_NAMES
-    }
-    labels = clipped["admin1_labels"]
-    clipped["admin1_labels"] = labels[labels["size"] >= span / _LABEL_FRACTION].drop(columns="size").reset_index(drop=True)
-    return Layers(bbox=tuple(map(float, bbox)), **clipped)
+    return Layers(bbox, tolerance, admin1_max_span)
 
 
 # --- vendored assets ---------------------------------------------------------------
