@@ -303,16 +303,17 @@ class _Strings:
 
 
 class _Index:
-    """The loaded gazetteer: per-town columns and the admin1 table; the three name indexes are read (or built) from
-    their own cache file when a search first needs them: placing towns on a map does not."""
+    """The loaded gazetteer: per-town columns and the admin1 names; the admin1 aliases (when a search first needs
+    ``region_words``) and the three name indexes (read or built from their own cache file) wait for a search: placing
+    towns on a map needs none of them."""
 
     def __init__(self, arrays: diskcache.Arrays):
+        self._arrays = arrays
         self.lat, self.lon = arrays["lat"], arrays["lon"]
         self.population, self.geonameid = arrays["population"], arrays["geonameid"]
         self.country, self.admin1 = arrays["country"], arrays["admin1"]
         self._names = _Strings(arrays["name_blob"], arrays["name_offsets"])
         self.admin1_names = arrays["admin1_names"].tolist()
-        self._admin1_aliases = arrays["admin1_aliases"].tolist()
 
     @functools.cached_property
     def _name_arrays(self) -> diskcache.Arrays:
@@ -341,7 +342,7 @@ class _Index:
     def region_words(self) -> list[list[frozenset[str]]]:
         """For each admin1 region, the word sets of its display name and of every accepted alias."""
         return [[frozenset(fold(alias).split()) - _REGION_FILLER for alias in [name, *aliases.split("|")] if alias]
-                for name, aliases in zip(self.admin1_names, self._admin1_aliases, strict=True)]
+                for name, aliases in zip(self.admin1_names, self._arrays["admin1_aliases"].tolist(), strict=True)]
 
     def candidate(self, city: int, match: str, score: float) -> Candidate:
         return Candidate(name=self.name(city), lat=float(self.lat[city]), lon=float(self.lon[city]),
