@@ -155,17 +155,28 @@ def towns_in(bbox: tuple[float, float, float, float], min_population: int = 0, l
 
     A box whose min_lon is greater than its max_lon crosses the antimeridian (as in GeoJSON).
     """
+    index = _index()
+    return [index.candidate(int(city), "in bounding box", 0.0) for city in _towns_in(index, bbox, min_population, limit)]
+
+
+def town_points_in(bbox: tuple[float, float, float, float], min_population: int = 0, limit: int = 100) -> list[tuple[str, float, float]]:
+    """The (name, lat, lon) of each town ``towns_in`` gives, without the rest of a ``Candidate``: labels by the thousand."""
+    index = _index()
+    towns = _towns_in(index, bbox, min_population, limit)
+    return [(index.name(int(city)), float(index.lat[city]), float(index.lon[city])) for city in towns]
+
+
+def _towns_in(index: _Index, bbox: tuple[float, float, float, float], min_population: int, limit: int) -> np.ndarray:
+    """The towns (rows of ``index``) of ``towns_in``, largest first."""
     min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox)
     if not (-90 <= min_lat <= max_lat <= 90 and -180 <= min_lon <= 180 and -180 <= max_lon <= 180):
         raise ValueError(f"bbox must be (min_lon, min_lat, max_lon, max_lat) in degrees, not {tuple(bbox)!r}")
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    index = _index()
     lat, lon = index.lat, index.lon
     in_lon = (lon >= min_lon) & (lon <= max_lon) if min_lon <= max_lon else (lon >= min_lon) | (lon <= max_lon)
     chosen = np.flatnonzero(in_lon & (lat >= min_lat) & (lat <= max_lat) & (index.population >= min_population))
-    order = np.lexsort((index.geonameid[chosen], -index.population[chosen]))[:limit]
-    return [index.candidate(int(city), "in bounding box", 0.0) for city in chosen[order]]
+    return chosen[np.lexsort((index.geonameid[chosen], -index.population[chosen]))[:limit]]
 
 
 def cache_path() -> Path:

@@ -234,7 +234,7 @@ def _detail(bbox: tuple[float, float, float, float]) -> float:
 
 def towns(bbox: tuple[float, float, float, float], limit: int = TOWNS) -> list[list]:
     """The largest GeoNames towns in ``bbox``, ``[name, lat, lon]``, largest first: the labels rank them in that order."""
-    return [[t.name, round(t.lat, 4), round(t.lon, 4)] for t in gazetteer.towns_in(bbox, min_population=1000, limit=limit)]
+    return [[name, round(lat, 4), round(lon, 4)] for name, lat, lon in gazetteer.town_points_in(bbox, min_population=1000, limit=limit)]
 
 
 def time_periods(events: gpd.GeoDataFrame) -> dict:
