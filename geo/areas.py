@@ -132,8 +132,7 @@ def admin1_areas(events: gpd.GeoDataFrame, tolerance: float = 0.0) -> gpd.GeoDat
     """
     counts = area_counts(events, "admin1")
     counts = counts[~counts["admin1"].isin([OUTSIDE_AREAS, NO_POINT])]
-    shapes = basemap.admin1()
-    shapes = shapes[shapes["name"].isin(counts["admin1"])].dissolve(by="name")
+    shapes = basemap.admin1_named(counts["admin1"]).dissolve(by="name")
     geometry = shapes.geometry.reindex(counts["admin1"]).to_numpy()
     if tolerance:
         geometry = shapely.simplify(geometry, tolerance, preserve_topology=True)
@@ -145,8 +144,8 @@ def admin1_areas(events: gpd.GeoDataFrame, tolerance: float = 0.0) -> gpd.GeoDat
 
 
 def _area_countries() -> dict[str, str]:
-    shapes = basemap.admin1()
-    return dict(zip(shapes["name"], shapes["iso_a2"].fillna(""), strict=True))
+    table = basemap.admin1_attributes()
+    return dict(zip(table["name"], table["iso_a2"].fillna(""), strict=True))
 
 
 def _country_name(code: str) -> str:

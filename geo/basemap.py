@@ -42,7 +42,6 @@ import difflib
 import functools
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -198,7 +197,7 @@ def _arc_ids(geometry: dict) -> set[int]:
 
 @functools.cache
 def _topology() -> tuple[dict, list[np.ndarray]]:
-    """The 1:50m countries topology and its decoded arcs (only built tables need them: see ``_kept``)."""
+    """The 1:50m countries topology and its decoded arcs (only built tables need them: see ``_Kept``)."""
     topology = json.loads(topojson_text())
     return topology, _decode_arcs(topology)
 
@@ -206,17 +205,52 @@ def _topology() -> tuple[dict, list[np.ndarray]]:
 # --- the built tables, kept on disk -------------------------------------------------
 
 
-def _kept(build: Callable[[], gpd.GeoDataFrame]) -> Callable[[], gpd.GeoDataFrame]:
-    """``build``'s table, made once per process and kept on disk per version of the data (``geo.diskcache``):
-    decoding the topologies and repairing the polygons costs seconds that every export and app start would pay."""
+class _Kept:
+    """A table ``build`` makes, kept on disk per version of the data (``geo.diskcache``): decoding the topologies and
+    repairing the polygons costs seconds that every export and app start would pay.
 
-    @functools.cache
-    @functools.wraps(build)
-    def table() -> gpd.GeoDataFrame:
-        kind = "basemap_" + build.__name__.strip("_")
-        return _from_arrays(diskcache.load_or_build(kind, _version_key(), lambda: _to_arrays(build())))
+    Calling it gives the whole table, read once per process.  ``meeting`` and ``rows`` read only the rows whose
+    bounding boxes (kept beside the shapes) meet a view: a map of a few events parses a few shapes, not thousands.
+    """
 
-    return table
+    def __init__(self, build: Callable[[], gpd.GeoDataFrame]):
+        functools.update_wrapper(self, build)
+        self._build, self._kind = build, "basemap_" + build.__name__.strip("_")
+
+    @functools.cached_property
+    def _arrays(self) -> diskcache.Arrays:
+        return diskcache.load_or_build(self._kind, _version_key(), lambda: _to_arrays(self._build()))
+
+    @functools.cached_property
+    def _table(self) -> gpd.GeoDataFrame:
+        return _from_arrays(self._arrays)
+
+    def __call__(self) -> gpd.GeoDataFrame:
+        return self._table
+
+    @functools.cached_property
+    def columns(self) -> pd.DataFrame:
+        """The table without its shapes (no shape is parsed)."""
+        return _columns_from_arrays(self._arrays)
+
+    @functools.cached_property
+    def bounds(self) -> np.ndarray:
+        """Each row's bounding box, (lon_min, lat_min, lon_max, lat_max); NaN for a missing shape."""
+        return self._arrays["bounds"]
+
+    def meeting(self, boxes: np.ndarray | Sequence[Bbox]) -> np.ndarray:
+        """The positions, in table order, of the rows whose bounding box meets (touching counts) any of ``boxes``."""
+        boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
+        x0, y0, x1, y1 = (self.bounds[:, k, None] for k in range(4))
+        meets = (x0 <= boxes[:, 2]) & (x1 >= boxes[:, 0]) & (y0 <= boxes[:, 3]) & (y1 >= boxes[:, 1])
+        return np.flatnonzero(meets.any(axis=1))
+
+    def rows(self, positions: np.ndarray) -> gpd.GeoDataFrame:
+        """The rows at ``positions`` (their positions as the index), as ``self().iloc[positions]`` gives them."""
+        if "_table" in self.__dict__:
+            return self._table.iloc[positions]
+        return gpd.GeoDataFrame(self.columns.iloc[positions], geometry=_shapes_from_arrays(self._arrays, positions), crs=CRS)
+
 
 
 @functools.cache
@@ -229,32 +263,48 @@ def _version_key() -> str:
 
 
 def _to_arrays(table: gpd.GeoDataFrame) -> diskcache.Arrays:
-    """A table as arrays: geometries as WKB in one buffer with offsets, the other columns (with their types) as JSON."""
+    """A table as arrays: geometries as WKB in one buffer with offsets, and their bounding boxes; the other columns
+    (with their types) as JSON."""
     wkb = [b or b"" for b in shapely.to_wkb(table.geometry.values)]
     geometry = table.geometry.name
     columns = {name: [str(table[name].dtype), table[name].tolist()] for name in table.columns if name != geometry}
     return {
         "wkb": np.frombuffer(b"".join(wkb), dtype=np.uint8),
         "offsets": np.cumsum([0, *map(len, wkb)]),
+        "bounds": shapely.bounds(table.geometry.values),
         "columns": np.frombuffer(json.dumps(columns).encode(), dtype=np.uint8),
     }
 
 
-def _from_arrays(arrays: diskcache.Arrays) -> gpd.GeoDataFrame:
-    """The table ``_to_arrays`` stored (tuples, which JSON keeps as lists, restored; an empty WKB is a missing geometry)."""
-    blob, offsets = arrays["wkb"].tobytes(), arrays["offsets"]
-    wkb = [blob[start:stop] or None for start, stop in zip(offsets[:-1], offsets[1:], strict=True)]
-    columns = {
-        name: pd.Series([tuple(v) if isinstance(v, list) else v for v in values], dtype=dtype)
+def _columns_from_arrays(arrays: diskcache.Arrays) -> pd.DataFrame:
+    """The columns ``_to_arrays`` stored but the geometry (tuples, which JSON keeps as lists, restored)."""
+    index = pd.RangeIndex(len(arrays["offsets"]) - 1)
+    return pd.DataFrame({
+        name: pd.Series([tuple(v) if isinstance(v, list) else v for v in values], index=index, dtype=dtype)
         for name, (dtype, values) in json.loads(arrays["columns"].tobytes()).items()
-    }
-    return gpd.GeoDataFrame(columns, geometry=shapely.from_wkb(wkb), crs=CRS)
+    }, index=index)  # fmt: skip
+
+
+def _shapes_from_arrays(arrays: diskcache.Arrays, positions: np.ndarray | None = None) -> np.ndarray:
+    """The geometries ``_to_arrays`` stored, all or those at ``positions`` (an empty WKB is a missing geometry)."""
+    offsets = arrays["offsets"]
+    if positions is None:
+        blob = arrays["wkb"].tobytes()
+        wkb = [blob[start:stop] or None for start, stop in zip(offsets[:-1], offsets[1:], strict=True)]
+    else:
+        wkb = [arrays["wkb"][offsets[k]:offsets[k + 1]].tobytes() or None for k in positions]
+    return shapely.from_wkb(wkb)
+
+
+def _from_arrays(arrays: diskcache.Arrays) -> gpd.GeoDataFrame:
+    """The table ``_to_arrays`` stored."""
+    return gpd.GeoDataFrame(_columns_from_arrays(arrays), geometry=_shapes_from_arrays(arrays), crs=CRS)
 
 
 # --- countries -----------------------------------------------------------------------
 
 
-@_kept
+@_Kept
 def _countries() -> gpd.GeoDataFrame:
     topology, arcs = _topology()
     rows = []
@@ -303,7 +353,7 @@ def _section(line: shapely.Geometry, where: _Where) -> shapely.Geometry:
     return substring(line, start, end)
 
 
-@_kept
+@_Kept
 def _disputed() -> gpd.GeoDataFrame:
     topology, arcs = _topology()
     rows = []
@@ -362,16 +412,27 @@ def _near_index() -> tuple[shapely.STRtree, np.ndarray, np.ndarray]:
     return shapely.STRtree(geometries), geometries, np.array(part_codes, dtype=object)
 
 
+def _search_reach(lats: np.ndarray, tolerance_km: float) -> tuple[float, np.ndarray]:
+    """How far, in degrees of latitude and of longitude, the search areas around points at ``lats`` reach."""
+    dlat = max(tolerance_km, 0.0) / KM_PER_DEGREE
+    return dlat, dlat / np.maximum(np.cos(np.radians(lats)), 0.01)
+
+
 def _search_areas(lats: np.ndarray, lons: np.ndarray, tolerance_km: float) -> np.ndarray:
     """Points, or ellipses in degrees approximating circles of tolerance_km around them."""
     if tolerance_km <= 0:
         return shapely.points(lons, lats)
     angles = np.linspace(0, 2 * np.pi, 25)
-    dlat = tolerance_km / KM_PER_DEGREE
-    dlon = dlat / np.maximum(np.cos(np.radians(lats)), 0.01)
+    dlat, dlon = _search_reach(lats, tolerance_km)
     ring_lons = lons[:, None] + dlon[:, None] * np.cos(angles)
     ring_lats = lats[:, None] + dlat * np.sin(angles)
     return shapely.polygons(np.stack([ring_lons, ring_lats], axis=-1))
+
+
+def _search_boxes(lats: np.ndarray, lons: np.ndarray, tolerance_km: float) -> np.ndarray:
+    """The bounding boxes of ``_search_areas``, (lon_min, lat_min, lon_max, lat_max) per point."""
+    dlat, dlon = _search_reach(lats, tolerance_km)
+    return np.column_stack([lons - dlon, lats - dlat, lons + dlon, lats + dlat])
 
 
 def countries_near_many(
@@ -441,7 +502,7 @@ def _display_names(table: gpd.GeoDataFrame) -> tuple[list[str], list[tuple[str, 
     return displays, aliases
 
 
-@_kept
+@_Kept
 def _admin1() -> gpd.GeoDataFrame:
     topology, arcs = _ne_topology()
     features = topology["objects"]["admin1"]["geometries"]
@@ -478,10 +539,28 @@ def admin1() -> gpd.GeoDataFrame:
     return _admin1().copy()
 
 
+def admin1_attributes() -> pd.DataFrame:
+    """The columns of ``admin1()`` but the geometry, read without parsing a shape."""
+    return _admin1.columns.copy()
+
+
+def admin1_named(area_names: Sequence[str]) -> gpd.GeoDataFrame:
+    """The rows of ``admin1()`` with these display names, in its order; only their shapes are parsed."""
+    return _admin1.rows(np.flatnonzero(_admin1.columns["name"].isin(list(area_names)).to_numpy())).copy()
+
+
+FEW_POINTS = 1000
+"""``admin1_at_many`` looks up at most this many points among only the areas whose bounding boxes are near them."""
+
+
 @functools.cache
 def _admin1_index() -> tuple[shapely.STRtree, np.ndarray, np.ndarray]:
-    """Polygon parts (prepared), the display name of each, and an STRtree over them."""
-    table = _admin1()
+    """The index (``_part_index``) of every first-level area."""
+    return _part_index(_admin1())
+
+
+def _part_index(table: gpd.GeoDataFrame) -> tuple[shapely.STRtree, np.ndarray, np.ndarray]:
+    """Polygon parts (prepared) in table order, the display name of each, and an STRtree over them."""
     parts, index = shapely.get_parts(table.geometry.values, return_index=True)
     shapely.prepare(parts)
     return shapely.STRtree(parts), parts, table["name"].to_numpy()[index]
@@ -500,8 +579,7 @@ def _check_points(lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np
 
 def admin1_union(area_names: Sequence[str]) -> shapely.Geometry:
     """The first-level areas with these display names, as one (multi)polygon (empty when none has them)."""
-    table = _admin1()
-    return shapely.union_all(table.geometry[table["name"].isin(list(area_names))].to_numpy())
+    return shapely.union_all(admin1_named(area_names).geometry.to_numpy())
 
 
 def admin1_at_many(
@@ -514,7 +592,10 @@ def admin1_at_many(
     tolerance_km; else None. Raises ValueError for a coordinate that is not finite or out of range.
     """
     lats, lons = _check_points(lats, lons)
-    tree, parts, area_names = _admin1_index()
+    if len(lats) > FEW_POINTS:
+        tree, parts, area_names = _admin1_index()
+    else:  # the same answers from the few areas near the points: parts keep their order, so ties go the same way
+        tree, parts, area_names = _part_index(_admin1.rows(_admin1.meeting(_search_boxes(lats, lons, tolerance_km))))
     point_idx, part_idx = tree.query(shapely.points(lons, lats), predicate="intersects")
     first = np.full(len(lats), len(area_names))
     np.minimum.at(first, point_idx, part_idx)  # the lowest part wins a shared edge
@@ -526,6 +607,8 @@ def admin1_at_many(
     area_idx, part_idx = tree.query(areas, predicate="intersects")
     if not len(area_idx):
         return found
+    order = np.lexsort((part_idx, area_idx))  # of parts at the same distance, the lowest wins, whatever the tree's order
+    area_idx, part_idx = area_idx[order], part_idx[order]
     points = shapely.points(lons[missing[area_idx]], lats[missing[area_idx]])
     nearest = shapely.get_coordinates(shapely.shortest_line(points, parts[part_idx]))[1::2]
     km = distance_km(lats[missing[area_idx]], lons[missing[area_idx]], nearest[:, 1], nearest[:, 0])
@@ -593,7 +676,7 @@ def suggest_admin1(query: str, limit: int = 5) -> list[str]:
     return list(dict.fromkeys(name for key in close for name in keys[key]))[:limit]
 
 
-@_kept
+@_Kept
 def _claims() -> gpd.GeoDataFrame:
     topology, arcs = _ne_topology()
     rows = []
@@ -616,7 +699,7 @@ def claim_lines() -> gpd.GeoDataFrame:
     return _claims().copy()
 
 
-@_kept
+@_Kept
 def _rivers() -> gpd.GeoDataFrame:
     topology, arcs = _ne_topology()
     return gpd.GeoDataFrame(geometry=[_lines(arcs, f) for f in topology["objects"]["rivers"]["geometries"]], crs=CRS)
@@ -627,7 +710,7 @@ def rivers() -> gpd.GeoDataFrame:
     return _rivers().copy()
 
 
-@_kept
+@_Kept
 def _lakes() -> gpd.GeoDataFrame:
     topology, arcs = _ne_topology()
     return gpd.GeoDataFrame(geometry=_valid([_assemble(arcs, f) for f in topology["objects"]["lakes"]["geometries"]]), crs=CRS)
@@ -638,7 +721,7 @@ def lakes() -> gpd.GeoDataFrame:
     return _lakes().copy()
 
 
-@_kept
+@_Kept
 def _admin1_boundaries() -> gpd.GeoDataFrame:
     """Boundaries between two first-level areas of the same country, each arc once: what a map draws
     inside a country (borders between countries come from the country layer)."""
@@ -659,9 +742,9 @@ LAYER_NAMES = ("admin1", "admin1_boundaries", "admin1_labels", "claim_lines", "r
 GEOJSON_LAYERS = LAYER_NAMES[1:]
 
 
-@dataclass(frozen=True)
 class Layers:
-    """The basemap layers that meet a view, clipped to it (GeoDataFrames in EPSG:4326).
+    """The basemap layers that meet a view, clipped to it (GeoDataFrames in EPSG:4326), made by ``layers``; each is
+    read and clipped when first asked for (a web map draws the areas' boundaries, not their polygons).
 
     ``admin1``: areas (iso_a2, name, geometry); ``admin1_boundaries``: lines between areas of one
     country (a row per country); ``admin1_labels``: a point per area large enough to label whose
@@ -669,13 +752,42 @@ class Layers:
     ``claim_lines`` (label); ``rivers``; ``lakes``.
     """
 
-    bbox: Bbox
-    admin1: gpd.GeoDataFrame
-    admin1_boundaries: gpd.GeoDataFrame
-    admin1_labels: gpd.GeoDataFrame
-    claim_lines: gpd.GeoDataFrame
-    rivers: gpd.GeoDataFrame
-    lakes: gpd.GeoDataFrame
+    def __init__(self, bbox: Bbox, tolerance: float | None, admin1_max_span: float | None):
+        self.bbox: Bbox = tuple(map(float, bbox))
+        self._boxes = _view_boxes(bbox)
+        self._span = max(sum(box[2] - box[0] for box, _ in self._boxes), self._boxes[0][0][3] - self._boxes[0][0][1])
+        self._tolerance = self._span / _VIEW_PIXELS if tolerance is None else tolerance
+        self._admin1_left_out = admin1_max_span is not None and self._span > admin1_max_span
+
+    def _clipped(self, name: str) -> gpd.GeoDataFrame:
+        if self._admin1_left_out and name.startswith("admin1"):
+            return _layer_rows(name, None)
+        return _clip(functools.partial(_layer_rows, name), self._boxes, 0 if name == "admin1_labels" else self._tolerance)
+
+    @functools.cached_property
+    def admin1(self) -> gpd.GeoDataFrame:
+        return self._clipped("admin1")
+
+    @functools.cached_property
+    def admin1_boundaries(self) -> gpd.GeoDataFrame:
+        return self._clipped("admin1_boundaries")
+
+    @functools.cached_property
+    def admin1_labels(self) -> gpd.GeoDataFrame:
+        labels = self._clipped("admin1_labels")
+        return labels[labels["size"] >= self._span / _LABEL_FRACTION].drop(columns="size").reset_index(drop=True)
+
+    @functools.cached_property
+    def claim_lines(self) -> gpd.GeoDataFrame:
+        return self._clipped("claim_lines")
+
+    @functools.cached_property
+    def rivers(self) -> gpd.GeoDataFrame:
+        return self._clipped("rivers")
+
+    @functools.cached_property
+    def lakes(self) -> gpd.GeoDataFrame:
+        return self._clipped("lakes")
 
     def to_geojson(self, precision: int = 3, include: Sequence[str] = GEOJSON_LAYERS) -> dict[str, dict]:
         """The layers named in ``include`` as GeoJSON FeatureCollections (plain JSON types),
@@ -717,11 +829,13 @@ def _view_boxes(bbox: Bbox) -> list[tuple[Bbox, float]]:
     return [((lon_min, lat_min, 180.0, lat_max), 0.0), ((-180.0, lat_min, lon_max, lat_max), 360.0)]
 
 
-def _clip(table: gpd.GeoDataFrame, boxes: list[tuple[Bbox, float]], tolerance: float) -> gpd.GeoDataFrame:
-    """Rows meeting the boxes, geometries clipped (and shifted, and simplified by ``tolerance``)."""
+def _clip(rows_meeting: Callable[[Bbox], gpd.GeoDataFrame], boxes: list[tuple[Bbox, float]], tolerance: float) -> gpd.GeoDataFrame:
+    """Rows meeting the boxes (from candidates ``rows_meeting`` gives per box, in table order), geometries clipped (and
+    shifted, and simplified by ``tolerance``)."""
     pieces = []
     for box, shift in boxes:
-        hits = table.iloc[np.sort(table.sindex.query(shapely.box(*box), predicate="intersects"))]
+        candidates = rows_meeting(box)
+        hits = candidates[shapely.intersects(candidates.geometry.values, shapely.box(*box))]
         geometry = shapely.clip_by_rect(hits.geometry.values, *box)
         if tolerance > 0:
             geometry = shapely.simplify(geometry, tolerance, preserve_topology=True)
@@ -733,27 +847,35 @@ def _clip(table: gpd.GeoDataFrame, boxes: list[tuple[Bbox, float]], tolerance: f
 
 
 @functools.cache
-def _layer_tables() -> dict[str, gpd.GeoDataFrame]:
-    """The full layers with only the columns ``Layers`` carries, spatial indexes built once."""
-    table = _admin1()
-    labels = table.drop_duplicates("name")
-    bounds = shapely.bounds(labels.geometry.values)
-    tables = {
-        "admin1": table[["iso_a2", "name", "geometry"]],
-        "admin1_boundaries": _admin1_boundaries(),
-        "admin1_labels": gpd.GeoDataFrame(
-            {"iso_a2": labels["iso_a2"], "name": labels["name"],
-             "size": np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])},
-            geometry=shapely.points(labels["label_lon"], labels["label_lat"]),
-            crs=CRS,
-        ),
-        "claim_lines": _claims()[["label", "geometry"]],
-        "rivers": _rivers(),
-        "lakes": _lakes(),
-    }
-    for frame in tables.values():
-        frame.sindex  # noqa: B018  (build the STRtree now, not on every view)
-    return tables
+def _admin1_labels() -> gpd.GeoDataFrame:
+    """A label point per first-level area's display name (its first row's), with the size of that row's shape (the larger
+    side of its bounding box); made from the stored columns and boxes, no shape parsed."""
+    table, first = _admin1.columns, ~_admin1.columns["name"].duplicated().to_numpy()
+    labels, bounds = table[first], _admin1.bounds[first]
+    return gpd.GeoDataFrame(
+        {"iso_a2": labels["iso_a2"], "name": labels["name"], "size": np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])},
+        geometry=shapely.points(labels["label_lon"], labels["label_lat"]),
+        crs=CRS,
+    )
+
+
+_LAYER_TABLES: dict[str, tuple[_Kept, list[str]]] = {
+    "admin1": (_admin1, ["iso_a2", "name"]),
+    "admin1_boundaries": (_admin1_boundaries, []),
+    "claim_lines": (_claims, ["label"]),
+    "rivers": (_rivers, []),
+    "lakes": (_lakes, []),
+}
+"""The kept table of each layer but the labels, and the columns ``Layers`` carries besides the geometry."""
+
+
+def _layer_rows(name: str, box: Bbox | None) -> gpd.GeoDataFrame:
+    """The rows of layer ``name`` whose bounding boxes meet ``box`` (none for None), with only the columns ``Layers`` carries."""
+    if name == "admin1_labels":
+        labels = _admin1_labels()
+        return labels if box is not None else labels.iloc[:0]
+    kept, columns = _LAYER_TABLES[name]
+    return kept.rows(kept.meeting([box]) if box is not None else np.arange(0))[[*columns, "geometry"]]
 
 
 def layers(bbox: Bbox, *, tolerance: float | None = None, admin1_max_span: float | None = ADMIN1_MAX_SPAN) -> Layers:
@@ -770,18 +892,7 @@ def layers(bbox: Bbox, *, tolerance: float | None = None, admin1_max_span: float
     ``_view_boxes``). For the web map, call ``.to_geojson()`` on the result; the briefing draws the
     GeoDataFrames.
     """
-    boxes = _view_boxes(bbox)
-    span = max(sum(box[2] - box[0] for box, _ in boxes), boxes[0][0][3] - boxes[0][0][1])
-    if tolerance is None:
-        tolerance = span / _VIEW_PIXELS
-    too_big = admin1_max_span is not None and span > admin1_max_span
-    clipped = {
-        name: table.iloc[:0] if too_big and name.startswith("admin1") else _clip(table, boxes, 0 if name == "admin1_labels" else tolerance)
-        for name, table in _layer_tables().items()
-    }
-    labels = clipped["admin1_labels"]
-    clipped["admin1_labels"] = labels[labels["size"] >= span / _LABEL_FRACTION].drop(columns="size").reset_index(drop=True)
-    return Layers(bbox=tuple(map(float, bbox)), **clipped)
+    return Layers(bbox, tolerance, admin1_max_span)
 
 
 # --- vendored assets ---------------------------------------------------------------

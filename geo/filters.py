@@ -257,8 +257,7 @@ def _in_area(area: shapely.Geometry, points: np.ndarray, lons: np.ndarray, lats:
 
 def _in_admin1(names: Sequence[str], lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """Points named as lying in one of the areas (``areas.admin1_at_points``), looked up only near those areas."""
-    shapes = basemap.admin1()
-    x0, y0, x1, y1 = shapes[shapes["name"].isin(names)].total_bounds
+    x0, y0, x1, y1 = basemap.admin1_named(names).total_bounds
     dlat = basemap.ADMIN1_TOLERANCE_KM / KM_PER_DEGREE
     widest = min(max(abs(y0), abs(y1)) + dlat, 89.0)
     dlon = dlat / math.cos(math.radians(widest))

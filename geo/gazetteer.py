@@ -155,17 +155,28 @@ def towns_in(bbox: tuple[float, float, float, float], min_population: int = 0, l
 
     A box whose min_lon is greater than its max_lon crosses the antimeridian (as in GeoJSON).
     """
+    index = _index()
+    return [index.candidate(int(city), "in bounding box", 0.0) for city in _towns_in(index, bbox, min_population, limit)]
+
+
+def town_points_in(bbox: tuple[float, float, float, float], min_population: int = 0, limit: int = 100) -> list[tuple[str, float, float]]:
+    """The (name, lat, lon) of each town ``towns_in`` gives, without the rest of a ``Candidate``: labels by the thousand."""
+    index = _index()
+    towns = _towns_in(index, bbox, min_population, limit)
+    return [(index.name(int(city)), float(index.lat[city]), float(index.lon[city])) for city in towns]
+
+
+def _towns_in(index: _Index, bbox: tuple[float, float, float, float], min_population: int, limit: int) -> np.ndarray:
+    """The towns (rows of ``index``) of ``towns_in``, largest first."""
     min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox)
     if not (-90 <= min_lat <= max_lat <= 90 and -180 <= min_lon <= 180 and -180 <= max_lon <= 180):
         raise ValueError(f"bbox must be (min_lon, min_lat, max_lon, max_lat) in degrees, not {tuple(bbox)!r}")
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    index = _index()
     lat, lon = index.lat, index.lon
     in_lon = (lon >= min_lon) & (lon <= max_lon) if min_lon <= max_lon else (lon >= min_lon) | (lon <= max_lon)
     chosen = np.flatnonzero(in_lon & (lat >= min_lat) & (lat <= max_lat) & (index.population >= min_population))
-    order = np.lexsort((index.geonameid[chosen], -index.population[chosen]))[:limit]
-    return [index.candidate(int(city), "in bounding box", 0.0) for city in chosen[order]]
+    return chosen[np.lexsort((index.geonameid[chosen], -index.population[chosen]))[:limit]]
 
 
 def cache_path() -> Path:
@@ -303,16 +314,17 @@ class _Strings:
 
 
 class _Index:
-    """The loaded gazetteer: per-town columns and the admin1 table; the three name indexes are read (or built) from
-    their own cache file when a search first needs them: placing towns on a map does not."""
+    """The loaded gazetteer: per-town columns and the admin1 names; the admin1 aliases (when a search first needs
+    ``region_words``) and the three name indexes (read or built from their own cache file) wait for a search: placing
+    towns on a map needs none of them."""
 
     def __init__(self, arrays: diskcache.Arrays):
+        self._arrays = arrays
         self.lat, self.lon = arrays["lat"], arrays["lon"]
         self.population, self.geonameid = arrays["population"], arrays["geonameid"]
         self.country, self.admin1 = arrays["country"], arrays["admin1"]
         self._names = _Strings(arrays["name_blob"], arrays["name_offsets"])
         self.admin1_names = arrays["admin1_names"].tolist()
-        self._admin1_aliases = arrays["admin1_aliases"].tolist()
 
     @functools.cached_property
     def _name_arrays(self) -> diskcache.Arrays:
@@ -341,7 +353,7 @@ class _Index:
     def region_words(self) -> list[list[frozenset[str]]]:
         """For each admin1 region, the word sets of its display name and of every accepted alias."""
         return [[frozenset(fold(alias).split()) - _REGION_FILLER for alias in [name, *aliases.split("|")] if alias]
-                for name, aliases in zip(self.admin1_names, self._admin1_aliases, strict=True)]
+                for name, aliases in zip(self.admin1_names, self._arrays["admin1_aliases"].tolist(), strict=True)]
 
     def candidate(self, city: int, match: str, score: float) -> Candidate:
         return Candidate(name=self.name(city), lat=float(self.lat[city]), lon=float(self.lon[city]),

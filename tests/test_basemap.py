@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -295,6 +296,53 @@ def test_admin1_at_many_agrees_with_single_calls():
     assert any(many) and not all(many)
 
 
+VARIED_POINTS = [
+    (33.8578, 73.7604), (34.37, 73.47), (34.08, 74.80), (35.42, 77.11), (35.2, 77.0),  # either side of the Line of Control, Siachen
+    (34.9, 79.3), (32.28, 75.33), (32.81, 74.31), (31.63, 74.87), (24.8, 66.95),  # Aksai Chin, the Ravi and Chhamb, Karachi's port
+    (45.0, 34.0), (46.1, 33.7), (23.70, -15.93), (27.15, -13.2), (31.5, 34.45), (33.0, 35.8), (35.17, 33.36),  # Crimea, W. Sahara, Gaza...
+    (42.9, 20.9), (10.0, 44.0), (25.29, 51.75), (0.0, -30.0), (-89.9, 0.0), (89.9, 10.0), (-16.5, 179.99),  # Kosovo, Somaliland, offshore
+    (65.0, -169.0), (66.0, 179.9), (8.6, 111.9), (10.3, -109.2), (51.5, -0.12), (0.0, 0.0),  # the Bering Strait, islands, at sea
+]
+"""Points on and near disputed lines, borders and coasts, across 180°, at the poles and at sea."""
+
+
+def varied_points(seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """``VARIED_POINTS``, points spread over the world and points scattered a few km around coasts and borders."""
+    rng = np.random.default_rng(seed)
+    lats, lons = np.array(VARIED_POINTS).T
+    near = np.repeat([[24.8, 66.9], [21.5, 69.0], [36.0, 28.0], [13.1, 80.3], [34.0, 74.0], [45.3, 36.5]], 30, axis=0)
+    near = near + rng.normal(0, 0.1, near.shape)
+    return (np.concatenate([lats, rng.uniform(-60, 75, 300), near[:, 0]]),
+            np.concatenate([lons, rng.uniform(-180, 180, 300), near[:, 1]]))
+
+
+@pytest.mark.parametrize("tolerance_km", [0.0, basemap.ADMIN1_TOLERANCE_KM, 60.0])
+def test_a_few_points_are_named_as_the_whole_index_names_them(tolerance_km):
+    lats, lons = varied_points()
+    copies = basemap.FEW_POINTS // len(lats) + 1  # over FEW_POINTS: looked up in the index of every area
+    few = basemap.admin1_at_many(lats, lons, tolerance_km)
+    assert len(lats) <= basemap.FEW_POINTS < len(lats) * copies
+    assert basemap.admin1_at_many(np.tile(lats, copies), np.tile(lons, copies), tolerance_km) == few * copies
+    assert None in few and len(set(few)) > 50
+
+
+def test_rows_are_read_alone_as_the_whole_table_holds_them():
+    from geopandas.testing import assert_geodataframe_equal
+
+    fresh = basemap._Kept(basemap._admin1.__wrapped__)  # nothing read yet in this process: only the rows asked for are parsed
+    view = (73.0, 32.5, 75.5, 34.8)
+    rows = fresh.meeting([view])
+    whole = basemap.admin1()
+    assert rows.tolist() == np.flatnonzero(whole.geometry.bounds.pipe(
+        lambda b: (b.minx <= view[2]) & (b.maxx >= view[0]) & (b.miny <= view[3]) & (b.maxy >= view[1]))).tolist()
+    assert set(whole["name"][whole.intersects(shapely.box(*view))]) <= set(whole["name"].iloc[rows])
+    assert_geodataframe_equal(fresh.rows(rows), whole.iloc[rows])
+    assert "_table" not in fresh.__dict__
+    assert_geodataframe_equal(fresh.rows(np.arange(0)), whole.iloc[:0])
+    assert_geodataframe_equal(basemap.admin1_named(["Sindh", AJK]), whole[whole["name"].isin(["Sindh", AJK])])
+    pd.testing.assert_frame_equal(basemap.admin1_attributes(), pd.DataFrame(whole.drop(columns="geometry")))
+
+
 @pytest.mark.parametrize(("lat", "lon"), [(91.0, 0.0), (0.0, -181.0), (float("nan"), 0.0)])
 def test_admin1_at_refuses_bad_coordinates(lat, lon):
     with pytest.raises(ValueError, match="coordinate 0 is out of range"):
@@ -513,7 +561,7 @@ def test_a_kept_table_is_the_table_as_built(name):
     from geopandas.testing import assert_geodataframe_equal
 
     served = getattr(basemap, name)  # made once per process, kept on disk
-    built = served.__wrapped__.__wrapped__()  # the builder itself, cache bypassed
+    built = served.__wrapped__()  # the builder itself, cache bypassed
     assert len(built) > 0
     assert_geodataframe_equal(served(), built, check_less_precise=False)
     for column in built.columns.drop(built.geometry.name):

@@ -174,6 +174,14 @@ def test_towns_in_a_box_across_the_antimeridian():
     assert all((t.lon >= 177 or t.lon <= -179) and -19 <= t.lat <= -16 for t in towns)
 
 
+@pytest.mark.parametrize(("bbox", "min_population", "limit"),
+                         [((60.0, 20.0, 80.0, 40.0), 1000, 2500), ((177.0, -19.0, -179.0, -16.0), 0, 50)])
+def test_town_points_are_the_names_and_places_of_the_towns_in_a_box(bbox, min_population, limit):
+    points = gazetteer.town_points_in(bbox, min_population=min_population, limit=limit)
+    assert points == [(t.name, t.lat, t.lon) for t in gazetteer.towns_in(bbox, min_population=min_population, limit=limit)]
+    assert len(points) > 10
+
+
 def test_towns_in_rejects_a_bad_box():
     with pytest.raises(ValueError, match="bbox"):
         gazetteer.towns_in((74.0, 33.0, 73.0, 31.0))
@@ -215,7 +223,7 @@ def test_a_fresh_process_reuses_the_cache_files(gazetteer_cache):
 def test_an_unreadable_cache_is_rebuilt_and_replaced(gazetteer_cache, tmp_path, monkeypatch):
     with np.load(gazetteer_cache) as npz:
         good = {key: npz[key] for key in npz.files}
-    names_file = next(gazetteer_cache.parent.glob("gazetteernames-*.npz"))
+    names_file = gazetteer_cache.with_name(gazetteer_cache.name.replace("gazetteer-", "gazetteernames-", 1))  # this version's
     builds = []
     monkeypatch.setattr(gazetteer, "_build_towns", lambda: builds.append(1) or good)
     monkeypatch.setenv("INCIDENT_MAP_CACHE_DIR", str(tmp_path))

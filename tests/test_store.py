@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
@@ -542,6 +543,7 @@ def test_a_load_read_in_many_batches_holds_the_list_fields_as_arrow_columns_that
         gpkg_store, monkeypatch, passes):
     from geo.stores import gpkg
 
+    monkeypatch.setattr(gpkg, "_ROWS_MOST", -1)  # read through GDAL, as a large store is
     monkeypatch.setattr(gpkg, "_READ_BATCH", 3)  # the shipped events come in many batches
     monkeypatch.setattr(gpkg, "_ONE_PASS_MOST", 10**9 if passes == "one pass" else 0)  # as a large store is read
     loaded, records = gpkg_store.load(), gpkg_store.records()
@@ -552,6 +554,27 @@ def test_a_load_read_in_many_batches_holds_the_list_fields_as_arrow_columns_that
         assert loaded[name].tolist() == [r[name] for r in records]
     assert loaded["actor_names"].tolist() == [[a["name"] for a in r["actors"]] for r in records]
     assert loaded.iloc[[4, 1]]["sources"].tolist() == [records[4]["sources"], records[1]["sources"]]
+
+
+def test_a_small_store_read_from_sqlite_alone_is_the_store_read_through_gdal(gpkg_store, monkeypatch):
+    from bench.synthetic import synthetic_records
+    from geo.schema import validate_records
+    from geo.stores import gpkg
+
+    gpkg_store.upsert(validate_records(enumerate(synthetic_records(400, seed=3), 1), "synthetic"), "test")
+    first, second = [r["id"] for r in gpkg_store.records()[:2]]
+    with closing(sqlite3.connect(gpkg_store.path)) as db, db:  # as another tool might leave them
+        db.execute("UPDATE events SET place_name = NULL, fatalities = NULL WHERE id = ?", (first,))
+    small = gpkg_store.load()
+    assert 400 < len(small) <= gpkg._ROWS_MOST and not frame.is_mapped(small).all() and small["fatalities"].isna().any()
+    monkeypatch.setattr(gpkg, "_ROWS_MOST", -1)
+    pd.testing.assert_frame_equal(small, gpkg_store.load(), check_exact=True)
+    with closing(sqlite3.connect(gpkg_store.path)) as db, db:
+        db.execute("UPDATE events SET place_name = 42 WHERE id = ?", (second,))
+    through_gdal = gpkg_store.load()
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(gpkg_store.load(), through_gdal, check_exact=True)
+    assert through_gdal.set_index("id").loc[second, "place_name"] == "42"
 
 
 def test_a_list_stored_as_null_or_empty_text_loads_as_no_items_and_one_not_a_list_is_refused(gpkg_store):

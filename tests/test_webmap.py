@@ -7,15 +7,17 @@ import json
 import re
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 
 import folium
+import folium.plugins
 import numpy as np
 import pytest
 
 from bench.synthetic import synthetic_records
 from geo import export, frame, names, style, webmap, wording
 from geo.filters import Filter
-from geo.webmap import columns
+from geo.webmap import columns, controls
 from geo.webmap.layer import escape_script_json
 from tests.helpers import make_record, run_cli
 from tests.payloads import BAD_URL, PAYLOADS, TEMPLATE_PROBE, payload_records
@@ -78,6 +80,36 @@ def test_incident_map_is_a_folium_map_a_user_can_extend(seed_events):
     page = m.get_root().render()
     assert "L.circleMarker" in page and "L.Control.Draw" in page and page_data(page)["meta"]["count"] == len(seed_events)
     assert not re.search(r"<(script|link)[^>]+(src|href)=", page)
+
+
+def test_our_controls_draw_as_folium_plugins_draws_them():
+    def page(*elements) -> str:
+        m = folium.Map(tiles=None)
+        m._id = "same"
+        for number, element in enumerate(elements):
+            element._id = f"same{number}"
+            element.add_to(m)
+        return m.get_root().render()
+
+    ours = page(controls.fullscreen_control(), controls.measure_control())
+    theirs = page(folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Leave full screen"),
+                  folium.plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles",
+                                                primary_area_unit="sqkilometers", secondary_area_unit=None))
+    assert ours == theirs
+    assert "L.control.fullscreen" in ours and "L.Control.Measure" in ours
+
+
+def test_the_html_export_does_not_import_every_folium_plugin(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom datetime import date\nfrom geo import frame, webmap\nfrom tests.helpers import make_record\n"
+              "webmap.render_html(frame.to_frame([make_record()]), made_on=date(2026, 1, 31))\n"
+              "print('folium.plugins' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"
 
 
 def test_json_for_a_script_element_cannot_end_it():

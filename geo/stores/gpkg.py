@@ -46,7 +46,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyogrio
 import shapely
 
 from geo import frame
@@ -200,8 +199,8 @@ class GeoPackageStore(Store):
     def load(self, where: Condition | None = None) -> gpd.GeoDataFrame:
         """Every event as a frame (``geo.frame``) with its revision, in the order they were added (``where`` is not run here).
 
-        The layer is read as columns (GDAL's Arrow stream, through pyogrio): no record is made one by one, and
-        nothing is validated again.
+        The layer is read as columns (GDAL's Arrow stream, through pyogrio; a small store straight from SQLite, see
+        ``_ROWS_MOST``): no record is made one by one, and nothing is validated again.
         """
         fields, revisions = self._columns()
         events = frame.table_to_frame(fields)
@@ -212,10 +211,12 @@ class GeoPackageStore(Store):
     def _columns(self) -> tuple[pd.DataFrame, np.ndarray]:
         """The schema fields (``_fields``) and revisions of every event, read as Arrow columns (``_read``; in passes above
         ``_ONE_PASS_MOST`` events), read again if the store changed meanwhile."""
-        passes = _PASSES if self.count() > _ONE_PASS_MOST else (tuple(name for names in _PASSES for name in names),)
+        count = self.count()
+        passes = _PASSES if count > _ONE_PASS_MOST else (tuple(name for names in _PASSES for name in names),)
+        read = self._read if count > _ROWS_MOST else self._read_rows
         for _ in range(_READ_TRIES):
             before = self.revision()
-            columns = {name: values for names in passes for name, values in self._read(names).items()}
+            columns = {name: values for names in passes for name, values in read(names).items()}
             if self.revision() == before and len({len(values) for values in columns.values()}) <= 1:
                 break
         else:
@@ -232,6 +233,8 @@ class GeoPackageStore(Store):
         piece, so that taking rows from it never joins pieces (Arrow's ``take`` on a column in several pieces copies it
         whole first); a few columns a pass (``_PASSES``), each column's pieces let go once it is joined, so that little
         more than one pass's columns is ever held twice."""
+        import pyogrio  # a small store is read without it (``_read_rows``)
+
         parts: dict[str, list] = {}
         try:
             with pyogrio.open_arrow(self.path, layer=TABLE, columns=[n for n in names if n != "geom"],
@@ -247,6 +250,20 @@ class GeoPackageStore(Store):
                 joined[part] = _joined(part, parts.pop(part))
         pa.default_memory_pool().release_unused()  # Arrow's allocator keeps what the pieces took until told
         return joined
+
+    def _read_rows(self, names: tuple[str, ...]) -> dict[str, object]:
+        """What ``_read`` gives, read with SQLite alone: the rows as GDAL's stream would give them, then the same steps.
+        Values GDAL would convert (a file edited elsewhere, with a number where text belongs) are read through it."""
+        with self._reading() as db:
+            rows = db.execute(f"SELECT {', '.join(names)} FROM {TABLE} ORDER BY fid").fetchall()
+        values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        try:
+            batch = pa.RecordBatch.from_arrays([_gdal_column(name, column) for name, column in zip(names, values, strict=True)],
+                                               names=list(names))  # fmt: skip
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            return self._read(names)
+        fields = _fields(batch, names)
+        return {part: _joined(part, [fields[part]]) for name in names for part in (("lat", "lon") if name == "geom" else (name,))}
 
     def count(self, where: Condition | None = None) -> int:
         """How many events there are (``where`` is not run here)."""
@@ -502,6 +519,9 @@ def _record(row: tuple) -> dict:
     return record_of(dict(zip(_COLUMNS, row[1:-1], strict=True)), _blob_point(row[0]))
 
 
+_ROWS_MOST = 2_000
+"""Stores of at most this many events are read straight from SQLite (``_read_rows``): GDAL's start (importing pyogrio,
+registering its drivers, opening the file) takes 0.1-0.15 s, more than reading that many rows."""
 _READ_BATCH = 16_384
 """Events read from GDAL at a time."""
 _PASSES = (("sources",), ("actors", "tags", "description"),
@@ -529,6 +549,16 @@ def _fields(batch: pa.RecordBatch, names: tuple[str, ...]) -> dict[str, object]:
         elif name not in (*LIST_FIELDS, "geom"):  # copied out of GDAL's memory, which is let go batch by batch
             fields[name] = pa.concat_arrays([pc.fill_null(batch.column(name), "").cast(pa.large_string())])
     return fields
+
+
+def _gdal_column(name: str, values: Sequence) -> pa.Array:
+    """A column's SQLite values as GDAL's Arrow stream gives them: text as strings, ``context`` (0 or 1) as booleans,
+    integers as int64, the geometry as WKB."""
+    if name == "geom":
+        return pa.array(list(map(_blob_wkb, values)), pa.binary())
+    if name == "context":
+        return pa.array(values, pa.int64()).cast(pa.bool_())
+    return pa.array(values, pa.int64() if name in ("fatalities", REVISION) else pa.string())
 
 
 def _joined(name: str, parts: list) -> object:
@@ -628,16 +658,21 @@ def _point_blob(lon: float, lat: float) -> bytes:
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
 
-def _blob_point(blob: bytes | None) -> tuple[float, float] | None:
-    """(lon, lat) of a GeoPackage binary point (also one written by GDAL, with an envelope), None if NULL or empty."""
+def _blob_wkb(blob: bytes | None) -> bytes | None:
+    """The WKB of a GeoPackage binary geometry (also one written by GDAL, with an envelope), None if NULL or empty."""
     if blob is None:
         return None
     if blob[:2] != b"GP":
         raise StoreError("a geometry in the store is not GeoPackage binary")
     flags = blob[3]
-    if flags & 0b10000:
+    return None if flags & 0b10000 else blob[8 + _ENVELOPE_BYTES[(flags >> 1) & 0b111] :]
+
+
+def _blob_point(blob: bytes | None) -> tuple[float, float] | None:
+    """(lon, lat) of a GeoPackage binary point, None if NULL or empty."""
+    wkb = _blob_wkb(blob)
+    if wkb is None:
         return None
-    wkb = blob[8 + _ENVELOPE_BYTES[(flags >> 1) & 0b111] :]
     order = "<" if wkb[0] == 1 else ">"
     kind, lon, lat = struct.unpack_from(f"{order}Idd", wkb, 1)
     if kind % 1000 != 1:

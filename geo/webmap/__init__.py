@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import date
 
 import folium
-import folium.plugins
 import geopandas as gpd
 
 from geo.filters import Filter
+from geo.webmap.controls import fullscreen_control, measure_control
 from geo.webmap.layer import EventLayer
 from geo.webmap.offline import make_offline
 
@@ -85,9 +85,8 @@ def incident_map(
                header=header, panel=panel, timeline=timeline, heat=plugins, minimap=plugins, basemap=not online,
                persist_view_key=persist_view_key).add_to(m)
     if plugins:
-        folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Leave full screen").add_to(m)
-        folium.plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles",
-                                      primary_area_unit="sqkilometers", secondary_area_unit=None).add_to(m)
+        fullscreen_control().add_to(m)
+        measure_control().add_to(m)
     return m
 
 

@@ -36,6 +36,7 @@ from geo import basemap, diskcache, filters, wording
 from geo.atomic import write_atomic
 from geo.filters import Filter
 from geo.paths import cache_dir
+from geo.webmap.controls import fullscreen_control, measure_control
 from geo.webmap.inline import inline_text
 from geo.webmap.layer import PageOptions, RawHtml, assets, page_data
 from geo.webmap.offline import make_offline
@@ -62,9 +63,7 @@ def component_page() -> str:
     m = folium.Map(location=[25, 45], zoom_start=2, min_zoom=1, max_zoom=16, tiles=None, control_scale=False)
     m._id = "incident"  # stable names: the page is the same bytes for the same release
     make_offline(m)
-    fullscreen = folium.plugins.Fullscreen(position="topleft", title="Full screen", title_cancel="Leave full screen")
-    measure = folium.plugins.MeasureControl(position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles",
-                                            primary_area_unit="sqkilometers", secondary_area_unit=None)
+    fullscreen, measure = fullscreen_control(), measure_control()
     drawn = folium.FeatureGroup(name="Area drawn", control=False)
     draw = folium.plugins.Draw(feature_group=drawn, show_geometry_on_click=False, position="topleft",
                                draw_options={"polyline": False, "marker": False, "circlemarker": False,

@@ -206,8 +206,7 @@ def area_shapes(area_names: list[str], bbox: tuple[float, float, float, float] |
     """The areas as GeoJSON (property ``index``: their place in ``area_names``), simplified for the page's view."""
     if len(area_names) < 2 or bbox is None:
         return {"type": "FeatureCollection", "features": []}
-    shapes = basemap.admin1()
-    shapes = shapes[shapes["name"].isin(area_names[1:])].dissolve(by="name")
+    shapes = basemap.admin1_named(area_names[1:]).dissolve(by="name")
     index = {name: k for k, name in enumerate(area_names)}
     geometry = shapely.set_precision(shapely.simplify(shapes.geometry.to_numpy(), _detail(bbox) * 4, preserve_topology=True), 1e-3)
     features = [{"type": "Feature", "properties": {"index": index[name], "name": name}, "geometry": shapely.geometry.mapping(shape)}
@@ -235,7 +234,7 @@ def _detail(bbox: tuple[float, float, float, float]) -> float:
 
 def towns(bbox: tuple[float, float, float, float], limit: int = TOWNS) -> list[list]:
     """The largest GeoNames towns in ``bbox``, ``[name, lat, lon]``, largest first: the labels rank them in that order."""
-    return [[t.name, round(t.lat, 4), round(t.lon, 4)] for t in gazetteer.towns_in(bbox, min_population=1000, limit=limit)]
+    return [[name, round(lat, 4), round(lon, 4)] for name, lat, lon in gazetteer.town_points_in(bbox, min_population=1000, limit=limit)]
 
 
 def time_periods(events: gpd.GeoDataFrame) -> dict:
