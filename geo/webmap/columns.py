@@ -32,6 +32,7 @@ import os
 import struct
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -42,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo import style, wording
-from geo.frame import is_mapped, list_items
+from geo.frame import as_lists, is_mapped, list_items
 
 MISSING = np.iinfo(np.int32).min
 """The int32 that stands for "no value" (an unmapped event's coordinates, an undated event's days)."""
@@ -152,14 +153,14 @@ def _smallest(values: np.ndarray) -> np.ndarray:
     return values.astype(dtype, copy=False)
 
 
-def _categories(events: gpd.GeoDataFrame, color_by: str, mapped: np.ndarray) -> tuple[list[str], list[list], str]:
+def _categories(events: gpd.GeoDataFrame, color_by: str, mapped: np.ndarray) -> tuple[Sequence[str], list[list], str]:
     """Each event's legend label, the legend rows ``[label, colour, events on the map]``, the legend title."""
     if color_by == "type":
-        labels = events["event_type"].tolist()
-        colours = style.category_colours(sorted(set(labels)))
+        labels = events["event_type"].array
+        colours = style.category_colours(sorted(labels.unique()))
         title = "Event type"
     else:
-        casts = events["actor_names"].tolist()
+        casts = as_lists(events["actor_names"])
         frequency = Counter(name for cast in casts for name in dict.fromkeys(cast))
         top = [name for name, _ in frequency.most_common(TOP_ACTORS)]
         rest = "other or no actor"
@@ -224,7 +225,12 @@ class _Strings:
 
 
 def _distinct(values: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """Each value's index into the distinct values, in the order first seen (NULL: 0), and those values."""
+    """Each value's index into the distinct values, in the order first seen (NULL: 0), and those values (of a dictionary
+    column, those its values use: a frame's rows taken leave the others in its dictionary)."""
+    if pa.types.is_dictionary(values.type) and values.num_chunks:
+        values = values.unify_dictionaries()
+        codes, used = _distinct(pa.chunked_array([chunk.indices for chunk in values.chunks], values.type.index_type))
+        return codes, values.chunk(0).dictionary.take(used)
     found = pc.dictionary_encode(values)
     if found.num_chunks == 0:
         return np.zeros(0, dtype=np.int64), pa.array([], values.type)
@@ -298,7 +304,7 @@ def _source_columns(sources: dict) -> list:
     fields = ("publisher", "author", "title", "kind")
     which = _combinations([sources[f] for f in fields])
     first = np.flatnonzero(np.diff(np.maximum.accumulate(which), prepend=-1))  # codes come in the order first seen
-    picked = [sources[f].take(first).to_pylist() for f in fields]
+    picked = [sources[f].take(first).cast(pa.large_string()).to_pylist() for f in fields]
     texts = np.array([wording.source_label(dict(zip(fields, values, strict=True))) for values in zip(*picked, strict=True)] or [""],
                      dtype=object)
     labels = pa.DictionaryArray.from_arrays(pa.array(which, pa.int32()), pa.array(texts.tolist(), pa.large_string()))

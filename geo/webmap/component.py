@@ -35,6 +35,7 @@ from branca.element import Figure, MacroElement
 from geo import basemap, diskcache, filters, wording
 from geo.atomic import write_atomic
 from geo.filters import Filter
+from geo.frame import release_memory
 from geo.paths import cache_dir
 from geo.webmap.inline import inline_text
 from geo.webmap.layer import PageOptions, RawHtml, assets, page_data
@@ -130,6 +131,7 @@ def payload(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", made
     """
     options = PageOptions(**{**_OPTIONS.__dict__, "title": title, "made_on": made_on, "persist_view_key": persist_view_key})
     encoded, meta = page_data(events, options)
+    release_memory()  # what encoding took (at 1,000,000 events 0.2-0.4 GB), before the blob is joined
     parts = [_gzip(json.dumps(meta, separators=(",", ":"), allow_nan=False)), encoded.points, encoded.cards, encoded.strings,
              _topology()]
     return np.array([len(part) for part in parts], dtype="<u4").tobytes() + b"".join(parts)
