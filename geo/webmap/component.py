@@ -139,17 +139,23 @@ def payload(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", made
 
 PUBLISHED_KEPT = 4
 """How many payload files ``publish`` keeps beside the page (the newest): a page fetches its file once, when it loads."""
+PUBLISHED_SUFFIX = ".bin.gz"
 
 
 def publish(blob: bytes, folder: Path) -> str:
     """Write a ``payload`` blob into the component's ``folder`` (``component_dir()``), where Streamlit serves it to the
-    page, and return its file name, which names its content; older payload files beyond ``PUBLISHED_KEPT`` go."""
-    name = f"events-{hashlib.sha256(blob).hexdigest()[:24]}.bin"
+    page, and return its file name, which names its content; older payload files beyond ``PUBLISHED_KEPT`` go.
+
+    The name ends in ``.gz`` (``PUBLISHED_SUFFIX``), which Streamlit serves as ``application/gzip``, a type its server
+    does not compress: the blob's parts are compressed already, and compressing the whole blob again (at level 9, for
+    each page that fetches it) held it twice more in memory (at 1,000,000 events 0.25 GB) and took seconds.
+    """
+    name = f"events-{hashlib.sha256(blob).hexdigest()[:24]}{PUBLISHED_SUFFIX}"
     path = folder / name
     if not path.exists():
         write_atomic(path, blob)
     path.touch()
-    older = sorted(folder.glob("events-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)[PUBLISHED_KEPT:]
+    older = sorted(folder.glob("events-*"), key=lambda p: p.stat().st_mtime, reverse=True)[PUBLISHED_KEPT:]
     for old in older:
         old.unlink(missing_ok=True)
     return name
