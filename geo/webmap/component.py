@@ -4,8 +4,8 @@ Why not ``st_folium``: it sends the whole map's HTML on every rerun, so a filter
 100,000 events would ship the events again and lose the reader's zoom and pan.  The component
 page here (``component_dir()``, built once per release from ``incident_map``'s own pieces) gets the
 events once per store revision (``payload``: the binary columns of ``geo.webmap.columns``, written
-beside the page by ``publish`` and fetched by it, since Streamlit's front end is slow with large
-binary arguments) and,
+beside the page in pieces by ``publish`` and fetched by it, since Streamlit's front end is slow with
+large binary arguments) and,
 per filter, only which of them to show (``mask_bits``: one bit each) and the date range, so a
 filter change redraws the points in place.  It reports back the event whose card the reader
 opened, a period selected on its timeline and an area drawn (``webmap/streamlit.js``).
@@ -138,27 +138,48 @@ def payload(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", made
 
 
 PUBLISHED_KEPT = 4
-"""How many payload files ``publish`` keeps beside the page (the newest): a page fetches its file once, when it loads."""
+"""How many payloads ``publish`` keeps beside the page (the newest): a page fetches its files once, when it loads."""
+PUBLISHED_PIECE = 16 << 20
+"""The most bytes of a payload in one file (``publish``)."""
 PUBLISHED_SUFFIX = ".bin.gz"
 
 
-def publish(blob: bytes, folder: Path) -> str:
+def publish(blob: bytes, folder: Path) -> list[str]:
     """Write a ``payload`` blob into the component's ``folder`` (``component_dir()``), where Streamlit serves it to the
-    page, and return its file name, which names its content; older payload files beyond ``PUBLISHED_KEPT`` go.
+    page, as files of at most ``PUBLISHED_PIECE`` bytes, and return their names, in order, which name its content; the
+    files of payloads beyond the newest ``PUBLISHED_KEPT`` go.
 
-    The name ends in ``.gz`` (``PUBLISHED_SUFFIX``), which Streamlit serves as ``application/gzip``, a type its server
-    does not compress: the blob's parts are compressed already, and compressing the whole blob again (at level 9, for
-    each page that fetches it) held it twice more in memory (at 1,000,000 events 0.25 GB) and took seconds.
+    Streamlit's server reads a whole file into memory to send it: the page fetches the pieces one after another, so
+    that it holds a piece at a time, not the whole blob (at 1,000,000 events 125 MB).  The names end in ``.gz``
+    (``PUBLISHED_SUFFIX``), which Streamlit serves as ``application/gzip``, a type its server does not compress: the
+    blob's parts are compressed already, and compressing them again (at level 9, for each page) held them twice more
+    and took seconds.
     """
-    name = f"events-{hashlib.sha256(blob).hexdigest()[:24]}{PUBLISHED_SUFFIX}"
-    path = folder / name
-    if not path.exists():
-        write_atomic(path, blob)
-    path.touch()
-    older = sorted(folder.glob("events-*"), key=lambda p: p.stat().st_mtime, reverse=True)[PUBLISHED_KEPT:]
-    for old in older:
-        old.unlink(missing_ok=True)
-    return name
+    digest = hashlib.sha256(blob).hexdigest()[:_DIGEST]
+    names = []
+    for number, start in enumerate(range(0, max(len(blob), 1), PUBLISHED_PIECE)):
+        names.append(f"{_PUBLISHED}{digest}-{number}{PUBLISHED_SUFFIX}")
+        path = folder / names[-1]
+        if not path.exists():
+            write_atomic(path, blob[start : start + PUBLISHED_PIECE])
+        path.touch()
+    newest: dict[str, float] = {}
+    for path in folder.glob(f"{_PUBLISHED}*"):
+        key = _published_digest(path)
+        newest[key] = max(newest.get(key, 0.0), path.stat().st_mtime)
+    older = set(sorted(newest, key=newest.__getitem__, reverse=True)[PUBLISHED_KEPT:])
+    for path in folder.glob(f"{_PUBLISHED}*"):
+        if _published_digest(path) in older:
+            path.unlink(missing_ok=True)
+    return names
+
+
+_PUBLISHED, _DIGEST = "events-", 24
+
+
+def _published_digest(path: Path) -> str:
+    """The digest of the payload a published file holds (or a piece of)."""
+    return path.name[len(_PUBLISHED) : len(_PUBLISHED) + _DIGEST]
 
 
 def unpack(blob: bytes) -> dict[str, bytes]:
