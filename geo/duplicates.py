@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.frame import is_mapped
+from geo.frame import as_lists, is_mapped
 from geo.geodesy import distance_km
 from geo.schema import event_interval
 
@@ -34,6 +34,6 @@ def likely_duplicates(record: Mapping, events: gpd.GeoDataFrame, *, days: int = 
     candidates = events[keep]
     near = distance_km(lat, lon, candidates.geometry.y.to_numpy(), candidates.geometry.x.to_numpy()) <= km
     candidates = candidates[near]
-    shared = [any(n.casefold() in names for n in actor_names) for actor_names in candidates["actor_names"].tolist()]
+    shared = [any(n.casefold() in names for n in actor_names) for actor_names in as_lists(candidates["actor_names"])]
     return candidates[np.asarray(shared, dtype=bool)]
 

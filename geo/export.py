@@ -151,11 +151,11 @@ def gis_table(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     import geopandas as gpd
     import pandas as pd
 
-    from geo.frame import COLUMNS
+    from geo.frame import COLUMNS, as_lists
 
     table = pd.DataFrame({name: events[name].to_numpy() for name in COLUMNS if name not in LIST_FIELDS})
     for name in LIST_FIELDS:
-        table[name] = [json.dumps(list(value), ensure_ascii=False) for value in events[name].tolist()]
+        table[name] = [json.dumps(list(value), ensure_ascii=False) for value in as_lists(events[name])]
     table = table[list(COLUMNS)].astype({"fatalities": "Int64", "context": bool})
     return gpd.GeoDataFrame(table, geometry=events.geometry.to_numpy(), crs=events.crs)
 

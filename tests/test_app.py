@@ -199,22 +199,39 @@ def test_the_map_gets_the_filter_and_no_header_the_page_has_it(seed_events):
     assert at.title[0].value == "Reported incidents" and counts(at).startswith("**1 of 15 events")
 
 
-def test_the_map_fetches_its_events_from_a_file_beside_its_page_named_by_their_content(seed_events):
-    """The events go to the map once per store revision as a file the page fetches (Streamlit is slow with large binary
-    arguments): the component's argument is the file's name, and the file is the whole payload of every event."""
+def test_the_map_fetches_its_events_from_files_beside_its_page_named_by_their_content(seed_events):
+    """The events go to the map once per store revision as files the page fetches (Streamlit is slow with large binary
+    arguments): the component's argument is the files' names, and the files joined are the whole payload of every event."""
     from geo.webmap import component
 
     at = start(type="rally")
     [instance] = at.get("component_instance")
-    name = json.loads(instance.proto.json_args)["payload"]
-    path = component.component_dir() / name
-    assert name.startswith("events-") and path.is_file()
-    meta = json.loads(gzip.decompress(component.unpack(path.read_bytes())["meta"]))
+    names = json.loads(instance.proto.json_args)["payload"]
+    paths = [component.component_dir() / name for name in names]
+    assert all(name.startswith("events-") for name in names) and all(path.is_file() for path in paths)
+    meta = json.loads(gzip.decompress(component.unpack(b"".join(path.read_bytes() for path in paths))["meta"]))
     assert meta["count"] == len(seed_events)  # every event, not only the filter's: the page applies the mask
     assert at.session_state["map_sent"]  # sent: the next run gives the page no file name, only the mask
     at.run()
     assert json.loads(at.get("component_instance")[0].proto.json_args)["payload"] is None
 
+
+
+def test_a_payload_is_published_in_pieces_that_join_into_it_and_only_the_newest_payloads_are_kept(tmp_path, monkeypatch):
+    """Streamlit's server holds a file it sends in memory: a payload goes in pieces, which the page fetches in turn."""
+    from geo.webmap import component
+
+    monkeypatch.setattr(component, "PUBLISHED_PIECE", 10)
+    earlier = tmp_path / "events-0123456789abcdef01234567.bin"  # the one file an earlier release wrote
+    earlier.write_bytes(b"old")
+    os.utime(earlier, (1, 1))
+    blobs = [bytes([number]) * 25 for number in range(component.PUBLISHED_KEPT)]
+    published = [component.publish(blob, tmp_path) for blob in blobs]
+    assert [len(names) for names in published] == [3] * component.PUBLISHED_KEPT
+    assert all(name.endswith(".gz") for names in published for name in names)  # Streamlit serves them uncompressed
+    assert [b"".join((tmp_path / name).read_bytes() for name in names) for names in published] == blobs
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(name for names in published for name in names)
+    assert component.publish(blobs[0], tmp_path) == published[0]  # the same content: the same files
 
 def test_the_component_folders_of_other_releases_go_once_unused_for_a_week(tmp_path, monkeypatch):
     """Each release writes its component page to a folder of its own; an old release's folder (its page and payload

@@ -139,9 +139,10 @@ stamp = cached.stamp()
 store = cached.store_at(stamp[0])
 store.load = None  # a page's run must find the events loaded: loading them again would fail here
 events = cached.load_events(*stamp)
-name = cached.map_payload(*stamp)
+names = cached.map_payload(*stamp)
 frame._search_text = None  # nor may the first text search make the search text again
-print(len(events), (cached.map_folder() / name).is_file(), frame.search_text(events).str.contains("gujranwala").sum())
+written = all((cached.map_folder() / name).is_file() for name in names)
+print(len(events), written, frame.search_text(events).str.contains("gujranwala").sum())
 """
 
 

@@ -50,9 +50,9 @@ def map_folder() -> Path:
 
 
 @st.cache_resource(max_entries=2, show_spinner="Drawing the map…")
-def map_payload(path: str, revision: str) -> str:
-    """Every event of one store revision for the map component, made once per revision into a file beside the page
-    (``component.publish``); the page fetches it by the name returned."""
+def map_payload(path: str, revision: str) -> list[str]:
+    """Every event of one store revision for the map component, made once per revision into files beside the page
+    (``component.publish``); the page fetches them by the names returned."""
     blob = component.payload(load_events(path, revision), title=TITLE, persist_view_key=MAP_VIEW_KEY)
     return component.publish(blob, map_folder())
 

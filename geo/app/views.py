@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections import Counter
 from collections.abc import Mapping
 from datetime import date, timedelta
-from itertools import chain
 from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import shapely
 import shapely.geometry
 
 from geo import areas, filters, wording
-from geo.frame import is_mapped, to_records
+from geo.frame import is_mapped, list_items, to_records
 from geo.names import GEONAMES_CREDIT, NATURAL_EARTH_CREDIT, country_name
 from geo.schema import is_http_url
 from geo.wording import (
@@ -136,9 +135,10 @@ MAP_CREDITS = f"Basemap: {NATURAL_EARTH_CREDIT}. {GEONAMES_CREDIT}."
 
 
 def actor_counts(events: gpd.GeoDataFrame) -> list[tuple[str, int]]:
-    """Every actor name with its number of events, most frequent first."""
-    counts = Counter(chain.from_iterable(events["actor_names"].tolist()))
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+    """Every actor name with its number of events, most frequent first (counted in Arrow: no Python list per event)."""
+    counts = pc.value_counts(list_items(events, "actors", ("name",))["name"].combine_chunks())
+    pairs = zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True)
+    return sorted(pairs, key=lambda item: (-item[1], item[0].casefold()))
 
 
 def value_counts(events: gpd.GeoDataFrame, column: str) -> list[tuple[str, int]]:

@@ -17,7 +17,8 @@ import pandas as pd
 from geo import areas, style, wording
 from geo.briefing.sheet import INK
 from geo.filters import Filter
-from geo.frame import is_mapped
+from geo.frame import as_lists, is_mapped
+from geo.schema import LIST_FIELDS
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ def key_entries(events: gpd.GeoDataFrame) -> list[KeyEntry]:
     """The mapped events numbered 1..N in date order (undated last; ties by title, then id)."""
     mapped = in_date_order(events[is_mapped(events)])
     columns = ("id", "title", "date_start", "date_end", "date_precision", "place_name", "actors", "sources", "event_type", "context")
-    rows = zip(*(mapped[c] for c in columns), mapped.geometry.x, mapped.geometry.y, strict=True)
+    rows = zip(*(as_lists(mapped[c]) if c in LIST_FIELDS else mapped[c] for c in columns), mapped.geometry.x, mapped.geometry.y,
+               strict=True)
     return [
         KeyEntry(
             number=number,
@@ -70,7 +72,7 @@ def key_entries(events: gpd.GeoDataFrame) -> list[KeyEntry]:
 def attribution(events: gpd.GeoDataFrame) -> list[str]:
     """Publishers and authors named by the events' sources, each once, in the order first seen."""
     names: dict[str, None] = {}
-    for sources in events["sources"].tolist():
+    for sources in as_lists(events["sources"]):
         for source in sources:
             for name in (source.get("publisher"), source.get("author")):
                 if name:

@@ -48,7 +48,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json
 
-from geo.frame import LIST_TYPES
+from geo.frame import LIST_TYPES, TEXT_LIST_TYPES, held_lists
 from geo.schema import FIELDS, LIST_FIELDS
 
 
@@ -214,8 +214,8 @@ def json_lists(texts: Iterable[str | None]) -> list[list]:
 
 def json_list_arrays(columns: Mapping[str, pa.Array]) -> dict[str, pa.Array]:
     """Stored list columns (JSON text, NULL or "" for an empty list; a name of ``LIST_FIELDS`` each) parsed by Arrow's
-    JSON reader into arrays of ``geo.frame.LIST_TYPES``, no Python object made per item; raises StoreError for a
-    value that is not a list of items of those fields in text."""
+    JSON reader into arrays of ``geo.frame.LIST_TYPES`` (``held_lists``), no Python object made per item; raises
+    StoreError for a value that is not a list of items of those fields in text."""
     keys = list(columns)
     if not keys:
         return {}
@@ -227,13 +227,13 @@ def json_list_arrays(columns: Mapping[str, pa.Array]) -> dict[str, pa.Array]:
     if len(lines) == 0:
         return {name: pa.array([], LIST_TYPES[name]) for name in keys}
     start, end = np.frombuffer(lines.buffers()[1], dtype=np.int64)[[lines.offset, lines.offset + len(lines)]]
-    schema = pa.schema([(name, LIST_TYPES[name]) for name in keys])
+    schema = pa.schema([(name, TEXT_LIST_TYPES[name]) for name in keys])
     try:
         table = pyarrow.json.read_json(pa.BufferReader(lines.buffers()[2].slice(int(start), int(end - start))),
                                        parse_options=pyarrow.json.ParseOptions(explicit_schema=schema, newlines_in_values=True))
     except pa.ArrowInvalid as error:
         raise StoreError(f"a stored actors, sources or tags value is not a list of the schema's items ({error})") from None
-    return {name: table.column(name).combine_chunks() for name in keys}
+    return {name: held_lists(table.column(name).combine_chunks(), name) for name in keys}
 
 
 def _text(value: str) -> pa.Scalar:

@@ -19,7 +19,8 @@
 
 The encoding runs column by column (pandas, pyarrow), never event by event,
 the lists of actors, sources and tags included (their Arrow columns flattened).
-Each blob is gzip-compressed (in slices side by side, ``gzip_parts``); columns start at
+Each blob is gzip-compressed (in slices side by side, ``gzip_parts``), one after another, its columns let go
+before the next blob's are made; columns start at
 multiples of 8 bytes, so the page views them as typed arrays without copying.  ``decode`` reverses
 ``encode`` (for tests and tools).  This module never escapes or shows text: the
 page shows every string with ``textContent``.
@@ -32,6 +33,7 @@ import os
 import struct
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -42,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo import style, wording
-from geo.frame import is_mapped, list_items
+from geo.frame import as_lists, is_mapped, list_items, release_memory
 
 MISSING = np.iinfo(np.int32).min
 """The int32 that stands for "no value" (an unmapped event's coordinates, an undated event's days)."""
@@ -103,11 +105,21 @@ def encode(events: gpd.GeoDataFrame, color_by: str = "type", area: np.ndarray | 
     points["place"] = place_codes
     if area is not None:
         points["area"] = _smallest(np.asarray(area, dtype=np.int64))
+    blobs, layout = {}, {}
+    blobs["points"], layout["points"] = _compressed(points)
+    del points, labels  # each blob's columns are let go once it is compressed, before the next blob's are made
     offsets, text, cards = _cards(events)
-    packed = {"points": _pack(points), "cards": _pack(cards), "strings": _pack({"offsets": offsets, "text": text})}
-    blobs = gzip_parts({name: data for name, (data, _) in packed.items()})
-    layout = {name: columns for name, (_, columns) in packed.items()}
+    release_memory()  # what making the cards took (at 1,000,000 events about 0.2 GB), before they are compressed
+    blobs["cards"], layout["cards"] = _compressed(cards)
+    del cards
+    blobs["strings"], layout["strings"] = _compressed({"offsets": offsets, "text": text})
     return Encoded(blobs["points"], blobs["cards"], blobs["strings"], layout, categories, legend_title, places)
+
+
+def _compressed(columns: dict[str, np.ndarray | list]) -> tuple[bytes, list[list]]:
+    """Columns packed (``_pack``) into one gzip blob (``gzip_parts``), and their layout."""
+    parts, layout = _pack(columns)
+    return gzip_parts({"blob": parts})["blob"], layout
 
 
 def decode(encoded: Encoded) -> dict:
@@ -152,14 +164,14 @@ def _smallest(values: np.ndarray) -> np.ndarray:
     return values.astype(dtype, copy=False)
 
 
-def _categories(events: gpd.GeoDataFrame, color_by: str, mapped: np.ndarray) -> tuple[list[str], list[list], str]:
+def _categories(events: gpd.GeoDataFrame, color_by: str, mapped: np.ndarray) -> tuple[Sequence[str], list[list], str]:
     """Each event's legend label, the legend rows ``[label, colour, events on the map]``, the legend title."""
     if color_by == "type":
-        labels = events["event_type"].tolist()
-        colours = style.category_colours(sorted(set(labels)))
+        labels = events["event_type"].array
+        colours = style.category_colours(sorted(labels.unique()))
         title = "Event type"
     else:
-        casts = events["actor_names"].tolist()
+        casts = as_lists(events["actor_names"])
         frequency = Counter(name for cast in casts for name in dict.fromkeys(cast))
         top = [name for name, _ in frequency.most_common(TOP_ACTORS)]
         rest = "other or no actor"
@@ -219,12 +231,22 @@ class _Strings:
         found = [_distinct(column) for column in self._repeated]
         dictionaries = [pa.array([""], pa.large_string()), *(dictionary.cast(pa.large_string()) for _, dictionary in found)]
         codes, dictionary = _distinct(pa.chunked_array(dictionaries, pa.large_string()))
-        bounds, codes = np.cumsum([0, *map(len, dictionaries)]), codes.astype(np.uint32)  # half the memory of int64 codes
-        return [codes[bounds[k + 1]:bounds[k + 2]][local] for k, (local, _) in enumerate(found)], dictionary
+        bounds, codes = np.cumsum([0, *map(len, dictionaries)]), _smallest(codes)  # a few hundred texts: 1 or 2 bytes a code
+        columns = []
+        for k in range(len(found)):  # each column's codes into its own texts let go once they are made codes into them all
+            local, _ = found[k]
+            found[k] = None
+            columns.append(codes[bounds[k + 1]:bounds[k + 2]][local])
+        return columns, dictionary
 
 
 def _distinct(values: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    """Each value's index into the distinct values, in the order first seen (NULL: 0), and those values."""
+    """Each value's index into the distinct values, in the order first seen (NULL: 0), and those values (of a dictionary
+    column, those its values use: a frame's rows taken leave the others in its dictionary)."""
+    if pa.types.is_dictionary(values.type) and values.num_chunks:
+        values = values.unify_dictionaries()
+        codes, used = _distinct(pa.chunked_array([chunk.indices for chunk in values.chunks], values.type.index_type))
+        return codes, values.chunk(0).dictionary.take(used)
     found = pc.dictionary_encode(values)
     if found.num_chunks == 0:
         return np.zeros(0, dtype=np.int64), pa.array([], values.type)
@@ -258,6 +280,7 @@ def _cards(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, 
     handles["tags"] = table.add(tags["items"])
     handles["sources"] = [table.add(column, repeated=f not in ("url", "excerpt"))
                           for f, column in zip(SOURCE_FIELDS, _source_columns(sources), strict=True)]
+    release_memory()  # what finding the sources' labels took (at 1,000,000 events about 0.1 GB), before the table is made
     offsets, text, codes = table.encode()
     cards = {}
     for name, handle in handles.items():
@@ -298,7 +321,7 @@ def _source_columns(sources: dict) -> list:
     fields = ("publisher", "author", "title", "kind")
     which = _combinations([sources[f] for f in fields])
     first = np.flatnonzero(np.diff(np.maximum.accumulate(which), prepend=-1))  # codes come in the order first seen
-    picked = [sources[f].take(first).to_pylist() for f in fields]
+    picked = [sources[f].take(first).cast(pa.large_string()).to_pylist() for f in fields]
     texts = np.array([wording.source_label(dict(zip(fields, values, strict=True))) for values in zip(*picked, strict=True)] or [""],
                      dtype=object)
     labels = pa.DictionaryArray.from_arrays(pa.array(which, pa.int32()), pa.array(texts.tolist(), pa.large_string()))

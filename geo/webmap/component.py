@@ -4,8 +4,8 @@ Why not ``st_folium``: it sends the whole map's HTML on every rerun, so a filter
 100,000 events would ship the events again and lose the reader's zoom and pan.  The component
 page here (``component_dir()``, built once per release from ``incident_map``'s own pieces) gets the
 events once per store revision (``payload``: the binary columns of ``geo.webmap.columns``, written
-beside the page by ``publish`` and fetched by it, since Streamlit's front end is slow with large
-binary arguments) and,
+beside the page in pieces by ``publish`` and fetched by it, since Streamlit's front end is slow with
+large binary arguments) and,
 per filter, only which of them to show (``mask_bits``: one bit each) and the date range, so a
 filter change redraws the points in place.  It reports back the event whose card the reader
 opened, a period selected on its timeline and an area drawn (``webmap/streamlit.js``).
@@ -35,6 +35,7 @@ from branca.element import Figure, MacroElement
 from geo import basemap, diskcache, filters, wording
 from geo.atomic import write_atomic
 from geo.filters import Filter
+from geo.frame import release_memory
 from geo.paths import cache_dir
 from geo.webmap.controls import fullscreen_control, measure_control
 from geo.webmap.inline import inline_text
@@ -129,27 +130,55 @@ def payload(events: gpd.GeoDataFrame, *, title: str = "Reported incidents", made
     """
     options = PageOptions(**{**_OPTIONS.__dict__, "title": title, "made_on": made_on, "persist_view_key": persist_view_key})
     encoded, meta = page_data(events, options)
+    release_memory()  # what encoding took (at 1,000,000 events 0.2-0.4 GB), before the blob is joined
     parts = [_gzip(json.dumps(meta, separators=(",", ":"), allow_nan=False)), encoded.points, encoded.cards, encoded.strings,
              _topology()]
     return np.array([len(part) for part in parts], dtype="<u4").tobytes() + b"".join(parts)
 
 
 PUBLISHED_KEPT = 4
-"""How many payload files ``publish`` keeps beside the page (the newest): a page fetches its file once, when it loads."""
+"""How many payloads ``publish`` keeps beside the page (the newest): a page fetches its files once, when it loads."""
+PUBLISHED_PIECE = 16 << 20
+"""The most bytes of a payload in one file (``publish``)."""
+PUBLISHED_SUFFIX = ".bin.gz"
 
 
-def publish(blob: bytes, folder: Path) -> str:
+def publish(blob: bytes, folder: Path) -> list[str]:
     """Write a ``payload`` blob into the component's ``folder`` (``component_dir()``), where Streamlit serves it to the
-    page, and return its file name, which names its content; older payload files beyond ``PUBLISHED_KEPT`` go."""
-    name = f"events-{hashlib.sha256(blob).hexdigest()[:24]}.bin"
-    path = folder / name
-    if not path.exists():
-        write_atomic(path, blob)
-    path.touch()
-    older = sorted(folder.glob("events-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)[PUBLISHED_KEPT:]
-    for old in older:
-        old.unlink(missing_ok=True)
-    return name
+    page, as files of at most ``PUBLISHED_PIECE`` bytes, and return their names, in order, which name its content; the
+    files of payloads beyond the newest ``PUBLISHED_KEPT`` go.
+
+    Streamlit's server reads a whole file into memory to send it: the page fetches the pieces one after another, so
+    that it holds a piece at a time, not the whole blob (at 1,000,000 events 125 MB).  The names end in ``.gz``
+    (``PUBLISHED_SUFFIX``), which Streamlit serves as ``application/gzip``, a type its server does not compress: the
+    blob's parts are compressed already, and compressing them again (at level 9, for each page) held them twice more
+    and took seconds.
+    """
+    digest = hashlib.sha256(blob).hexdigest()[:_DIGEST]
+    names = []
+    for number, start in enumerate(range(0, max(len(blob), 1), PUBLISHED_PIECE)):
+        names.append(f"{_PUBLISHED}{digest}-{number}{PUBLISHED_SUFFIX}")
+        path = folder / names[-1]
+        if not path.exists():
+            write_atomic(path, blob[start : start + PUBLISHED_PIECE])
+        path.touch()
+    newest: dict[str, float] = {}
+    for path in folder.glob(f"{_PUBLISHED}*"):
+        key = _published_digest(path)
+        newest[key] = max(newest.get(key, 0.0), path.stat().st_mtime)
+    older = set(sorted(newest, key=newest.__getitem__, reverse=True)[PUBLISHED_KEPT:])
+    for path in folder.glob(f"{_PUBLISHED}*"):
+        if _published_digest(path) in older:
+            path.unlink(missing_ok=True)
+    return names
+
+
+_PUBLISHED, _DIGEST = "events-", 24
+
+
+def _published_digest(path: Path) -> str:
+    """The digest of the payload a published file holds (or a piece of)."""
+    return path.name[len(_PUBLISHED) : len(_PUBLISHED) + _DIGEST]
 
 
 def unpack(blob: bytes) -> dict[str, bytes]:

@@ -3,9 +3,10 @@
  * Runs on the component page (geo/webmap/component.py), a folium map with our renderer; attach(map)
  * speaks the component protocol by postMessage: "streamlit:componentReady" once, then each
  * "streamlit:render" brings args {revision, payload, mask, dates, height}:
- *   - payload: the file name, beside this page, of all events of one store revision (geo/webmap/component.py
- *     payload(): meta, points, cards, strings and topology, each gzip bytes, in one blob; publish() writes it), sent by
- *     the app once per revision (and again when the page asks); the page fetches it; a page that has drawn another
+ *   - payload: the names of the files, beside this page, of all events of one store revision (geo/webmap/component.py
+ *     payload(): meta, points, cards, strings and topology, each gzip bytes, in one blob; publish() writes it in
+ *     pieces), sent by the app once per revision (and again when the page asks); the page fetches the pieces one after
+ *     another and joins them; a page that has drawn another
  *     revision reloads itself to take the new one, and takes the one it has drawn again as a mask only;
  *   - mask: which of them the app's filter shows, its dates aside (one bit each, as base64 text);
  *   - dates: the filter's date range as [first day, last day, label], days since 1970-01-01 (null where open), or null:
@@ -61,10 +62,18 @@
       return out;
     }
 
-    function fetched(name) {
-      return fetch(name).then(function (response) {
-        if (!response.ok) throw new Error("the events could not be fetched (" + response.status + ")");
-        return response.arrayBuffer();
+    function fetched(names) {
+      // The payload's files, one after another (the server holds the file it sends in memory), joined.
+      var pieces = [];
+      return names.reduce(function (done, name) {
+        return done.then(function () { return fetch(name); }).then(function (response) {
+          if (!response.ok) throw new Error("the events could not be fetched (" + response.status + ")");
+          return response.arrayBuffer();
+        }).then(function (piece) { pieces.push(new Uint8Array(piece)); });
+      }, Promise.resolve()).then(function () {
+        var blob = new Uint8Array(pieces.reduce(function (size, piece) { return size + piece.length; }, 0)), offset = 0;
+        pieces.forEach(function (piece) { blob.set(piece, offset); offset += piece.length; });
+        return blob;
       });
     }
 
