@@ -29,7 +29,7 @@
 
   function attach(map, drawn) {
     var page = null, loaded = null, drawnOnce = 0, asks = 0, pick = null, picks = 0, range = null, ranges = 0, area = null, areas = 0;
-    var reported = null;
+    var reported = null, followed = null;
     var shown = "null"; // the area outlined now, as JSON
     var queue = Promise.resolve();
 
@@ -126,7 +126,12 @@
     }
 
     function follow(args) {
-      // The app's filter (which events, and the date range on the timeline), and whether the map stands alone.
+      // The app's filter (which events, and the date range on the timeline), and whether the map stands alone; not
+      // applied again when it is what the page shows (a rerun that changed no filter, or that only stopped sending the
+      // payload's name), which would redraw the points and close the card the reader has open.
+      var view = JSON.stringify([args.screenshot, args.area, args.dates, args.mask]);
+      if (view === followed) return;
+      followed = view;
       var bare = Boolean(args.screenshot);
       if (document.body.classList.contains("im-screenshot") !== bare) {
         document.body.classList.toggle("im-screenshot", bare);
