@@ -100,7 +100,9 @@ def test_the_filters_and_the_table_come_once_the_map_reports_it_has_drawn(app_pa
     open_app(app_page, app_url)
     page.get_by_label("Text search", exact=True).wait_for()
     page.get_by_text("Select a row, or click a point on the map").wait_for()
-    page.get_by_text("The map has not drawn its events yet").wait_for(state="detached", timeout=30_000)
+    late = page.get_by_text("The map has not drawn its events yet")
+    late.wait_for(state="detached", timeout=30_000)
+    assert late.count() == 0 and page.get_by_label("Text search", exact=True).is_visible()
 
 
 def test_a_date_range_in_the_url_shows_only_the_dadyal_rally(app_page, app_url):
