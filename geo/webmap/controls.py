@@ -4,8 +4,8 @@ For: ``incident_map`` and the app's component page, with the options both use (`
 ``measure_control``).  Why not ``folium.plugins.Fullscreen`` and ``MeasureControl``: importing
 ``folium.plugins`` compiles the templates of some forty plugins (about 0.1 s), a good part of a small
 export's time.  These elements give the same page: folium 0.20.0's templates, element names and CDN
-links, which ``offline`` inlines.  Any folium plugin can still be added to our maps; this module never
-imports ``folium.plugins``.
+links (named once, in ``offline``, which inlines the vendored files in their place).  Any folium plugin
+can still be added to our maps; this module never imports ``folium.plugins``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,19 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 from folium.utilities import remove_empty
 
+from geo.webmap.offline import FULLSCREEN_LINKS, MEASURE_LINKS
 
-class Fullscreen(JSCSSMixin, MacroElement):
+
+class _Control(JSCSSMixin, MacroElement):
+    """A folium plugin's control: its options (``None`` left out) and folium's element name, the class's."""
+
+    def __init__(self, **options):
+        super().__init__()
+        self._name = type(self).__name__
+        self.options = remove_empty(**options)
+
+
+class Fullscreen(_Control):
     """A full-screen button (leaflet.fullscreen); ``options`` as ``folium.plugins.Fullscreen``'s."""
 
     _template = Template(
@@ -28,16 +39,11 @@ class Fullscreen(JSCSSMixin, MacroElement):
         {% endmacro %}
         """
     )
-    default_js = [("Control.Fullscreen.js", "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js")]
-    default_css = [("Control.FullScreen.css", "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css")]
-
-    def __init__(self, **options):
-        super().__init__()
-        self._name = "Fullscreen"
-        self.options = remove_empty(**options)
+    default_js = [("Control.Fullscreen.js", FULLSCREEN_LINKS[0])]
+    default_css = [("Control.FullScreen.css", FULLSCREEN_LINKS[1])]
 
 
-class MeasureControl(JSCSSMixin, MacroElement):
+class MeasureControl(_Control):
     """A distance and area measure (leaflet-measure); ``options`` as ``folium.plugins.MeasureControl``'s."""
 
     _template = Template(
@@ -65,13 +71,8 @@ class MeasureControl(JSCSSMixin, MacroElement):
         {% endmacro %}
         """
     )
-    default_js = [("leaflet_measure_js", "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.js")]
-    default_css = [("leaflet_measure_css", "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.css")]
-
-    def __init__(self, **options):
-        super().__init__()
-        self._name = "MeasureControl"
-        self.options = remove_empty(**options)
+    default_js = [("leaflet_measure_js", MEASURE_LINKS[0])]
+    default_css = [("leaflet_measure_css", MEASURE_LINKS[1])]
 
 
 def fullscreen_control() -> Fullscreen:
