@@ -742,6 +742,11 @@ LAYER_NAMES = ("admin1", "admin1_boundaries", "admin1_labels", "claim_lines", "r
 GEOJSON_LAYERS = LAYER_NAMES[1:]
 
 
+def _clipped_layer(name: str) -> functools.cached_property:
+    """A ``Layers`` attribute: the layer ``name`` clipped to the view, made when first asked for."""
+    return functools.cached_property(lambda layers: layers._clipped(name))
+
+
 class Layers:
     """The basemap layers that meet a view, clipped to it (GeoDataFrames in EPSG:4326), made by ``layers``; each is
     read and clipped when first asked for (a web map draws the areas' boundaries, not their polygons).
@@ -764,30 +769,16 @@ class Layers:
             return _layer_rows(name, None)
         return _clip(functools.partial(_layer_rows, name), self._boxes, 0 if name == "admin1_labels" else self._tolerance)
 
-    @functools.cached_property
-    def admin1(self) -> gpd.GeoDataFrame:
-        return self._clipped("admin1")
-
-    @functools.cached_property
-    def admin1_boundaries(self) -> gpd.GeoDataFrame:
-        return self._clipped("admin1_boundaries")
+    admin1 = _clipped_layer("admin1")
+    admin1_boundaries = _clipped_layer("admin1_boundaries")
+    claim_lines = _clipped_layer("claim_lines")
+    rivers = _clipped_layer("rivers")
+    lakes = _clipped_layer("lakes")
 
     @functools.cached_property
     def admin1_labels(self) -> gpd.GeoDataFrame:
         labels = self._clipped("admin1_labels")
         return labels[labels["size"] >= self._span / _LABEL_FRACTION].drop(columns="size").reset_index(drop=True)
-
-    @functools.cached_property
-    def claim_lines(self) -> gpd.GeoDataFrame:
-        return self._clipped("claim_lines")
-
-    @functools.cached_property
-    def rivers(self) -> gpd.GeoDataFrame:
-        return self._clipped("rivers")
-
-    @functools.cached_property
-    def lakes(self) -> gpd.GeoDataFrame:
-        return self._clipped("lakes")
 
     def to_geojson(self, precision: int = 3, include: Sequence[str] = GEOJSON_LAYERS) -> dict[str, dict]:
         """The layers named in ``include`` as GeoJSON FeatureCollections (plain JSON types),
