@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo import style, wording
-from geo.frame import as_lists, is_mapped, list_items, release_memory
+from geo.frame import OWN_ITEM_TEXTS, as_lists, is_mapped, list_items, release_memory
 
 MISSING = np.iinfo(np.int32).min
 """The int32 that stands for "no value" (an unmapped event's coordinates, an undated event's days)."""
@@ -278,7 +278,7 @@ def _cards(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, 
     sources = list_items(events, "sources", ("id", "publisher", "author", "title", "url", "date", "kind", "excerpt", "cited_by"))
     handles["actors"] = [table.add(actors[f]) for f in ("name", "role")]
     handles["tags"] = table.add(tags["items"])
-    handles["sources"] = [table.add(column, repeated=f not in ("url", "excerpt"))
+    handles["sources"] = [table.add(column, repeated=f not in OWN_ITEM_TEXTS)
                           for f, column in zip(SOURCE_FIELDS, _source_columns(sources), strict=True)]
     release_memory()  # what finding the sources' labels took (at 1,000,000 events about 0.1 GB), before the table is made
     offsets, text, codes = table.encode()
