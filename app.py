@@ -14,7 +14,9 @@ and only then the counts above it, the sidebar's choices, the table, the counts
 per area, the downloads and the form.  A session's first page holds only the map
 and its counts until the map reports it has drawn its events (or ``MAP_WAIT_SECONDS``
 have passed): the browser then draws the map before it loads and lays out the
-sidebar's widgets and the table, not after them.
+sidebar's widgets and the table, not after them.  The map reports it a moment after
+it has drawn, or as soon as the reader opens a card (``webmap/streamlit.js``), so a
+reader's first click on it does not wait behind the rest of the page.
 What only a download, the form or its place search needs (matplotlib, folium's
 export page, the gazetteer) is imported when it is used; the form and the lists
 below the table are made only while their expanders are open.

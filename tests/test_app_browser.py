@@ -105,6 +105,19 @@ def test_the_filters_and_the_table_come_once_the_map_reports_it_has_drawn(app_pa
     assert late.count() == 0 and page.get_by_label("Text search", exact=True).is_visible()
 
 
+def test_a_card_opened_on_the_first_page_brings_the_rest_of_the_page_with_that_card(app_page, app_url):
+    """A reader who clicks a point before the filters and the table have come sees its card on the map at once, and
+    the rest of the page comes with the same card below the table."""
+    page = app_page.page
+    frame = open_app(app_page, f"{app_url}/?type=rally")
+    click_marker(page, frame, DADYAL_ID)
+    frame.locator(".im-popup").get_by_text("JeM rally in Dadyal honouring Hamas members and Palestinians").wait_for()
+    page.get_by_role("button", name="Edit this event").wait_for()
+    assert page.get_by_label("Text search", exact=True).is_visible()
+    assert page.get_by_text("Select a row, or click a point on the map").count() == 0
+    assert app_page.page_errors == []
+
+
 def test_a_date_range_in_the_url_shows_only_the_dadyal_rally(app_page, app_url):
     frame = open_app(app_page, f"{app_url}/?from=2025-11-01&to=2025-12-31")
     app_page.page.get_by_text("1 of 15 events; 5 undated left out").wait_for()

@@ -16,20 +16,25 @@
  * The page reports {drawn: 0 or 1, asks: count, pick: event id, picks: count, range: [first, last] or null,
  * ranges: count, area: as above or null, areas: count} with "streamlit:setComponentValue" when it is sent no payload
  * for a revision it has not drawn (a new frame, or a reload: it asks for the events), when it has first drawn its
- * events and read their texts, or failed to draw them (the app builds the rest of its page only then), when the reader
- * opens an event's card, selects (or clears) a period on the timeline, or draws (or deletes) an area with the draw
- * tools (folium's Draw plugin; one area at a time).  Loading a later revision is not reported: the app need not run
- * again for it.  It never builds HTML from the data.
+ * events and read their texts and the reader has had QUIET_MS with it or has opened a card, or at once when it failed
+ * to draw them (the app builds the rest of its page only then), when the reader opens an event's card, selects (or
+ * clears) a period on the timeline, or draws (or deletes) an area with the draw tools (folium's Draw plugin; one area
+ * at a time).  Loading a later revision is not reported: the app need not run again for it.  It never builds HTML from
+ * the data.
  */
 (function () {
   "use strict";
   var IM = window.IncidentMap;
 
   var PARTS = ["meta", "points", "cards", "strings", "topology"]; // geo/webmap/component.py PAYLOAD_PARTS
+  var QUIET_MS = 1000;
+  // How long the reader has the drawn map to themselves before the app builds the rest of its page (its widgets and
+  // table take the browser's and the server's cores for a second or more, and a click on the map meanwhile waits);
+  // opening a card ends it at once.
 
   function attach(map, drawn) {
     var page = null, loaded = null, drawnOnce = 0, asks = 0, pick = null, picks = 0, range = null, ranges = 0, area = null, areas = 0;
-    var reported = null, followed = null;
+    var reported = null, followed = null, quiet = null;
     var shown = "null"; // the area outlined now, as JSON
     var queue = Promise.resolve();
 
@@ -100,22 +105,25 @@
             return texts;
           },
           mask: IM.base64Bytes(args.mask),
-          onPick: function (id) { pick = id; picks++; report(); },
+          onPick: function (id) { pick = id; picks++; settled(0); },
           onSelect: function (selected) { range = selected ? [selected[0], selected[1]] : null; ranges++; report(); },
         });
         loaded = args.revision;
         return until("drawn").then(function () {
           follow(args);
-          until("ready").then(settled);
+          until("ready").then(function () { settled(QUIET_MS); });
         });
       });
     }
 
-    function settled() {
-      // The map is drawn and its cards can open, or it failed: the app may build the rest of its page.
-      if (drawnOnce) return;
-      drawnOnce = 1;
-      report();
+    function settled(wait) {
+      // The map is drawn and its cards can open, or it failed: the app may build the rest of its page, `wait` ms from
+      // now (QUIET_MS) or at once (0: a card opened, or the map failed); reported with any change the reader made.
+      clearTimeout(quiet);
+      if (drawnOnce || !wait) {
+        drawnOnce = 1;
+        report();
+      } else quiet = setTimeout(function () { settled(0); }, wait);
     }
 
     function until(state) {
@@ -202,7 +210,7 @@
       // One render at a time, in order: a payload is drawn before the masks that follow it apply.
       queue = queue.then(function () { return render(args); }).catch(function (error) {
         IM.setHeader({ counts: "The map could not be drawn: " + error });
-        settled();
+        settled(0);
       });
     });
     send("componentReady", { apiVersion: 1 });
