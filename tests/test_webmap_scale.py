@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import gzip
+import struct
+import zlib
 from datetime import date
 
 import numpy as np
@@ -107,6 +109,43 @@ def test_blobs_deflated_in_slices_are_one_gzip_member_of_the_parts(monkeypatch):
     blobs = columns.gzip_parts({"sliced": parts, "empty": []})
     assert gzip.decompress(blobs["sliced"]) == whole
     assert gzip.decompress(blobs["empty"]) == b""
+
+
+def test_each_slice_of_the_string_table_inflates_on_its_own_to_its_bytes():
+    parts = [np.arange(5000, dtype="<u4"), pa.py_buffer("ŝ texts € 日本".encode() * 900), b"\0" * 3]
+    whole = b"".join(memoryview(part).cast("B").tobytes() for part in parts)
+    blob, (size, lengths, total) = columns.sliced_gzip(parts, 1000)
+    assert gzip.decompress(blob) == whole and total == len(whole) and len(lengths) == -(-total // size)
+    start = 10
+    for k, length in enumerate(lengths):
+        body = blob[start:start + length] + (b"" if k == len(lengths) - 1 else b"\x03\x00")  # as the page ends a slice
+        assert zlib.decompress(body, wbits=-zlib.MAX_WBITS) == whole[k * size:(k + 1) * size], k
+        start += length
+    assert blob[start:] == struct.pack("<II", zlib.crc32(whole), total)
+
+
+def test_the_page_reads_every_events_texts_from_a_string_table_in_many_slices(offline_page, tmp_path, monkeypatch):
+    """With slices far smaller than the texts (texts across slice boundaries), what the page reads for each event's card,
+    inflating only the slices it needs, is exactly what was exported."""
+    monkeypatch.setattr(columns, "STRING_SLICE", 997)
+    events = pd.concat([odd_events(), frame.to_frame(synthetic_records(120, seed=3))], ignore_index=True)
+    html = webmap.render_html(events)
+    data = page_data(html)
+    assert len(data["meta"]["stringSlices"][1]) > 50
+    (tmp_path / "sliced.html").write_text(html, encoding="utf-8")
+    page = open_map(offline_page, tmp_path / "sliced.html")
+    read = page.evaluate("(ids) => Promise.all(ids.map((id) => window.incidentMap.textsOf(id)))", events["id"].tolist())
+    cards, width = data["cards"], len(columns.SOURCE_FIELDS)
+    starts = {name: np.concatenate([[0], np.cumsum(cards[f"{name[:-1]}Count"], dtype=np.int64)]) for name in ("actors", "tags", "sources")}
+    per_item = {"actors": 2, "tags": 1, "sources": width}
+    for i, texts in enumerate(read):
+        for column, value in texts.items():
+            if column in starts:
+                run = cards[column][per_item[column] * starts[column][i]:per_item[column] * starts[column][i + 1]]
+                assert value == [data["strings"][k] for k in run], (i, column)
+            else:
+                assert value == text_of(data, column, i), (i, column)
+    assert {"id", "title", "description", "sources"} <= set(read[0])
 
 
 def test_the_pages_mask_and_period_show_what_geo_filters_keeps(offline_page, tmp_path):

@@ -16,6 +16,8 @@
   starts (``offsets``, one more than the strings), so the page decodes only
   the texts it shows.  Repeated texts (types, labels, publishers) are written
   once; each event's own texts (``_OWN_TEXTS``, links, excerpts) as they are.
+  The page inflates this blob a slice at a time, only the slices that hold
+  the texts it shows (``Encoded.string_slices``).
 
 The encoding runs column by column (pandas, pyarrow), never event by event,
 the lists of actors, sources and tags included (their Arrow columns flattened).
@@ -81,6 +83,8 @@ class Encoded:
     legend_title: str = ""
     places: list[str] = field(default_factory=list)
     """Distinct place names of the mapped events ("" first), for the labels beside the points."""
+    string_slices: list = field(default_factory=list)
+    """How ``strings`` is sliced: ``[slice bytes, [deflate length of each slice], bytes in all]`` (``sliced_gzip``)."""
 
 
 def encode(events: gpd.GeoDataFrame, color_by: str = "type", area: np.ndarray | None = None) -> Encoded:
@@ -112,8 +116,9 @@ def encode(events: gpd.GeoDataFrame, color_by: str = "type", area: np.ndarray | 
     release_memory()  # what making the cards took (at 1,000,000 events about 0.2 GB), before they are compressed
     blobs["cards"], layout["cards"] = _compressed(cards)
     del cards
-    blobs["strings"], layout["strings"] = _compressed({"offsets": offsets, "text": text})
-    return Encoded(blobs["points"], blobs["cards"], blobs["strings"], layout, categories, legend_title, places)
+    parts, layout["strings"] = _pack({"offsets": offsets, "text": text})
+    blobs["strings"], slices = sliced_gzip(parts, STRING_SLICE)
+    return Encoded(blobs["points"], blobs["cards"], blobs["strings"], layout, categories, legend_title, places, slices)
 
 
 def _compressed(columns: dict[str, np.ndarray | list]) -> tuple[bytes, list[list]]:
@@ -373,30 +378,48 @@ def gzip_parts(blobs: dict[str, list]) -> dict[str, bytes]:
     each slice on its own and ended on a byte boundary by a sync flush, the last one finished: as pigz does, the
     pieces joined are one deflate stream, which any gzip reader (``DecompressionStream``, ``gzip.decompress``) reads.
     """
-    slices = {name: _slices(parts) for name, parts in blobs.items()}
+    return {name: b"".join([_GZIP_HEADER, *bodies, check]) for name, (bodies, check) in _deflated(blobs, _SLICE).items()}
+
+
+def sliced_gzip(parts: list, slice_bytes: int) -> tuple[bytes, list]:
+    """The parts as one gzip member made as ``gzip_parts`` makes it, in slices of ``slice_bytes``, and how:
+    ``[slice_bytes, lengths, size]``, the length of each slice's deflate data and the bytes of the data in all.  Slice
+    k starts ``10 + sum(lengths[:k])`` bytes in, and inflates on its own (ended by a sync flush, or finished if it is
+    the last) to bytes ``k * slice_bytes`` on of the data."""
+    bodies, check = _deflated({"blob": parts}, slice_bytes)["blob"]
+    size = sum(memoryview(part).nbytes for part in parts)
+    return b"".join([_GZIP_HEADER, *bodies, check]), [slice_bytes, [len(body) for body in bodies], size]
+
+
+def _deflated(blobs: dict[str, list], slice_bytes: int) -> dict[str, tuple[list[bytes], bytes]]:
+    """Each blob's slices deflated side by side (``_deflate``), and its gzip trailer."""
+    slices = {name: _slices(parts, slice_bytes) for name, parts in blobs.items()}
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         checks = {name: pool.submit(_crc32, parts) for name, parts in slices.items()}
         bodies = {name: [pool.submit(_deflate, piece, k == len(pieces) - 1) for k, piece in enumerate(pieces)]
                   for name, pieces in slices.items()}
-        return {name: b"".join([_GZIP_HEADER, *(body.result() for body in bodies[name]), checks[name].result()]) for name in blobs}
+        return {name: ([body.result() for body in bodies[name]], checks[name].result()) for name in blobs}
 
 
 _SLICE = 4 << 20
 """Bytes deflated at a time by one thread (``gzip_parts``)."""
+STRING_SLICE = 256 << 10
+"""Bytes of the string table in one slice the page inflates on its own: a card's texts take a few slices (a few
+milliseconds), not the whole table (72 MB at 100,000 events)."""
 _GZIP_HEADER = bytes([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 4, 3])
 """A gzip member's header: deflate, no name or comment, mtime 0, fastest compression, Unix (as ``gzip.compress`` writes it)."""
 
 
-def _slices(parts: list) -> list[list[memoryview]]:
-    """The parts' bytes, back to back, cut into pieces of ``_SLICE`` bytes (the last one shorter), without copying."""
+def _slices(parts: list, slice_bytes: int) -> list[list[memoryview]]:
+    """The parts' bytes, back to back, cut into pieces of ``slice_bytes`` (the last one shorter), without copying."""
     slices: list[list[memoryview]] = [[]]
-    room = _SLICE
+    room = slice_bytes
     for part in parts:
         data = memoryview(part).cast("B")
         while len(data):
             if not room:
                 slices.append([])
-                room = _SLICE
+                room = slice_bytes
             slices[-1].append(data[:room])
             room -= len(slices[-1][-1])
             data = data[len(slices[-1][-1]):]

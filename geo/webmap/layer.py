@@ -172,6 +172,7 @@ def page_meta(events: gpd.GeoDataFrame, encoded: columns.Encoded, options: PageO
         **time_periods(events),
         "count": len(events),
         "layout": encoded.layout,
+        "stringSlices": encoded.string_slices,
         "categories": encoded.categories,
         "legendTitle": encoded.legend_title,
         "places": encoded.places,

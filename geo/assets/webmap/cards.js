@@ -16,9 +16,13 @@
 
   var utf8 = new TextDecoder("utf-8");
 
-  IM.Texts = function (strings, cards, sourceWidth) {
-    // The texts of every event: str(column, i), items(column, i) (the texts of a flat run).  strings: the string
-    // table's columns ({offsets, text}: UTF-8 bytes back to back); a text is decoded only when it is asked for.
+  IM.Texts = function (sliced, layout, cards, sourceWidth) {
+    // The texts of every event: str(column, i), items(column, i) (the texts of a flat run).  sliced: the string table
+    // (IM.Sliced; its columns in `layout`: {offsets, text}, UTF-8 bytes back to back), its offsets inflated; a text is
+    // inflated with its slice by need(), and decoded only when it is asked for.
+    var strings = IM.columns(sliced.bytes.buffer, layout);
+    this.sliced = sliced;
+    this.textStart = layout.filter(function (c) { return c[0] === "text"; })[0][2];
     this.offsets = strings.offsets;
     this.bytes = strings.text;
     this.cards = cards;
@@ -28,18 +32,40 @@
       tags: offsets(cards.tagCount, 1),
       sources: offsets(cards.sourceCount, sourceWidth),
     };
+    this.columns = Object.keys(cards).filter(function (name) { return !/Count$/.test(name); });
+  };
+  IM.Texts.offsetsOf = function (layout) {
+    // The bytes [start, end) of the string table's offsets, which IM.Texts needs inflated.
+    var c = layout.filter(function (column) { return column[0] === "offsets"; })[0];
+    return [c[2], c[2] + 4 * c[3]];
+  };
+  IM.Texts.prototype.need = function (events, columns) {
+    // Promise: the texts of these events (indexes) in these card columns (all of them if not given) inflated.
+    var want = this.sliced.wanted(), start = this.textStart, off = this.offsets, self = this;
+    (columns || this.columns).forEach(function (column) {
+      var codes = self.cards[column], run = self.starts[column];
+      events.forEach(function (i) {
+        var first = run ? run[i] : i, last = run ? run[i + 1] : i + 1;
+        for (var j = first; j < last; j++) {
+          var k = codes[j];
+          if (off[k + 1] > off[k]) self.sliced.mark(want, start + off[k], start + off[k + 1]);
+        }
+      });
+    });
+    return this.sliced.load(want);
   };
   IM.Texts.prototype.text = function (k) {
     return utf8.decode(this.bytes.subarray(this.offsets[k], this.offsets[k + 1]));
   };
-  IM.Texts.prototype.find = function (text) {
-    // The index of ``text`` in the string table, or -1: bytes compared, nothing decoded.
-    var wanted = new TextEncoder().encode(text), n = wanted.length, off = this.offsets, bytes = this.bytes;
-    for (var k = 0; k + 1 < off.length; k++) {
+  IM.Texts.prototype.eventOf = function (id) {
+    // The index of the event whose id is `id`, or -1: bytes compared, nothing decoded (the ids inflated by need()).
+    var wanted = new TextEncoder().encode(id), n = wanted.length, off = this.offsets, bytes = this.bytes, ids = this.cards.id;
+    for (var i = 0; i < ids.length; i++) {
+      var k = ids[i];
       if (off[k + 1] - off[k] !== n) continue;
       var start = off[k], same = true;
       for (var b = 0; b < n && same; b++) same = bytes[start + b] === wanted[b];
-      if (same) return k;
+      if (same) return i;
     }
     return -1;
   };

@@ -59,11 +59,58 @@
     return new Response(stream).arrayBuffer();
   };
 
+  IM.blockBytes = function (id) {
+    // A page's base64 block -> its bytes (gzip, as written).
+    var block = document.getElementById(id);
+    if (!block) throw new Error("no data block " + id);
+    return IM.base64Bytes(block.textContent);
+  };
+
   IM.readBlock = function (id) {
     // A page's gzip+base64 block -> Promise of an ArrayBuffer.
-    var block = document.getElementById(id);
-    if (!block) return Promise.reject(new Error("no data block " + id));
-    return IM.gunzip(IM.base64Bytes(block.textContent));
+    try {
+      return IM.gunzip(IM.blockBytes(id));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  var FINAL_EMPTY_BLOCK = new Uint8Array([3, 0]); // raw deflate: an empty fixed-Huffman block marked last
+
+  IM.Sliced = function (gz, slices) {
+    // A gzip blob made in slices that each inflate on their own (geo/webmap/columns.py sliced_gzip; slices: [slice
+    // bytes, [deflate length of each], bytes in all]), inflated a slice at a time, only the slices asked for, into
+    // `bytes` (the rest stays zero).
+    this.gz = gz;
+    this.size = slices[0];
+    this.starts = [10]; // after the gzip header
+    for (var k = 0; k < slices[1].length; k++) this.starts.push(this.starts[k] + slices[1][k]);
+    this.bytes = new Uint8Array(slices[2]);
+    this.loaded = [];
+  };
+  IM.Sliced.prototype.load = function (want) {
+    // Promise: every slice k with want[k] set inflated.
+    var jobs = [];
+    for (var k = 0; k < want.length; k++) if (want[k]) jobs.push(this.slice(k));
+    return Promise.all(jobs);
+  };
+  IM.Sliced.prototype.mark = function (want, start, end) {
+    // Set in want the slices that hold bytes [start, end).
+    for (var k = Math.floor(start / this.size); k * this.size < end; k++) want[k] = 1;
+    return want;
+  };
+  IM.Sliced.prototype.wanted = function () {
+    return new Uint8Array(this.starts.length - 1);
+  };
+  IM.Sliced.prototype.slice = function (k) {
+    if (!this.loaded[k]) {
+      var self = this, body = this.gz.subarray(this.starts[k], this.starts[k + 1]);
+      var stream = new Blob(k === this.starts.length - 2 ? [body] : [body, FINAL_EMPTY_BLOCK]).stream();
+      this.loaded[k] = new Response(stream.pipeThrough(new DecompressionStream("deflate-raw"))).arrayBuffer().then(function (buffer) {
+        self.bytes.set(new Uint8Array(buffer), k * self.size);
+      });
+    }
+    return this.loaded[k];
   };
 
   IM.readJson = function (id) {

@@ -2,15 +2,18 @@
  * EventLayer (geo/webmap/layer.py) wrote, or that the app's component (webmap/streamlit.js) received.
  *
  * start({map, meta, points (Promise of the points columns' ArrayBuffer), texts (a function returning a
- * Promise of {strings, cards}), topology, layers, mask, onPick, onSelect}) draws the basemap and every
- * point at once, then reads the texts (cards, the panel of unmapped events) without holding the map up.
+ * Promise of {cards: their ArrayBuffer, strings: the string table's gzip bytes, inflated a slice at a time as
+ * texts are shown}), topology, layers, mask, onPick, onSelect}) draws the basemap and every point at once, then
+ * reads the texts (cards, the panel of unmapped events) without holding the map up.
  * window.incidentMap is the hook tests and the app use: drawn, ready, counts, pointOf(id),
- * eventIdsAt(x, y), openEvent(id), shownIds(), showOnly(mask, texts), timeline, destroy().
+ * eventIdsAt(x, y), openEvent(id), shownIds(), textsOf(id), showOnly(mask, texts), timeline, destroy().
  */
 (function () {
   "use strict";
   var IM = window.IncidentMap;
   var el = IM.el;
+  var HEADLINE = ["title", "date"]; // the texts of an event in a list of several, or a hover's tooltip
+  var PANEL_TEXTS = ["id", "title", "date", "placeReported", "place"];
 
   function start(source) {
     var map = source.map, meta = source.meta, phrase = IM.phrases(meta.phrases);
@@ -54,12 +57,13 @@
       var panel = new IM.UnmappedPanel(page.panel, {
         phrase: phrase,
         ready: function () { return T !== null; },
+        load: function (ids) { return T.need(ids, PANEL_TEXTS); },
         id: function (i) { return T.str("id", i); },
         title: function (i) { return T.str("title", i); },
         date: function (i) { return T.str("date", i); },
         reported: function (i) { return T.str("placeReported", i); },
         place: function (i) { return T.str("place", i); },
-        card: function (i) { return cardOf(i, false); },
+        card: function (i) { return T.need([i]).then(function () { return cardOf(i, false); }); },
       });
       var focus = null;
       var labels = new IM.Labels(map, {
@@ -87,9 +91,17 @@
 
       function texts() {
         if (!textsRead) {
+          // The card columns, the string table's offsets and the events' ids (for the hook and the app) first; any other
+          // text is inflated with its slice when it is shown.
           textsRead = source.texts().then(function (t) {
-            T = new IM.Texts(IM.columns(t.strings, meta.layout.strings), IM.columns(t.cards, meta.layout.cards), meta.sourceWidth);
-            panel.fill(panel.ids, shownCount());
+            var sliced = new IM.Sliced(t.strings, meta.stringSlices), offsets = IM.Texts.offsetsOf(meta.layout.strings);
+            return sliced.load(sliced.mark(sliced.wanted(), offsets[0], offsets[1])).then(function () {
+              T = new IM.Texts(sliced, meta.layout.strings, IM.columns(t.cards, meta.layout.cards), meta.sourceWidth);
+              return T.need(Array.from({ length: N }, function (_, i) { return i; }), ["id"]);
+            });
+          }).then(function () {
+            return panel.fill(panel.ids, shownCount());
+          }).then(function () {
             requestAnimationFrame(function () {
               hook.ready = true;
               document.documentElement.setAttribute("data-map-ready", "true");
@@ -253,14 +265,17 @@
           var button = el("button", "im-link", T.str("title", i));
           button.type = "button";
           inPopup(button, function () {
-            var content = el("div");
-            var back = el("button", "im-link im-back", phrase("back_to_spot", hits.length));
-            back.type = "button";
-            inPopup(back, function () { showInPopup(listContent(hits)); });
-            content.appendChild(back);
-            content.appendChild(cardOf(i));
-            showInPopup(content);
-            pick(i);
+            T.need([i]).then(function () {
+              if (!map.hasLayer(popup) || popupFirst !== hits[0]) return;
+              var content = el("div");
+              var back = el("button", "im-link im-back", phrase("back_to_spot", hits.length));
+              back.type = "button";
+              inPopup(back, function () { showInPopup(listContent(hits)); });
+              content.appendChild(back);
+              content.appendChild(cardOf(i));
+              showInPopup(content);
+              pick(i);
+            });
           });
           li.appendChild(button);
           li.appendChild(el("span", "im-note", " " + T.str("date", i) + (P.flags[i] & 1 ? " \u00b7 " + phrase("context_badge", 1) : "")));
@@ -281,6 +296,8 @@
         popup.setLatLng(points.latLng(hits[0])).openOn(map);
         showInPopup(el("p", "im-note", "\u2026"));
         texts().then(function () {
+          return hits.length === 1 ? T.need(hits) : T.need(hits.slice(0, LIST_LIMIT), HEADLINE);
+        }).then(function () {
           if (!map.hasLayer(popup) || popupFirst !== hits[0]) return;
           showInPopup(hits.length === 1 ? cardOf(hits[0]) : listContent(hits));
           if (hits.length === 1) pick(hits[0]);
@@ -296,22 +313,28 @@
         var hits = hitsAt(e.containerPoint);
         if (hits.length) openHits(hits);
       });
-      var pendingMove = null;
+      var pendingMove = null, hovered = -1;
       map.on("mousemove", function (e) {
         if (pendingMove) { pendingMove = e; return; }
         pendingMove = e;
         requestAnimationFrame(function () {
-          var stack = points.stackAt(pendingMove.containerPoint);
+          var stack = (hovered = points.stackAt(pendingMove.containerPoint));
           pendingMove = null;
           map.getContainer().classList.toggle("im-hover", stack >= 0);
           if (stack < 0 || !T) { map.closeTooltip(tooltip); return; }
           var hits = points.members(stack);
           if (hits[0] === popupFirst) { map.closeTooltip(tooltip); return; }
-          tooltip.setLatLng(points.latLng(hits[0])).setContent(IM.tooltip(T, hits, { phrase: phrase, isContext: points.isContext.bind(points) }));
-          if (!map.hasLayer(tooltip)) map.openTooltip(tooltip);
+          T.need([hits[0]], HEADLINE).then(function () {
+            if (hovered !== stack || hits[0] === popupFirst) return; // the pointer moved on meanwhile
+            tooltip.setLatLng(points.latLng(hits[0])).setContent(IM.tooltip(T, hits, { phrase: phrase, isContext: points.isContext.bind(points) }));
+            if (!map.hasLayer(tooltip)) map.openTooltip(tooltip);
+          });
         });
       });
-      map.on("mouseout zoomstart", function () { map.closeTooltip(tooltip); });
+      map.on("mouseout zoomstart", function () {
+        hovered = -1;
+        map.closeTooltip(tooltip);
+      });
 
       // --- the time selection ----------------------------------------------------------
 
@@ -328,11 +351,8 @@
       // --- the hook ------------------------------------------------------------------
 
       function indexOf(id) {
-        if (!T) return -1;
-        var k = T.find(id), ids = T.cards.id;
-        if (k < 0) return -1;
-        for (var i = 0; i < N; i++) if (ids[i] === k) return shown[i] ? i : -1;
-        return -1;
+        var i = T ? T.eventOf(id) : -1;
+        return i >= 0 && shown[i] ? i : -1;
       }
 
       function showOnly(mask, texts) {
@@ -384,6 +404,16 @@
         for (var i = 0; i < N; i++) if (shown[i]) ids.push(T.str("id", i));
         return ids;
       };
+      hook.textsOf = function (id) {
+        // Promise: every text of event `id`'s card as the page reads it ({column: text, or the texts of a run}), or null.
+        var i = T ? T.eventOf(id) : -1;
+        if (i < 0) return Promise.resolve(null);
+        return T.need([i]).then(function () {
+          var texts = {};
+          T.columns.forEach(function (column) { texts[column] = T.starts[column] ? T.items(column, i) : T.str(column, i); });
+          return texts;
+        });
+      };
       hook.showOnly = showOnly;
       hook.destroy = function () { map.remove(); };
       requestAnimationFrame(function () {
@@ -406,8 +436,8 @@
       points: IM.readBlock(name + "-points"),
       texts: function () {
         if (!strings) {
-          strings = Promise.all([IM.readBlock(name + "-cards"), IM.readBlock(name + "-strings")]).then(function (parts) {
-            return { cards: parts[0], strings: parts[1] };
+          strings = IM.readBlock(name + "-cards").then(function (cards) {
+            return { cards: cards, strings: IM.blockBytes(name + "-strings") };
           });
         }
         return strings;

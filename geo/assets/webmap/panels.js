@@ -96,11 +96,14 @@
   };
 
   IM.UnmappedPanel = function (node, o) {
-    // o: {phrase, title(i), date(i), reported(i), place(i), card(i), ready()}; the items are added once the texts are read.
+    // o: {phrase, ready(), load(ids) (Promise: their texts inflated), id(i), title(i), date(i), reported(i), place(i),
+    // card(i) (Promise of the card)}; the items are added once the texts are read, a page at a time.
     this.node = node;
     this.o = o;
     this.ids = [];
     this.shownCount = 0;
+    this.filled = 0; // which fill() the items being added belong to
+    this.added = Promise.resolve(); // the pages asked for, added in turn
     this.heading = el("h2");
     this.note = el("p", "im-note");
     this.list = el("ol", "im-unmapped-list");
@@ -114,23 +117,32 @@
   IM.UnmappedPanel.PAGE = 200;
 
   IM.UnmappedPanel.prototype.fill = function (ids, total) {
-    // ids: the events shown that have no map point; total: how many events are shown in all.
+    // ids: the events shown that have no map point; total: how many events are shown in all.  A Promise: the first
+    // page of items added.
     var phrase = this.o.phrase;
     this.ids = ids;
+    this.filled++;
     this.heading.textContent = phrase("not_on_map", ids.length);
     this.note.textContent = ids.length ? phrase("unmapped_note", ids.length) : total ? phrase("all_mapped", total) : phrase("no_events", 0);
     this.list.textContent = "";
     this.shownCount = 0;
     this.more.hidden = true;
     this.node.classList.toggle("im-empty", !ids.length);
-    if (this.o.ready()) this.showMore();
+    return this.o.ready() ? this.showMore() : this.added;
   };
 
   IM.UnmappedPanel.prototype.showMore = function () {
-    var end = Math.min(this.shownCount + IM.UnmappedPanel.PAGE, this.ids.length);
-    for (; this.shownCount < end; this.shownCount++) this.list.appendChild(this._item(this.ids[this.shownCount]));
-    this.more.hidden = this.shownCount >= this.ids.length;
-    this.more.textContent = this.o.phrase("show_more", Math.min(IM.UnmappedPanel.PAGE, this.ids.length - this.shownCount));
+    // Add the next page of items once their texts are read; a Promise of it.
+    var self = this, filled = this.filled, page = this.ids.slice(this.shownCount, this.shownCount + IM.UnmappedPanel.PAGE);
+    this.shownCount += page.length;
+    this.more.hidden = true;
+    this.added = this.added.then(function () { return self.o.load(page); }).then(function () {
+      if (filled !== self.filled) return; // filled again meanwhile
+      page.forEach(function (i) { self.list.appendChild(self._item(i)); });
+      self.more.hidden = self.shownCount >= self.ids.length;
+      self.more.textContent = self.o.phrase("show_more", Math.min(IM.UnmappedPanel.PAGE, self.ids.length - self.shownCount));
+    });
+    return this.added;
   };
 
   IM.UnmappedPanel.prototype._item = function (i) {
@@ -141,21 +153,29 @@
     var reported = o.reported(i);
     summary.appendChild(el("span", "im-note im-why", reported ? "Place as reported: \u201c" + reported + "\u201d; no map point" : o.place(i)));
     details.appendChild(summary);
-    details.addEventListener("toggle", function () {
-      if (details.open && details.children.length === 1) details.appendChild(o.card(i));
-    });
+    details.addEventListener("toggle", function () { if (details.open) withCard(details, o, i); });
     item.appendChild(details);
     return item;
   };
 
+  function withCard(details, o, i) {
+    // Add event i's card to its item, once.
+    if (details.imCard) return details.imCard;
+    details.imCard = o.card(i).then(function (card) { details.appendChild(card); });
+    return details.imCard;
+  }
+
   IM.UnmappedPanel.prototype.open = function (i) {
-    var position = this.ids.indexOf(i);
+    // Open event i's item, with its card, and bring it into view; false if it is not in the panel.
+    var position = this.ids.indexOf(i), self = this, filled = this.filled;
     if (position < 0) return false;
     while (this.shownCount <= position) this.showMore();
-    var details = this.list.children[position].firstChild;
-    details.open = true;
-    if (details.children.length === 1) details.appendChild(this.o.card(i));
-    details.scrollIntoView({ block: "nearest" });
+    this.added.then(function () {
+      if (filled !== self.filled) return;
+      var details = self.list.children[position].firstChild;
+      details.open = true;
+      return withCard(details, self.o, i).then(function () { details.scrollIntoView({ block: "nearest" }); });
+    });
     return true;
   };
 })();

@@ -98,8 +98,8 @@
           points: IM.gunzip(bytes(p.points)),
           texts: function () {
             if (!texts) {
-              texts = Promise.all([IM.gunzip(bytes(p.cards)), IM.gunzip(bytes(p.strings))]).then(function (t) {
-                return { cards: t[0], strings: t[1] };
+              texts = IM.gunzip(bytes(p.cards)).then(function (cards) {
+                return { cards: cards, strings: bytes(p.strings) };
               });
             }
             return texts;
