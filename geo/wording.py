@@ -52,6 +52,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "at_spot": ("{n} event at this spot", "{n} events at this spot"),
     "events_here": ("{n} event", "{n} events"),
     "back_to_spot": ("\u2190 the event here", "\u2190 all {n} events here"),
+    "unreadable": ("The source card could not be read:", "The source cards could not be read:"),
     "more_at_spot": ("and {n} more here: click to list them", "and {n} more here: click to list them"),
     "more_than_listed": ("and {n} more here: zoom in, or narrow the filter (dates, type, actor) to list it.",
                          "and {n} more here: zoom in, or narrow the filter (dates, type, actor) to list them."),

@@ -108,7 +108,7 @@
             });
             return T;
           });
-          textsRead.catch(function (error) { page.panel.appendChild(el("p", "im-message", "The source cards could not be read: " + error)); });
+          textsRead.catch(function (error) { page.panel.appendChild(el("p", "im-message", phrase("unreadable", 2) + " " + error)); });
         }
         return textsRead;
       }
@@ -275,7 +275,7 @@
               content.appendChild(cardOf(i));
               showInPopup(content);
               pick(i);
-            });
+            }).catch(unreadable(hits[0]));
           });
           li.appendChild(button);
           li.appendChild(el("span", "im-note", " " + T.str("date", i) + (P.flags[i] & 1 ? " \u00b7 " + phrase("context_badge", 1) : "")));
@@ -301,7 +301,14 @@
           if (!map.hasLayer(popup) || popupFirst !== hits[0]) return;
           showInPopup(hits.length === 1 ? cardOf(hits[0]) : listContent(hits));
           if (hits.length === 1) pick(hits[0]);
-        });
+        }).catch(unreadable(hits[0]));
+      }
+
+      function unreadable(first) {
+        // Say in the popup (if it still shows the spot of event `first`) that its texts could not be read.
+        return function (error) {
+          if (map.hasLayer(popup) && popupFirst === first) showInPopup(el("p", "im-message", phrase("unreadable", 1) + " " + error));
+        };
       }
 
       function hitsAt(containerPoint) {
