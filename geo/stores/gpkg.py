@@ -150,6 +150,10 @@ _BATCH = 10_000
 """Changes written at a time: the JSON texts of one batch are let go before the next."""
 _QUEUED = 2
 """Batches of rows made ahead of SQLite's writing (``_Writer``): more only holds more memory."""
+_ROWS_PER_INSERT = 128
+"""Rows inserted by one statement (``_execute``)."""
+_MAX_VARIABLES = 32_766
+"""The most ``?`` SQLite takes in a statement (since 3.32)."""
 _CHUNK = 500  # ids per "IN (...)" query
 WRITE_CACHE_KB_NEG = -262_144
 """SQLite's page cache for a write (negative: in KiB, so 256 MiB): a large import updates the id indexes without
@@ -415,8 +419,8 @@ class GeoPackageStore(Store):
             held = db.execute(f"SELECT (SELECT COUNT(*) FROM {TABLE}) + (SELECT COUNT(*) FROM {AUDIT})").fetchone()[0]
             if held:
                 raise StoreError(f"{self.path}: not empty; a store is copied only into a new or empty one")
-            db.executemany(_INSERT, _rows(records, [revisions.get(record["id"], 1) for record in records]))
-            db.executemany(_AUDIT_INSERT, [(h["when"], h["event_id"], h["action"], h["revision"], _dumps(h["old"]), _dumps(h["new"]),
+            _execute(db, _INSERT, _rows(records, [revisions.get(record["id"], 1) for record in records]))
+            _execute(db, _AUDIT_INSERT, [(h["when"], h["event_id"], h["action"], h["revision"], _dumps(h["old"]), _dumps(h["new"]),
                                             h["origin"], h["by"]) for h in reversed(history)])
             _touch(db, _now(), [(r["lon"], r["lat"]) for r in records if r["lat"] is not None])
         return len(history)
@@ -492,7 +496,7 @@ def _write(db: sqlite3.Connection, plan: Plan, now: str, origin: str, by: str) -
 
 
 class _Writer:
-    """``executemany`` on a thread of its own, fed batches of rows through a short queue: sqlite3 lets the GIL go while
+    """``_execute`` on a thread of its own, fed batches of rows through a short queue: sqlite3 lets the GIL go while
     SQLite works, so the next batch is made meanwhile.  Inside the caller's transaction, which the connection is
     free for again once the block is left; an error on either side stops both, and is raised in the caller."""
 
@@ -524,9 +528,22 @@ class _Writer:
         while (batch := self.batches.get()) is not None:
             if self.error is None:
                 try:
-                    self.db.executemany(*batch)
+                    _execute(self.db, *batch)
                 except BaseException as error:  # handed to the caller
                     self.error = error
+
+
+def _execute(db: sqlite3.Connection, sql: str, rows: list[tuple]) -> None:
+    """``db.executemany(sql, rows)``; a one-row INSERT is run with ``_ROWS_PER_INSERT`` rows to a statement: sqlite3 takes
+    the GIL back after each statement SQLite runs, and while another thread runs Python it waits for it each time."""
+    if not sql.startswith("INSERT"):
+        db.executemany(sql, rows)
+        return
+    head, one_row = sql.split(" VALUES ")
+    size = min(_ROWS_PER_INSERT, _MAX_VARIABLES // one_row.count("?"))
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        db.execute(f"{head} VALUES {', '.join([one_row] * len(chunk))}", list(itertools.chain.from_iterable(chunk)))
 
 
 def _rows(records: list[Mapping], *after: list) -> list[tuple]:
