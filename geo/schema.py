@@ -604,26 +604,21 @@ def _by_distinct(flagged: bytearray, columns: dict, fields: tuple[str, ...], che
     """Run a record check (``check(record, problem)``) once per distinct combination of ``fields``; flag the rows whose
     combination has a problem, and set the ``cleaned`` fields to what the check made of them.
 
-    Values are told apart by type as well (``True`` is not ``1``); a float the check keeps as it is stays the row's own.
+    Values are told apart by type as well (``True`` is not ``1``); a float the check keeps as a float stays the row's
+    own (so that -0.0 stays -0.0).
     """
-    keys = list(zip(*(_typed(columns[name]) for name in fields), strict=True))
+    values = [columns[name] for name in fields]
+    keys = list(zip(*values, *(map(type, column) for column in values), strict=True))  # the values, then their types
     outcome: dict[tuple, tuple | None] = {}
     for key in set(keys):
-        record = {name: value for name, (_, value) in zip(fields, key, strict=True)}
+        record = dict(zip(fields, key[: len(fields)], strict=True))
         outcome[key] = None if _finds_problems(check, record)[0] else tuple(record[name] for name in cleaned)
-    results = [outcome[key] for key in keys]
+    results = list(map(outcome.__getitem__, keys))
     _flag(flagged, [i for i, result in enumerate(results) if result is None])
     for position, name in enumerate(cleaned):
-        columns[name] = [_same(value, result[position]) if result else None for value, result in zip(columns[name], results, strict=True)]
-
-
-def _same(own, cleaned):
-    """The row's own float where the check kept it (so that -0.0 stays -0.0), else what the check made of it."""
-    return own if own.__class__ is float and cleaned.__class__ is float else cleaned
-
-
-def _typed(values: list) -> Iterable[tuple]:
-    return zip(map(type, values), values, strict=True)
+        made = [result[position] if result else None for result in results]
+        columns[name] = [own if own.__class__ is float and value.__class__ is float else value
+                         for own, value in zip(columns[name], made, strict=True)]
 
 
 def _any_nul(texts: list[str]) -> bool:
