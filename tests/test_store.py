@@ -204,16 +204,16 @@ def test_a_big_file_with_one_bad_row_near_its_end_changes_nothing(store, backend
 
 
 def test_a_write_failing_after_whole_batches_were_written_leaves_the_store_as_it_was(gpkg_store):
-    """SQLite writes a batch on a thread of its own while the next is made: a failure on either side, after whole
-    batches were written, takes them all back."""
+    """An import is written a batch at a time, in one transaction: a failure in SQLite or in making the rows, after
+    whole batches were written, takes them all back."""
     from geo.stores.gpkg import _BATCH
 
     before = (gpkg_store.records(), gpkg_store.history())
     records = [make_record(id=f"many-{i}") for i in range(2 * _BATCH + 10)]
     with pytest.raises(stores.StoreError, match="nothing was written .NOT NULL constraint failed: events.title"):
-        gpkg_store.upsert([*records[:-1], {**records[-1], "title": None}], origin="test")  # refused by SQLite, in its thread
+        gpkg_store.upsert([*records[:-1], {**records[-1], "title": None}], origin="test")  # refused by SQLite
     with pytest.raises(struct.error):
-        gpkg_store.upsert([*records[:-1], {**records[-1], "lat": "north"}], origin="test")  # no point to make, in the caller's
+        gpkg_store.upsert([*records[:-1], {**records[-1], "lat": "north"}], origin="test")  # no point to make of it
     assert (gpkg_store.records(), gpkg_store.history()) == before
     assert len(gpkg_store.upsert(records, origin="test").added) == len(records)  # and it still takes writes
 

@@ -32,11 +32,9 @@ import getpass
 import itertools
 import json
 import os
-import queue
 import socket
 import sqlite3
 import struct
-import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -148,12 +146,6 @@ _ID = 1 + _COLUMNS.index("id")  # in a _SELECT row, after geom
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _BATCH = 10_000
 """Changes written at a time: the JSON texts of one batch are let go before the next."""
-_QUEUED = 2
-"""Batches of rows made ahead of SQLite's writing (``_Writer``): more only holds more memory."""
-_ROWS_PER_INSERT = 128
-"""Rows inserted by one statement (``_execute``)."""
-_MAX_VARIABLES = 32_766
-"""The most ``?`` SQLite takes in a statement (since 3.32)."""
 _CHUNK = 500  # ids per "IN (...)" query
 WRITE_CACHE_KB_NEG = -262_144
 """SQLite's page cache for a write (negative: in KiB, so 256 MiB): a large import updates the id indexes without
@@ -419,8 +411,8 @@ class GeoPackageStore(Store):
             held = db.execute(f"SELECT (SELECT COUNT(*) FROM {TABLE}) + (SELECT COUNT(*) FROM {AUDIT})").fetchone()[0]
             if held:
                 raise StoreError(f"{self.path}: not empty; a store is copied only into a new or empty one")
-            _execute(db, _INSERT, _rows(records, [revisions.get(record["id"], 1) for record in records]))
-            _execute(db, _AUDIT_INSERT, [(h["when"], h["event_id"], h["action"], h["revision"], _dumps(h["old"]), _dumps(h["new"]),
+            db.executemany(_INSERT, _rows(records, [revisions.get(record["id"], 1) for record in records]))
+            db.executemany(_AUDIT_INSERT, [(h["when"], h["event_id"], h["action"], h["revision"], _dumps(h["old"]), _dumps(h["new"]),
                                             h["origin"], h["by"]) for h in reversed(history)])
             _touch(db, _now(), [(r["lon"], r["lat"]) for r in records if r["lat"] is not None])
         return len(history)
@@ -437,7 +429,7 @@ class GeoPackageStore(Store):
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as error:
             raise StoreError(f"{self.path}: cannot open the store ({error})") from None
 
@@ -477,73 +469,20 @@ class GeoPackageStore(Store):
 def _write(db: sqlite3.Connection, plan: Plan, now: str, origin: str, by: str) -> None:
     """Insert, update and audit what ``plan`` says, a batch of changes at a time, in the plan's order.
 
-    SQLite writes one batch (``_Writer``, on a thread of its own) while the rows of the next are made.  The audit entry
-    of an added event has no ``new_json``: the record as added is the row itself, or what later entries of that event
-    say it was before they changed it (``_as_added``), so it is not written twice.
+    The audit entry of an added event has no ``new_json``: the record as added is the row itself, or what later
+    entries of that event say it was before they changed it (``_as_added``), so it is not written twice.
     """
     inserts, updates = iter(plan.inserts), iter(plan.updates)
-    with _Writer(db) as write:
-        for start in range(0, len(plan.audit), _BATCH):
-            entries = plan.audit[start : start + _BATCH]
-            added = [next(inserts) for _, action, *_ in entries if action == "add"]
-            changed = [next(updates) for _, action, *_ in entries if action != "add"]
-            write(_INSERT, _rows([record for record, _ in added], [revision for _, revision in added]))
-            write(_UPDATE, _rows([record for record, _ in changed], [revision for _, revision in changed],
-                                 [record["id"] for record, _ in changed]))
-            write(_AUDIT_INSERT, [(now, event_id, action, revision, None, None, origin, by) if action == "add" else
-                                  (now, event_id, action, revision, _dumps(old), _dumps(new), origin, by)
-                                  for event_id, action, revision, old, new in entries])
-
-
-class _Writer:
-    """``_execute`` on a thread of its own, fed batches of rows through a short queue: sqlite3 lets the GIL go while
-    SQLite works, so the next batch is made meanwhile.  Inside the caller's transaction, which the connection is
-    free for again once the block is left; an error on either side stops both, and is raised in the caller."""
-
-    def __init__(self, db: sqlite3.Connection):
-        self.db = db
-        self.batches: queue.Queue = queue.Queue(maxsize=_QUEUED)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="gpkg-writer", daemon=True)
-
-    def __enter__(self) -> _Writer:
-        self.thread.start()
-        return self
-
-    def __call__(self, sql: str, rows: list[tuple]) -> None:
-        if self.error is not None:
-            raise self.error
-        if rows:
-            self.batches.put((sql, rows))
-
-    def __exit__(self, *exc) -> None:
-        if exc[0] is not None:
-            self.error = self.error or exc[1]  # the batches still queued are dropped
-        self.batches.put(None)
-        self.thread.join()
-        if exc[0] is None and self.error is not None:
-            raise self.error
-
-    def _run(self) -> None:
-        while (batch := self.batches.get()) is not None:
-            if self.error is None:
-                try:
-                    _execute(self.db, *batch)
-                except BaseException as error:  # handed to the caller
-                    self.error = error
-
-
-def _execute(db: sqlite3.Connection, sql: str, rows: list[tuple]) -> None:
-    """``db.executemany(sql, rows)``; a one-row INSERT is run with ``_ROWS_PER_INSERT`` rows to a statement: sqlite3 takes
-    the GIL back after each statement SQLite runs, and while another thread runs Python it waits for it each time."""
-    if not sql.startswith("INSERT"):
-        db.executemany(sql, rows)
-        return
-    head, one_row = sql.split(" VALUES ")
-    size = min(_ROWS_PER_INSERT, _MAX_VARIABLES // one_row.count("?"))
-    for start in range(0, len(rows), size):
-        chunk = rows[start : start + size]
-        db.execute(f"{head} VALUES {', '.join([one_row] * len(chunk))}", list(itertools.chain.from_iterable(chunk)))
+    for start in range(0, len(plan.audit), _BATCH):
+        entries = plan.audit[start : start + _BATCH]
+        added = [next(inserts) for _, action, *_ in entries if action == "add"]
+        changed = [next(updates) for _, action, *_ in entries if action != "add"]
+        db.executemany(_INSERT, _rows([record for record, _ in added], [revision for _, revision in added]))
+        db.executemany(_UPDATE, _rows([record for record, _ in changed], [revision for _, revision in changed],
+                                      [record["id"] for record, _ in changed]))
+        db.executemany(_AUDIT_INSERT, [(now, event_id, action, revision, None, None, origin, by) if action == "add" else
+                                       (now, event_id, action, revision, _dumps(old), _dumps(new), origin, by)
+                                       for event_id, action, revision, old, new in entries])
 
 
 def _rows(records: list[Mapping], *after: list) -> list[tuple]:
