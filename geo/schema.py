@@ -680,11 +680,8 @@ def _clean_texts(values: list) -> bool:
 def _is_clean_item(item, allowed: tuple[str, ...], required: tuple[str, ...]) -> bool:
     """True for an item ``_check_items`` would return unchanged: a dict of exactly ``allowed`` in that order, every
     value stripped text of acceptable length without NUL, the required ones given."""
-    if item.__class__ is not dict or tuple(item) != allowed:
-        return False
-    values = list(item.values())
-    return (set(map(type, values)) == {str} and list(map(str.strip, values)) == values
-            and max(map(len, values)) <= MAX_TEXT and "\x00" not in "".join(values) and all(item[key] for key in required))
+    return (item.__class__ is dict and tuple(item) == allowed and _clean_texts(list(item.values()))
+            and all(item[key] for key in required))
 
 
 def _flag_sources(flagged: bytearray, column: list) -> None:
