@@ -504,6 +504,8 @@ _NONE = type(None)
 _FIELD_VALUES = operator.itemgetter(*FIELDS)
 _BLOCK = 4096
 """Texts joined at a time to look for NUL characters."""
+_ROWS = 32_768
+"""Rows whose lists are looked at together: what is made of them stays small enough to be quick to reach."""
 
 
 def _clean_columns(raws: list, country_check: CountryCheck | None, given: bool = False) -> list[dict | None]:
@@ -520,10 +522,9 @@ def _clean_columns(raws: list, country_check: CountryCheck | None, given: bool =
         _flag(flagged, [i for i, raw in enumerate(raws) if raw.__class__ is not dict or not raw.keys() <= _FIELD_SET])
         dicts = [raw if raw.__class__ is dict else {} for raw in raws]
     try:
-        columns = dict(zip(FIELDS, map(list, zip(*map(_FIELD_VALUES, dicts), strict=True)), strict=True)) if dicts else {}
+        columns = _columns_of(dicts)
     except KeyError:  # some records leave fields out
         columns = {name: [raw.get(name) for raw in dicts] for name in FIELDS}
-    columns = columns or {name: [] for name in FIELDS}
     raw_columns = dict(columns)
     for name in _TEXT_FIELDS:
         columns[name] = _text_column(columns[name], flagged)
@@ -560,6 +561,15 @@ def _clean_columns(raws: list, country_check: CountryCheck | None, given: bool =
         for index in (index for index, flag in enumerate(flagged) if flag):
             records[index] = None
     return records
+
+
+def _columns_of(records: list[dict]) -> dict[str, list]:
+    """Each field's values, of records that have every field, ``_ROWS`` records turned into columns at a time."""
+    columns: dict[str, list] = {name: [] for name in FIELDS}
+    for start in range(0, len(records), _ROWS):
+        for name, values in zip(FIELDS, zip(*map(_FIELD_VALUES, records[start : start + _ROWS]), strict=True), strict=True):
+            columns[name].extend(values)
+    return columns
 
 
 def _kept(raws: list, raw_columns: dict[str, list], columns: dict[str, list]) -> bool:
@@ -639,9 +649,8 @@ def _lists_once(values: list, flagged: bytearray, clean: Callable[[object], list
 def _item_lists(values: list, flagged: bytearray, field: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> list:
     """A column of actor or source lists, each checked once (lists and items are told apart by identity): a list already
     clean is kept, another cleaned as ``_check_items`` cleans it; rows with a problem are flagged.  When every item of
-    every list is clean (``_clean_items_all``, column by column), every list is kept without looking at each."""
-    lists = list(dict(zip(map(id, values), values, strict=True)).values())
-    if set(map(type, lists)) <= {list} and _clean_items_all(list(itertools.chain.from_iterable(lists)), allowed, required):
+    every list is clean (``_clean_lists``, column by column), every list is kept without looking at each."""
+    if all(_clean_lists(values[start : start + _ROWS], allowed, required) for start in range(0, len(values), _ROWS)):
         return values
     normal: dict[int, bool] = {}
     return _lists_once(values, flagged, lambda items: _clean_items(items, field, allowed, required, normal))
@@ -661,9 +670,14 @@ def _clean_items(items, field: str, allowed: tuple[str, ...], required: tuple[st
     return None if found else clean
 
 
-def _clean_items_all(items: list, allowed: tuple[str, ...], required: tuple[str, ...]) -> bool:
-    """True when ``_is_clean_item`` holds for every item, checked column by column over the distinct items: each a dict
-    of exactly ``allowed`` in that order, each key's values clean text (``_clean_texts``), the required ones given."""
+def _clean_lists(values: list, allowed: tuple[str, ...], required: tuple[str, ...]) -> bool:
+    """True when every value is a list whose items ``_is_clean_item`` holds for, checked column by column over the
+    distinct items: each a dict of exactly ``allowed`` in that order, each key's values clean text (``_clean_texts``),
+    the required ones given."""
+    lists = list(dict(zip(map(id, values), values, strict=True)).values())
+    if not set(map(type, lists)) <= {list}:
+        return False
+    items = list(itertools.chain.from_iterable(lists))
     items = list(dict(zip(map(id, items), items, strict=True)).values())
     if not (set(map(type, items)) <= {dict} and all(map(allowed.__eq__, map(tuple, items)))):
         return False
@@ -687,19 +701,23 @@ def _is_clean_item(item, allowed: tuple[str, ...], required: tuple[str, ...]) ->
 def _flag_sources(flagged: bytearray, column: list) -> None:
     """Flag the rows whose clean sources ``_check_sources`` finds a problem with, running it once per distinct shape of a
     list: what the check reads of each source (its id, cited_by, url and date; whether it has an excerpt, and a
-    publisher, author, title or kind), taken column by column over the distinct sources."""
-    lists = dict(zip(map(id, column), column, strict=True))
-    lists.pop(id(None), None)  # rows flagged already
-    items = list(itertools.chain.from_iterable(lists.values()))
-    sources = list(dict(zip(map(id, items), items, strict=True)).values())
-    get = {key: list(map(operator.itemgetter(key), sources)) for key in SOURCE_FIELDS}
-    named = map(any, zip(get["publisher"], get["author"], get["title"], get["kind"], strict=True))
-    shape_of = dict(zip(map(id, sources), zip(get["id"], get["cited_by"], get["url"], get["date"], map(bool, get["excerpt"]), named,
-                                                 strict=True), strict=True))
-    shapes = {key: tuple(map(shape_of.__getitem__, map(id, values))) for key, values in lists.items()}
-    bad = {shape for shape in set(shapes.values()) if _finds_problems(_check_sources, list(map(_source_of_shape, shape)))[0]}
-    if bad:
-        _flag(flagged, [index for index, values in enumerate(column) if values is not None and shapes[id(values)] in bad])
+    publisher, author, title or kind), taken column by column over the distinct sources, ``_ROWS`` rows at a time."""
+    found: dict[tuple, bool] = {}  # shape -> whether it has a problem
+    for start in range(0, len(column), _ROWS):
+        part = column[start : start + _ROWS]
+        lists = dict(zip(map(id, part), part, strict=True))
+        lists.pop(id(None), None)  # rows flagged already
+        items = list(itertools.chain.from_iterable(lists.values()))
+        sources = list(dict(zip(map(id, items), items, strict=True)).values())
+        get = {key: list(map(operator.itemgetter(key), sources)) for key in SOURCE_FIELDS}
+        named = map(any, zip(get["publisher"], get["author"], get["title"], get["kind"], strict=True))
+        shape_of = dict(zip(map(id, sources), zip(get["id"], get["cited_by"], get["url"], get["date"], map(bool, get["excerpt"]),
+                                                     named, strict=True), strict=True))
+        shapes = {key: tuple(map(shape_of.__getitem__, map(id, values))) for key, values in lists.items()}
+        for shape in set(shapes.values()) - found.keys():
+            found[shape] = _finds_problems(_check_sources, list(map(_source_of_shape, shape)))[0]
+        if any(map(found.__getitem__, shapes.values())):
+            _flag(flagged, [start + index for index, values in enumerate(part) if values is not None and found[shapes[id(values)]]])
 
 
 def _source_of_shape(shape: tuple) -> dict:
