@@ -16,6 +16,8 @@ This module never knows which store backend it feeds.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -76,7 +78,7 @@ def validate(rows: Iterable[tuple[int, Mapping]], file: str, read: importers.Rea
     are given away: one already clean is returned as it is.
     """
     rows = list(rows)
-    points = list(dict.fromkeys(p for p in (_point(raw) for _, raw in rows) if p is not None))
+    points = list(dict.fromkeys(p for p in itertools.starmap(_point, _coordinates([raw for _, raw in rows])) if p is not None))
     found = basemap.countries_near_many([p[0] for p in points], [p[1] for p in points], COUNTRY_TOLERANCE_KM) if points else []
     known = dict(zip(points, found, strict=True))
 
@@ -91,12 +93,21 @@ def validate(rows: Iterable[tuple[int, Mapping]], file: str, read: importers.Rea
         raise ValidationError([replace(p, field=read.column(p.field)) for p in error.problems]) from None
 
 
-def _point(raw) -> tuple[float, float] | None:
-    """A raw record's (lat, lon) as floats, if both are numbers in range."""
-    if not isinstance(raw, Mapping):
-        return None
+def _coordinates(raws: list) -> Iterable[tuple]:
+    """The distinct (lat, lon) of the raw records (None, None for one that is not a mapping), asked column by column."""
+    if not set(map(type, raws)) <= {dict}:
+        return [(raw.get("lat"), raw.get("lon")) if isinstance(raw, Mapping) else (None, None) for raw in raws]
+    pairs = list(zip(map(dict.get, raws, itertools.repeat("lat")), map(dict.get, raws, itertools.repeat("lon")), strict=True))
     try:
-        lat, lon = float(raw.get("lat")), float(raw.get("lon"))
+        return dict.fromkeys(pairs)
+    except TypeError:  # a value that is not hashable (a list in a GeoJSON property): each pair is tried
+        return pairs
+
+
+def _point(lat, lon) -> tuple[float, float] | None:
+    """A raw record's (lat, lon) as floats, if both are numbers in range."""
+    try:
+        lat, lon = float(lat), float(lon)
     except (TypeError, ValueError):
         return None
     return (lat, lon) if abs(lat) <= 90 and abs(lon) <= 180 else None
@@ -119,7 +130,8 @@ def check_file(path: Path | str, fmt: str | None = None, *, skip_invalid: bool =
     problems += list(read.problems) + place_problems
     if not rows and not problems:
         raise importers.file_error(path, "no events in the file")
-    good = [(row, record) for row, record in rows if row not in {p.row for p in place_problems}]
+    unplaced_rows = {p.row for p in place_problems}
+    good = [(row, record) for row, record in rows if row not in unplaced_rows] if unplaced_rows else rows
     try:
         clean = validate(good, str(path), read)
     except ValidationError as error:
@@ -140,6 +152,9 @@ def _take_revisions(read: importers.Read, file: str) -> tuple[dict[str, int], li
     """Take the ``revision`` out of each raw record (validation never sees it): event id -> revision, and the
     problems of rows whose revision is not a whole number from 1 (those rows are dropped from ``read``)."""
     revisions, problems, bad = {}, [], set()
+    raws = [raw for _, raw in read.rows]
+    if set(map(type, raws)) <= {dict} and not any(map(operator.contains, raws, itertools.repeat(REVISION))):
+        return revisions, problems  # no row carries one
     for row, raw in read.rows:
         value = raw.pop(REVISION, None) if isinstance(raw, dict) else None
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -182,20 +197,27 @@ def place_by_name(read: importers.Read, file: str, geocode: bool) -> tuple[list[
     name's field that lists the candidates.  Returns the rows, the problems, and
     (without ``geocode``) the rows that could have been placed, with their names.
     """
-    rows, problems, unplaced = [], [], {}
-    for row, raw in read.rows:
+    rows, problems, unplaced = list(read.rows), [], {}
+    for index in _without_point(rows):
+        row, raw = rows[index]
         field, name = _place_to_find(raw, geocode)
         if not name:
-            rows.append((row, raw))
-        elif not geocode:
+            continue
+        if not geocode:
             unplaced[row] = name
-            rows.append((row, raw))
+            continue
+        placed, message = _placed(raw, name)
+        if placed is None:
+            problems.append(Problem(file, row, read.column(field), message))
         else:
-            placed, message = _placed(raw, name)
-            if placed is None:
-                problems.append(Problem(file, row, read.column(field), message))
-            rows.append((row, placed or raw))
+            rows[index] = (row, placed)
     return rows, problems, unplaced
+
+
+def _without_point(rows: list[tuple[int, object]]) -> list[int]:
+    """The positions of the rows that may need placing (``_place_to_find``): no lat and no lon, or not a plain dict."""
+    return [index for index, (_, raw) in enumerate(rows)
+            if raw.__class__ is not dict or (raw.get("lat") in ("", None) and raw.get("lon") in ("", None))]
 
 
 def _place_to_find(raw, geocode: bool) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+import itertools
 import math
 import operator
 import re
@@ -503,6 +504,8 @@ _NONE = type(None)
 _FIELD_VALUES = operator.itemgetter(*FIELDS)
 _BLOCK = 4096
 """Texts joined at a time to look for NUL characters."""
+_ROWS = 32_768
+"""Rows whose lists are looked at together: what is made of them stays small enough to be quick to reach."""
 
 
 def _clean_columns(raws: list, country_check: CountryCheck | None, given: bool = False) -> list[dict | None]:
@@ -519,10 +522,9 @@ def _clean_columns(raws: list, country_check: CountryCheck | None, given: bool =
         _flag(flagged, [i for i, raw in enumerate(raws) if raw.__class__ is not dict or not raw.keys() <= _FIELD_SET])
         dicts = [raw if raw.__class__ is dict else {} for raw in raws]
     try:
-        columns = dict(zip(FIELDS, map(list, zip(*map(_FIELD_VALUES, dicts), strict=True)), strict=True)) if dicts else {}
+        columns = _columns_of(dicts)
     except KeyError:  # some records leave fields out
         columns = {name: [raw.get(name) for raw in dicts] for name in FIELDS}
-    columns = columns or {name: [] for name in FIELDS}
     raw_columns = dict(columns)
     for name in _TEXT_FIELDS:
         columns[name] = _text_column(columns[name], flagged)
@@ -550,9 +552,7 @@ def _clean_columns(raws: list, country_check: CountryCheck | None, given: bool =
     _by_distinct(flagged, columns, ("fatalities", "fatalities_qualifier"), _check_fatalities, ("fatalities",))
     columns["actors"] = _item_lists(columns["actors"], flagged, "actors", ACTOR_FIELDS, ("name",))
     columns["sources"] = _item_lists(columns["sources"], flagged, "sources", SOURCE_FIELDS, ())
-    for index, sources in enumerate(columns["sources"]):
-        if not flagged[index]:
-            flagged[index] = _finds_problems(_check_sources, sources)[0]
+    _flag_sources(flagged, columns["sources"])
     columns["tags"] = _tag_lists(columns["tags"], flagged)
     if given and not any(flagged) and _kept(raws, raw_columns, columns):
         return list(raws)
@@ -561,6 +561,15 @@ def _clean_columns(raws: list, country_check: CountryCheck | None, given: bool =
         for index in (index for index, flag in enumerate(flagged) if flag):
             records[index] = None
     return records
+
+
+def _columns_of(records: list[dict]) -> dict[str, list]:
+    """Each field's values, of records that have every field, ``_ROWS`` records turned into columns at a time."""
+    columns: dict[str, list] = {name: [] for name in FIELDS}
+    for start in range(0, len(records), _ROWS):
+        for name, values in zip(FIELDS, zip(*map(_FIELD_VALUES, records[start : start + _ROWS]), strict=True), strict=True):
+            columns[name].extend(values)
+    return columns
 
 
 def _kept(raws: list, raw_columns: dict[str, list], columns: dict[str, list]) -> bool:
@@ -588,9 +597,7 @@ def _text_column(values: list, flagged: bytearray) -> list[str]:
     """A text column stripped, None as ""; values that are not acceptable text are flagged."""
     if set(map(type, values)) <= {str, _NONE}:
         texts = [value or "" for value in values]
-        if max(map(len, texts), default=0) <= MAX_TEXT and not any(
-            "\x00" in "".join(texts[start : start + _BLOCK]) for start in range(0, len(texts), _BLOCK)
-        ):
+        if max(map(len, texts), default=0) <= MAX_TEXT and not _any_nul(texts):
             return list(map(str.strip, texts))
     _flag(flagged, [i for i, value in enumerate(values) if value is not None and _plain_text(value) is None])
     return [value.strip() if value.__class__ is str else "" for value in values]
@@ -607,46 +614,44 @@ def _by_distinct(flagged: bytearray, columns: dict, fields: tuple[str, ...], che
     """Run a record check (``check(record, problem)``) once per distinct combination of ``fields``; flag the rows whose
     combination has a problem, and set the ``cleaned`` fields to what the check made of them.
 
-    Values are told apart by type as well (``True`` is not ``1``); a float the check keeps as it is stays the row's own.
+    Values are told apart by type as well (``True`` is not ``1``); a float the check keeps as a float stays the row's
+    own (so that -0.0 stays -0.0).
     """
-    keys = list(zip(*(_typed(columns[name]) for name in fields), strict=True))
+    values = [columns[name] for name in fields]
+    keys = list(zip(*values, *(map(type, column) for column in values), strict=True))  # the values, then their types
     outcome: dict[tuple, tuple | None] = {}
     for key in set(keys):
-        record = {name: value for name, (_, value) in zip(fields, key, strict=True)}
+        record = dict(zip(fields, key[: len(fields)], strict=True))
         outcome[key] = None if _finds_problems(check, record)[0] else tuple(record[name] for name in cleaned)
-    results = [outcome[key] for key in keys]
+    results = list(map(outcome.__getitem__, keys))
     _flag(flagged, [i for i, result in enumerate(results) if result is None])
     for position, name in enumerate(cleaned):
-        columns[name] = [_same(value, result[position]) if result else None for value, result in zip(columns[name], results, strict=True)]
+        made = [result[position] if result else None for result in results]
+        columns[name] = [own if own.__class__ is float and value.__class__ is float else value
+                         for own, value in zip(columns[name], made, strict=True)]
 
 
-def _same(own, cleaned):
-    """The row's own float where the check kept it (so that -0.0 stays -0.0), else what the check made of it."""
-    return own if own.__class__ is float and cleaned.__class__ is float else cleaned
-
-
-def _typed(values: list) -> Iterable[tuple]:
-    return zip(map(type, values), values, strict=True)
+def _any_nul(texts: list[str]) -> bool:
+    """Whether any of the texts holds a NUL character (looked for in texts joined ``_BLOCK`` at a time)."""
+    return any("\x00" in "".join(texts[start : start + _BLOCK]) for start in range(0, len(texts), _BLOCK))
 
 
 def _lists_once(values: list, flagged: bytearray, clean: Callable[[object], list | None]) -> list:
     """A column of lists, each distinct list object (told apart by identity) cleaned once by ``clean`` (None: it has a
     problem); rows with a problem are flagged."""
-    done: dict[int, list | None] = {}
-    out = []
-    for index, value in enumerate(values):
-        key = id(value)
-        if key not in done:
-            done[key] = clean(value)
-        if done[key] is None:
-            flagged[index] = 1
-        out.append(done[key])
+    done = {key: clean(value) for key, value in dict(zip(map(id, values), values, strict=True)).items()}
+    out = list(map(done.__getitem__, map(id, values)))
+    if any(value is None for value in done.values()):
+        _flag(flagged, [index for index, value in enumerate(out) if value is None])
     return out
 
 
 def _item_lists(values: list, flagged: bytearray, field: str, allowed: tuple[str, ...], required: tuple[str, ...]) -> list:
     """A column of actor or source lists, each checked once (lists and items are told apart by identity): a list already
-    clean is kept, another cleaned as ``_check_items`` cleans it; rows with a problem are flagged."""
+    clean is kept, another cleaned as ``_check_items`` cleans it; rows with a problem are flagged.  When every item of
+    every list is clean (``_clean_lists``, column by column), every list is kept without looking at each."""
+    if all(_clean_lists(values[start : start + _ROWS], allowed, required) for start in range(0, len(values), _ROWS)):
+        return values
     normal: dict[int, bool] = {}
     return _lists_once(values, flagged, lambda items: _clean_items(items, field, allowed, required, normal))
 
@@ -665,14 +670,61 @@ def _clean_items(items, field: str, allowed: tuple[str, ...], required: tuple[st
     return None if found else clean
 
 
+def _clean_lists(values: list, allowed: tuple[str, ...], required: tuple[str, ...]) -> bool:
+    """True when every value is a list whose items ``_is_clean_item`` holds for, checked column by column over the
+    distinct items: each a dict of exactly ``allowed`` in that order, each key's values clean text (``_clean_texts``),
+    the required ones given."""
+    lists = list(dict(zip(map(id, values), values, strict=True)).values())
+    if not set(map(type, lists)) <= {list}:
+        return False
+    items = list(itertools.chain.from_iterable(lists))
+    items = list(dict(zip(map(id, items), items, strict=True)).values())
+    if not (set(map(type, items)) <= {dict} and all(map(allowed.__eq__, map(tuple, items)))):
+        return False
+    columns = {key: list(map(operator.itemgetter(key), items)) for key in allowed}
+    return all(map(_clean_texts, columns.values())) and all(all(columns[key]) for key in required)
+
+
+def _clean_texts(values: list) -> bool:
+    """True when every value is text ``_plain_text`` keeps as it is: stripped, not too long, without NUL."""
+    return (set(map(type, values)) <= {str} and all(map(str.__eq__, map(str.strip, values), values))
+            and max(map(len, values), default=0) <= MAX_TEXT and not _any_nul(values))
+
+
 def _is_clean_item(item, allowed: tuple[str, ...], required: tuple[str, ...]) -> bool:
     """True for an item ``_check_items`` would return unchanged: a dict of exactly ``allowed`` in that order, every
     value stripped text of acceptable length without NUL, the required ones given."""
-    if item.__class__ is not dict or tuple(item) != allowed:
-        return False
-    values = list(item.values())
-    return (set(map(type, values)) == {str} and list(map(str.strip, values)) == values
-            and max(map(len, values)) <= MAX_TEXT and "\x00" not in "".join(values) and all(item[key] for key in required))
+    return (item.__class__ is dict and tuple(item) == allowed and _clean_texts(list(item.values()))
+            and all(item[key] for key in required))
+
+
+def _flag_sources(flagged: bytearray, column: list) -> None:
+    """Flag the rows whose clean sources ``_check_sources`` finds a problem with, running it once per distinct shape of a
+    list: what the check reads of each source (its id, cited_by, url and date; whether it has an excerpt, and a
+    publisher, author, title or kind), taken column by column over the distinct sources, ``_ROWS`` rows at a time."""
+    found: dict[tuple, bool] = {}  # shape -> whether it has a problem
+    for start in range(0, len(column), _ROWS):
+        part = column[start : start + _ROWS]
+        lists = dict(zip(map(id, part), part, strict=True))
+        lists.pop(id(None), None)  # rows flagged already
+        items = list(itertools.chain.from_iterable(lists.values()))
+        sources = list(dict(zip(map(id, items), items, strict=True)).values())
+        get = {key: list(map(operator.itemgetter(key), sources)) for key in SOURCE_FIELDS}
+        named = map(any, zip(get["publisher"], get["author"], get["title"], get["kind"], strict=True))
+        shape_of = dict(zip(map(id, sources), zip(get["id"], get["cited_by"], get["url"], get["date"], map(bool, get["excerpt"]),
+                                                     named, strict=True), strict=True))
+        shapes = {key: tuple(map(shape_of.__getitem__, map(id, values))) for key, values in lists.items()}
+        for shape in set(shapes.values()) - found.keys():
+            found[shape] = _finds_problems(_check_sources, list(map(_source_of_shape, shape)))[0]
+        if any(map(found.__getitem__, shapes.values())):
+            _flag(flagged, [start + index for index, values in enumerate(part) if values is not None and found[shapes[id(values)]]])
+
+
+def _source_of_shape(shape: tuple) -> dict:
+    """A source that ``_check_sources`` reads as it reads every source of this shape (see ``_flag_sources``)."""
+    source_id, cited_by, url, day, excerpt, named = shape
+    return {"id": source_id, "publisher": "x" if named else "", "author": "", "title": "", "url": url, "date": day,
+            "excerpt": "x" if excerpt else "", "cited_by": cited_by, "kind": ""}
 
 
 def _tag_lists(values: list, flagged: bytearray) -> list:

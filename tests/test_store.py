@@ -11,6 +11,7 @@ import csv
 import json
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
 from collections import Counter
@@ -189,6 +190,32 @@ def test_an_invalid_record_is_refused_and_nothing_is_written(store, backend):
         ingest.save(store, [make_record(id="ok-1"), make_record(id="bad-1", title="", lat=95.0)], origin="app")
     assert str(caught.value).splitlines() == ["app:2:title: missing", "app:2:lat: latitude 95.0 is out of range (-90 to 90)"]
     assert backend.fingerprint(store.location) == before and store.get("ok-1") is None
+
+
+def test_a_big_file_with_one_bad_row_near_its_end_changes_nothing(store, backend, tmp_path):
+    late = 11_990
+    big = acled_copies(tmp_path / "big.csv", 12_000, "BIG", lambda i, row: {**row, "event_date": "31 February 2025"} if i == late else row)
+    before = backend.fingerprint(store.location)
+    with pytest.raises(ValidationError) as caught:
+        ingest.import_file(store, big, "acled")
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        ("event_date", "not a date: '31 February 2025' (use e.g. 22 April 2025 or 2025-04-22)")]
+    assert backend.fingerprint(store.location) == before
+
+
+def test_a_write_failing_after_whole_batches_were_written_leaves_the_store_as_it_was(gpkg_store):
+    """An import is written a batch at a time, in one transaction: a failure in SQLite or in making the rows, after
+    whole batches were written, takes them all back."""
+    from geo.stores.gpkg import _BATCH
+
+    before = (gpkg_store.records(), gpkg_store.history())
+    records = [make_record(id=f"many-{i}") for i in range(2 * _BATCH + 10)]
+    with pytest.raises(stores.StoreError, match="nothing was written .NOT NULL constraint failed: events.title"):
+        gpkg_store.upsert([*records[:-1], {**records[-1], "title": None}], origin="test")  # refused by SQLite
+    with pytest.raises(struct.error):
+        gpkg_store.upsert([*records[:-1], {**records[-1], "lat": "north"}], origin="test")  # no point to make of it
+    assert (gpkg_store.records(), gpkg_store.history()) == before
+    assert len(gpkg_store.upsert(records, origin="test").added) == len(records)  # and it still takes writes
 
 
 def test_a_record_whose_point_lies_outside_its_country_is_refused(store):

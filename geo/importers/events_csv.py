@@ -139,12 +139,16 @@ def plain_cells(text: str, header: list[str], delimiter: str, wanted: list[tuple
         return None
     if table.num_rows < 2 or [table.column(p)[0].as_py().strip() for p in range(len(header))] != header:
         return None
+    marks = (("\n", 1), ("\r", 1), ("\r\n", -1)) if "\r" in text else (("\n", 1),)
+    lines = sum(text.count(mark) * sign for mark, sign in marks) + (not text.endswith(("\n", "\r")))
+    if lines == table.num_rows:  # a line a row: no empty line, no line break in a cell
+        return _slices(table, list(range(1, lines + 1)), wanted, size)
     breaks = np.zeros(table.num_rows, dtype=np.int64)
     for column in table.columns:
-        breaks += sum(pc.count_substring(column, mark).to_numpy() * sign for mark, sign in (("\n", 1), ("\r", 1), ("\r\n", -1)))
+        breaks += sum(pc.count_substring(column, mark).to_numpy() * sign for mark, sign in marks)
     spans = breaks + 1
     starts = np.cumsum(spans) - spans + 1
-    if starts[-1] + breaks[-1] != text.count("\n") + text.count("\r") - text.count("\r\n") + (not text.endswith(("\n", "\r"))):
+    if starts[-1] + breaks[-1] != lines:
         return None
     return _slices(table, starts.tolist(), wanted, size)
 

@@ -29,6 +29,7 @@ processes creating it at once end up with one store.
 from __future__ import annotations
 
 import getpass
+import itertools
 import json
 import os
 import socket
@@ -142,7 +143,7 @@ _VALUES = itemgetter(*_COLUMNS)
 _LIST_INDEXES = tuple(_COLUMNS.index(name) for name in LIST_FIELDS)
 _CONTEXT = _COLUMNS.index("context")
 _ID = 1 + _COLUMNS.index("id")  # in a _SELECT row, after geom
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _BATCH = 10_000
 """Changes written at a time: the JSON texts of one batch are let go before the next."""
 _CHUNK = 500  # ids per "IN (...)" query
@@ -502,15 +503,16 @@ def _json_texts(lists: Sequence[list], items: dict[int, str]) -> list[str]:
     """Each list's JSON text as ``_ENCODE`` writes it, each distinct list and each item of a list (both told apart by
     identity; ``items`` remembers the items' texts) encoded once: importers share lists between records, and items
     between lists (the reports an ACLED row cites, next to its own source).  Lists and items are compared by identity
-    only while the records that hold them are alive, so the texts are let go with them."""
-
-    def item_text(item) -> str:
-        text = items.get(id(item))
-        if text is None:
-            text = items[id(item)] = _ENCODE(item)
-        return text
-
-    done = {key: f"[{','.join(map(item_text, values))}]" for key, values in dict(zip(map(id, lists), lists, strict=True)).items()}
+    only while the records that hold them are alive, so the texts are let go with them.  The items of all the lists
+    are looked up in one flat run, so that a list costs one join."""
+    distinct = dict(zip(map(id, lists), lists, strict=True))
+    flat = list(itertools.chain.from_iterable(distinct.values()))
+    keys = list(map(id, flat))
+    unseen = {key: item for key, item in zip(keys, flat, strict=True) if key not in items}
+    items.update(zip(unseen, map(_ENCODE, unseen.values()), strict=True))
+    texts = list(map(items.__getitem__, keys))
+    ends = itertools.accumulate(map(len, distinct.values()))
+    done = {key: f"[{','.join(texts[end - len(values) : end])}]" for (key, values), end in zip(distinct.items(), ends, strict=True)}
     return list(map(done.__getitem__, map(id, lists)))
 
 
