@@ -699,32 +699,10 @@ def _is_clean_item(item, allowed: tuple[str, ...], required: tuple[str, ...]) ->
 
 
 def _flag_sources(flagged: bytearray, column: list) -> None:
-    """Flag the rows whose clean sources ``_check_sources`` finds a problem with, running it once per distinct shape of a
-    list: what the check reads of each source (its id, cited_by, url and date; whether it has an excerpt, and a
-    publisher, author, title or kind), taken column by column over the distinct sources, ``_ROWS`` rows at a time."""
-    found: dict[tuple, bool] = {}  # shape -> whether it has a problem
-    for start in range(0, len(column), _ROWS):
-        part = column[start : start + _ROWS]
-        lists = dict(zip(map(id, part), part, strict=True))
-        lists.pop(id(None), None)  # rows flagged already
-        items = list(itertools.chain.from_iterable(lists.values()))
-        sources = list(dict(zip(map(id, items), items, strict=True)).values())
-        get = {key: list(map(operator.itemgetter(key), sources)) for key in SOURCE_FIELDS}
-        named = map(any, zip(get["publisher"], get["author"], get["title"], get["kind"], strict=True))
-        shape_of = dict(zip(map(id, sources), zip(get["id"], get["cited_by"], get["url"], get["date"], map(bool, get["excerpt"]),
-                                                     named, strict=True), strict=True))
-        shapes = {key: tuple(map(shape_of.__getitem__, map(id, values))) for key, values in lists.items()}
-        for shape in set(shapes.values()) - found.keys():
-            found[shape] = _finds_problems(_check_sources, list(map(_source_of_shape, shape)))[0]
-        if any(map(found.__getitem__, shapes.values())):
-            _flag(flagged, [start + index for index, values in enumerate(part) if values is not None and found[shapes[id(values)]]])
-
-
-def _source_of_shape(shape: tuple) -> dict:
-    """A source that ``_check_sources`` reads as it reads every source of this shape (see ``_flag_sources``)."""
-    source_id, cited_by, url, day, excerpt, named = shape
-    return {"id": source_id, "publisher": "x" if named else "", "author": "", "title": "", "url": url, "date": day,
-            "excerpt": "x" if excerpt else "", "cited_by": cited_by, "kind": ""}
+    """Flag the rows whose clean sources ``_check_sources`` finds a problem with."""
+    for index, sources in enumerate(column):
+        if not flagged[index]:
+            flagged[index] = _finds_problems(_check_sources, sources)[0]
 
 
 def _tag_lists(values: list, flagged: bytearray) -> list:
