@@ -148,32 +148,51 @@ def test_the_page_reads_every_events_texts_from_a_string_table_in_many_slices(of
     assert {"id", "title", "description", "sources"} <= set(read[0])
 
 
-def test_a_card_whose_slice_of_texts_is_damaged_says_it_cannot_be_read(offline_page, tmp_path, monkeypatch):
-    """A page whose string table is damaged in one slice (not the ids') still draws and lists; the card of an event
-    whose description lies in that slice says in its popup that it could not be read."""
+def damaged_page(tmp_path, monkeypatch, column: str, pick) -> tuple:
+    """A page of 120 events whose string table (in 997-byte slices) is damaged in the slice holding the ``column`` text
+    of the first event ``pick(events)`` yields that lies past the ids' slices: the page's path, the events, that event."""
     monkeypatch.setattr(columns, "STRING_SLICE", 997)
     events = frame.to_frame(synthetic_records(120, seed=5))
     html = webmap.render_html(events)
     data = page_data(html)
     layout = {name: offset for name, _, offset, _ in data["meta"]["layout"]["strings"]}
     size, lengths, _ = data["meta"]["stringSlices"]
-    raw = gzip.decompress(base64.b64decode(data["blocks"][next(k for k in data["blocks"] if k.endswith("-strings"))]))
-    offsets = np.frombuffer(raw, dtype="<u4", count=len(data["strings"]) + 1, offset=layout["offsets"])
-    ids_end = layout["text"] + int(offsets[int(data["cards"]["id"].max()) + 1])
-    mapped = np.flatnonzero(frame.is_mapped(events).to_numpy())
-    victim = next(i for i in mapped[::-1] if layout["text"] + int(offsets[data["cards"]["description"][i]]) // size > ids_end // size + 1)
-    k = (layout["text"] + int(offsets[data["cards"]["description"][victim]])) // size
-    start = 10 + sum(lengths[:k])
     name = next(key for key in data["blocks"] if key.endswith("-strings"))
     blob = bytearray(base64.b64decode(data["blocks"][name]))
+    offsets = np.frombuffer(gzip.decompress(bytes(blob)), dtype="<u4", count=len(data["strings"]) + 1, offset=layout["offsets"])
+
+    def slice_of(code: int) -> int:
+        return (layout["text"] + int(offsets[code])) // size
+
+    last_id_slice = slice_of(int(data["cards"]["id"].max()) + 1)
+    victim = next(i for i in pick(events) if slice_of(data["cards"][column][i]) > last_id_slice)
+    k = slice_of(data["cards"][column][victim])
+    start = 10 + sum(lengths[:k])
     blob[start:start + lengths[k]] = b"\xff" * lengths[k]  # not deflate data
-    damaged = html.replace(data["blocks"][name], base64.b64encode(bytes(blob)).decode())
-    (tmp_path / "damaged.html").write_text(damaged, encoding="utf-8")
-    page = open_map(offline_page, tmp_path / "damaged.html")
+    (tmp_path / "damaged.html").write_text(html.replace(data["blocks"][name], base64.b64encode(bytes(blob)).decode()), encoding="utf-8")
+    return tmp_path / "damaged.html", events, victim
+
+
+def test_a_card_whose_slice_of_texts_is_damaged_says_it_cannot_be_read(offline_page, tmp_path, monkeypatch):
+    """A page whose string table is damaged in one slice (not the ids') still draws and lists; the card of an event
+    whose description lies in that slice says in its popup that it could not be read."""
+    path, events, victim = damaged_page(tmp_path, monkeypatch, "description",
+                                        lambda events: np.flatnonzero(frame.is_mapped(events).to_numpy())[::-1])
+    page = open_map(offline_page, path)
     assert page.evaluate(f"() => window.incidentMap.openEvent({events['id'][victim]!r})")
-    popup = page.locator(".im-popup")
-    popup.get_by_text("The source card could not be read:").wait_for()
+    page.locator(".im-popup").get_by_text("The source card could not be read:").wait_for()
     assert page.evaluate("() => window.incidentMap.markerCount()") > 0
+
+
+def test_a_panel_page_whose_texts_are_damaged_says_so_and_the_cards_still_open(offline_page, tmp_path, monkeypatch):
+    """When the slice holding an unmapped event's title is damaged, the panel says its cards could not be read, and the
+    map still opens the card of an event whose texts are whole."""
+    path, events, _ = damaged_page(tmp_path, monkeypatch, "title", lambda events: np.flatnonzero(~frame.is_mapped(events).to_numpy()))
+    page = open_map(offline_page, path)
+    page.locator("#im-unmapped").get_by_text("The source cards could not be read:").wait_for()
+    first = events["id"][np.flatnonzero(frame.is_mapped(events).to_numpy())[0]]
+    assert page.evaluate(f"() => window.incidentMap.openEvent({first!r})")
+    page.locator(f".im-popup .im-card[data-event-id={first!r}]").wait_for()
 
 
 def test_the_pages_mask_and_period_show_what_geo_filters_keeps(offline_page, tmp_path):

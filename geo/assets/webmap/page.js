@@ -100,7 +100,7 @@
               return T.need(Array.from({ length: N }, function (_, i) { return i; }), ["id"]);
             });
           }).then(function () {
-            return panel.fill(panel.ids, shownCount());
+            return panel.fill(panel.ids, shownCount()).catch(panelUnreadable); // the cards may still be read
           }).then(function () {
             requestAnimationFrame(function () {
               hook.ready = true;
@@ -108,9 +108,13 @@
             });
             return T;
           });
-          textsRead.catch(function (error) { page.panel.appendChild(el("p", "im-message", phrase("unreadable", 2) + " " + error)); });
+          textsRead.catch(panelUnreadable);
         }
         return textsRead;
+      }
+
+      function panelUnreadable(error) {
+        page.panel.appendChild(el("p", "im-message", phrase("unreadable", 2) + " " + error));
       }
 
       function shownCount() {

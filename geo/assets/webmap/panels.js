@@ -136,7 +136,8 @@
     var self = this, filled = this.filled, page = this.ids.slice(this.shownCount, this.shownCount + IM.UnmappedPanel.PAGE);
     this.shownCount += page.length;
     this.more.hidden = true;
-    this.added = this.added.then(function () { return self.o.load(page); }).then(function () {
+    var before = this.added.catch(function () {}); // a page that could not be read does not hold up the next
+    this.added = before.then(function () { return self.o.load(page); }).then(function () {
       if (filled !== self.filled) return; // filled again meanwhile
       page.forEach(function (i) { self.list.appendChild(self._item(i)); });
       self.more.hidden = self.shownCount >= self.ids.length;
