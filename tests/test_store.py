@@ -24,7 +24,7 @@ import pytest
 
 from geo import frame, ingest, stores
 from geo.schema import ValidationError
-from tests.backends import PostGISBackend
+from tests.backends import GeoPackageBackend, PostGISBackend
 from tests.helpers import ROOT, make_record, run_cli
 
 SAMPLE = ROOT / "tests" / "data" / "acled_sample.csv"
@@ -216,6 +216,84 @@ def test_a_write_failing_after_whole_batches_were_written_leaves_the_store_as_it
         gpkg_store.upsert([*records[:-1], {**records[-1], "lat": "north"}], origin="test")  # no point to make of it
     assert (gpkg_store.records(), gpkg_store.history()) == before
     assert len(gpkg_store.upsert(records, origin="test").added) == len(records)  # and it still takes writes
+
+
+def test_a_bulk_write_into_a_store_no_one_else_has_open_writes_its_pages_once_and_leaves_it_in_wal_mode(tmp_path, monkeypatch):
+    """From ``BULK_LEAST`` events, a write no other connection watches goes through a rollback journal: the pages it adds
+    are written once, where WAL writes them to the WAL and again into the file; one that another connection watches
+    is written through WAL as always.  Both give the same store, in WAL mode."""
+    from geo.stores import gpkg
+
+    monkeypatch.setattr(gpkg, "BULK_LEAST", 100)
+    records = [make_record(id=f"bulk-{i}", description=f"Event {i}: " + "words " * 150) for i in range(3000)]
+    alone, watched = (ingest.open_store(tmp_path / name) for name in ("alone.gpkg", "watched.gpkg"))
+    written_alone = _bytes_written(lambda: alone.upsert(records, origin="test"))
+    with closing(sqlite3.connect(watched.path)) as watcher:
+        watcher.execute("SELECT COUNT(*) FROM events").fetchone()  # holds the store open, as QGIS or the app would
+        written_watched = _bytes_written(lambda: watched.upsert(records, origin="test"))
+    assert written_alone < 0.7 * written_watched
+    assert alone.records() == watched.records() == records
+    assert [(h["event_id"], h["action"]) for h in alone.history()] == [(h["event_id"], h["action"]) for h in watched.history()]
+    for store in (alone, watched):
+        assert _journal_mode(store.path) == "wal"
+
+
+def test_a_bulk_write_that_fails_or_dies_midway_leaves_the_store_as_it_was_and_in_wal_mode(gpkg_store, monkeypatch, tmp_path):
+    """A failed bulk write is rolled back and the store put back in WAL mode; one killed after its pages reached the
+    file leaves a journal, which the next opener rolls back, and the next write puts WAL back."""
+    from geo.stores import gpkg
+
+    monkeypatch.setattr(gpkg, "BULK_LEAST", 100)
+    before = (gpkg_store.records(), gpkg_store.history())
+    records = [make_record(id=f"bulk-{i}", description="words " * 150) for i in range(3000)]
+    with pytest.raises(stores.StoreError, match="nothing was written .NOT NULL constraint failed: events.title"):
+        gpkg_store.upsert([*records[:-1], {**records[-1], "title": None}], origin="test")
+    assert (gpkg_store.records(), gpkg_store.history(), _journal_mode(gpkg_store.path)) == (*before, "wal")
+
+    size = gpkg_store.path.stat().st_size
+    dies = subprocess.run([sys.executable, "-c", _DIES_MIDWAY, str(gpkg_store.path), str(len(records))], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert dies.returncode == 9, dies.stderr
+    journal = gpkg_store.path.with_name(gpkg_store.path.name + "-journal")
+    assert journal.exists() and gpkg_store.path.stat().st_size > size  # it died with pages in the file, not only in memory
+    assert (gpkg_store.records(), gpkg_store.history()) == before  # rolled back by the next reader
+    assert not journal.exists()
+    assert GeoPackageBackend(tmp_path).stored_ids(str(gpkg_store.path)) == {r["id"] for r in before[0]}  # so does GDAL
+    gpkg_store.upsert(records[:1], origin="test")
+    assert _journal_mode(gpkg_store.path) == "wal"
+
+
+_DIES_MIDWAY = """
+import os, sys
+from geo.stores import gpkg
+from tests.helpers import make_record
+
+gpkg.BULK_LEAST, gpkg.WRITE_CACHE_KB_NEG = 100, -1024  # a small page cache: pages reach the file before the commit
+write = gpkg._write
+
+def write_then_die(*args):
+    write(*args)
+    os._exit(9)
+
+gpkg._write = write_then_die
+records = [make_record(id=f"bulk-{i}", description="words " * 150) for i in range(int(sys.argv[2]))]
+gpkg.open_gpkg(sys.argv[1]).upsert(records, origin="test")
+"""
+
+
+def _bytes_written(write) -> int:
+    """How many bytes this process wrote to files while ``write()`` ran (Linux's ``wchar``)."""
+    def written() -> int:
+        return int(dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())["wchar"])
+
+    start = written()
+    write()
+    return written() - start
+
+
+def _journal_mode(path: Path) -> str:
+    with closing(sqlite3.connect(path)) as db:
+        return db.execute("PRAGMA journal_mode").fetchone()[0]
 
 
 def test_a_record_whose_point_lies_outside_its_country_is_refused(store):
