@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+import geo
 from geo import export as exporters
 from geo import timeline, wording
 from geo.importers import events_csv
@@ -116,6 +117,7 @@ def main() -> None:
     Every claim keeps its source, excerpt and verification status; nothing
     needs the network.
     """
+    geo.use_arrow_pool()  # before a command imports pyarrow
 
 
 @main.command()

@@ -4,17 +4,18 @@ While the server starts, a thread imports what a run of ``app.py`` needs (geopan
 store's events, writes the map's payload for them and makes the sidebar's choices (``geo.app.cached``, where the app's
 runs find them, or wait for them), which also fills the process-wide tables a map reads (the component's page, the
 basemap layers, the first-level areas, the shipped topology).  A store with no events warms with the shipped ones
-instead, then drops them.  Arrow allocates from the C library's heap in the app (``ARROW_POOL``).  Run from the
+instead, then drops them.  Arrow allocates from the C library's heap (``geo.ARROW_POOL``).  Run from the
 project's folder (``./dev run`` does): ``python -m geo.app.serve [streamlit run options]``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 from pathlib import Path
+
+import geo
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -61,15 +62,9 @@ def _warm_quietly() -> None:
         print(f"incident-map: warming up failed, the first page will do it: {error}", file=sys.stderr)
 
 
-ARROW_POOL = "system"
-"""The Arrow allocator the app uses unless ``$ARROW_DEFAULT_MEMORY_POOL`` names another: the C library's, which gives
-the large buffers it frees back at once (with ``geo.frame.release_memory``), where Arrow's default (mimalloc) keeps
-some; the app holding 1,000,000 events then peaks about 0.07 GB lower, and 100,000 events load and encode as fast."""
-
-
 def main(argv: list[str] | None = None) -> None:
     """``streamlit run app.py`` with ``argv`` (default: this command's own arguments), warming up beside it."""
-    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_POOL)  # before anything imports pyarrow
+    geo.use_arrow_pool()
     threading.Thread(target=_warm_quietly, name=WARM_UP_THREAD, daemon=True).start()
     from streamlit.web import cli
 
